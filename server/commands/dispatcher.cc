@@ -1,0 +1,213 @@
+// Dispatcher implementation. The order of checks follows redis-server's
+// processCommand so that error replies match: unknown command / arity →
+// auth → OOM → MULTI queueing → run. Errors met while queueing inside MULTI
+// flag the transaction, and EXEC then aborts with EXECABORT.
+#include "server/commands/dispatcher.h"
+#include "base/strings.h"
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "server/commands/errors.h"
+
+namespace shoal {
+namespace {
+
+int64_t MonotonicUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  int n = static_cast<int>(argc);
+  return spec.arity >= 0 ? n == spec.arity : n >= -spec.arity;
+}
+
+std::string UnknownCommandText(CmdArgs args) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    size_t room = 128 - list.size();
+    StrAppend(&list, "'", args[i].substr(0, room), "' ");
+  }
+  return StrCat("ERR unknown command '", args[0].substr(0, 128),
+                      "', with args beginning with: ", list);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(Store* store, ServerState* server, int worker)
+    : store_(store), server_(server), worker_(worker), stats_(&server->worker_stats(worker)) {}
+
+void Dispatcher::Reject(CommandContext& ctx, std::string_view text) {
+  ctx.Error(text);
+  stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  if (ctx.client->in_multi) ctx.client->multi_error = true;
+}
+
+const CommandSpec* Dispatcher::Resolve(CommandContext& ctx, CmdArgs args) {
+  const CommandSpec* spec = server_->table().Find(args[0]);
+  if (spec == nullptr) {
+    Reject(ctx, UnknownCommandText(args));
+    return nullptr;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
+    if (sub == nullptr) {
+      std::string upper = AsciiUpper(spec->name);
+      Reject(ctx, StrCat("ERR unknown subcommand '", args[1].substr(0, 128), "'. Try ",
+                               upper, " HELP."));
+      stats_->commands[spec->id].rejected.fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    spec = sub;
+  }
+  if (!ArityOk(*spec, args.size())) {
+    Reject(ctx, WrongArityText(spec->name));
+    stats_->commands[spec->id].rejected.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  return spec;
+}
+
+bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks) {
+  if (spec.flags & kCmdLockAll) {
+    locks->AddAll();
+    return true;
+  }
+  if (spec.flags & kCmdSelfLocking) return true;
+  key_scratch_.clear();
+  if (!CommandTable::KeyIndexes(spec, args, &key_scratch_)) return false;
+  for (int i : key_scratch_) locks->AddKey(args[i]);
+  return true;
+}
+
+void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
+  const CommandSpec& spec = *ctx.spec;
+  int64_t start = MonotonicUs();
+  ctx.failed = false;
+  spec.handler(ctx, args);
+  int64_t elapsed = MonotonicUs() - start;
+  CommandCounters& c = stats_->commands[spec.id];
+  c.calls.fetch_add(1, std::memory_order_relaxed);
+  c.usec.fetch_add(elapsed, std::memory_order_relaxed);
+  if (ctx.failed) {
+    c.failed.fetch_add(1, std::memory_order_relaxed);
+    stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  }
+  stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
+  ctx.client->last_command.store(&spec, std::memory_order_relaxed);
+}
+
+void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
+  CommandContext ctx;
+  ctx.store = store_;
+  ctx.reply = reply;
+  ctx.client = client;
+  ctx.server = server_;
+  ctx.worker = worker_;
+  ctx.dispatcher = this;
+
+  const CommandSpec* spec = Resolve(ctx, args);
+  if (spec == nullptr) return;
+  ctx.spec = spec;
+  RuntimeConfig& rc = server_->runtime();
+
+  if (!client->authenticated && !(spec->flags & kCmdNoAuth) && !rc.RequirePass().empty()) {
+    Reject(ctx, "NOAUTH Authentication required.");
+    return;
+  }
+  if (client->in_multi && !(spec->flags & kCmdTransactionControl)) {
+    if (spec->flags & kCmdNoMulti) {
+      Reject(ctx, "ERR Command not allowed inside a transaction");
+      return;
+    }
+    int64_t maxmemory = rc.maxmemory.load(std::memory_order_relaxed);
+    if ((spec->flags & kCmdDenyOom) && maxmemory > 0 && store_->UsedMemory() > maxmemory) {
+      Reject(ctx, kErrOom);
+      return;
+    }
+    QueuedCommand q;
+    q.spec = spec;
+    q.args.assign(args.begin(), args.end());
+    client->queued.push_back(std::move(q));
+    reply->SimpleString("QUEUED");
+    return;
+  }
+  int64_t maxmemory = rc.maxmemory.load(std::memory_order_relaxed);
+  if ((spec->flags & kCmdDenyOom) && maxmemory > 0 && store_->UsedMemory() > maxmemory) {
+    Reject(ctx, kErrOom);
+    return;
+  }
+  StripeLocks locks(store_);
+  if (!LockKeys(*spec, args, &locks)) {
+    Reject(ctx, kErrSyntax);
+    return;
+  }
+  locks.Acquire();
+  Run(ctx, args);
+}
+
+void Dispatcher::Exec(CommandContext& ctx) {
+  ClientSession* client = ctx.client;
+  if (client->multi_error) {
+    DiscardTransaction(client);
+    ctx.Error("EXECABORT Transaction discarded because of previous errors.");
+    return;
+  }
+  if (client->watcher.dirty.load()) {
+    DiscardTransaction(client);
+    ctx.reply->NullArray();
+    return;
+  }
+  std::vector<QueuedCommand> queued = std::move(client->queued);
+  client->queued.clear();
+  client->in_multi = false;
+  client->in_multi_flag.store(false, std::memory_order_relaxed);
+
+  // One lock set for the whole transaction: the stripes of every key of every
+  // queued command, or all stripes if any command needs them.
+  StripeLocks locks(store_);
+  for (const QueuedCommand& q : queued) {
+    std::vector<std::string_view> views(q.args.begin(), q.args.end());
+    if (!LockKeys(*q.spec, CmdArgs(views), &locks) || (q.spec->flags & kCmdSelfLocking)) {
+      locks.AddAll();
+    }
+  }
+  // The WATCH check must happen under the locks: a write racing in between
+  // the check above and here would otherwise go unnoticed.
+  locks.Acquire();
+  if (client->watcher.dirty.load()) {
+    locks.Release();
+    UnwatchAll(client);
+    ctx.reply->NullArray();
+    return;
+  }
+  ctx.reply->ArrayHeader(static_cast<int64_t>(queued.size()));
+  CommandContext inner = ctx;
+  inner.in_exec = true;
+  for (const QueuedCommand& q : queued) {
+    std::vector<std::string_view> views(q.args.begin(), q.args.end());
+    inner.spec = q.spec;
+    Run(inner, CmdArgs(views));
+  }
+  locks.Release();
+  UnwatchAll(client);
+}
+
+void Dispatcher::UnwatchAll(ClientSession* client) {
+  for (const auto& [db, key] : client->watched) store_->Unwatch(db, key, &client->watcher);
+  client->watched.clear();
+  client->watcher.dirty.store(false);
+}
+
+void Dispatcher::DiscardTransaction(ClientSession* client) {
+  client->queued.clear();
+  client->in_multi = false;
+  client->in_multi_flag.store(false, std::memory_order_relaxed);
+  client->multi_error = false;
+  UnwatchAll(client);
+}
+
+}  // namespace shoal

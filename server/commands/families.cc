@@ -1,0 +1,14 @@
+// RegisterAllCommands: the one list of families a server serves.
+#include "server/commands/families.h"
+
+namespace shoal {
+
+void RegisterAllCommands(CommandTable* table) {
+  RegisterConnectionCommands(table);
+  RegisterStringCommands(table);
+  RegisterKeyCommands(table);
+  RegisterTransactionCommands(table);
+  RegisterServerCommands(table);
+}
+
+}  // namespace shoal

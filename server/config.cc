@@ -1,0 +1,185 @@
+// Config parsing and the table of run-time parameters.
+#include "server/config.h"
+#include "base/strings.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "protocol/request_parser.h"
+
+namespace shoal {
+
+absl::StatusOr<std::vector<Directive>> ParseArgs(int argc, char** argv, std::string* conf_file) {
+  std::vector<Directive> out;
+  int i = 0;
+  if (argc > 0 && std::string_view(argv[0]).substr(0, 2) != "--") {
+    *conf_file = argv[0];
+    i = 1;
+  }
+  for (; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a.substr(0, 2) != "--") {
+      if (out.empty()) return absl::InvalidArgumentError(StrCat("Invalid argument '", a, "'"));
+      out.back().values.emplace_back(a);
+      continue;
+    }
+    a.remove_prefix(2);
+    Directive d;
+    size_t eq = a.find('=');
+    if (eq != std::string_view::npos) {
+      d.name = AsciiLower(a.substr(0, eq));
+      d.values.emplace_back(a.substr(eq + 1));
+    } else {
+      d.name = AsciiLower(a);
+    }
+    for (char& c : d.name) {
+      if (c == '_') c = '-';
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Directive>> ParseConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(StrCat("Fatal error, can't open config file '", path, "'"));
+  std::vector<Directive> out;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    std::string_view l = ToStd(absl::StripAsciiWhitespace(line));
+    if (l.empty() || l[0] == '#') continue;
+    // Reuse the inline-command splitter: same quoting rules as redis.conf.
+    RequestParser parser;
+    std::string buf = StrCat(l, "\n");
+    size_t consumed = 0;
+    std::vector<std::string_view> args;
+    if (parser.Parse(buf, &consumed, &args) != ParseStatus::kOk || args.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("Bad directive or wrong number of arguments at line ", lineno, " of ", path));
+    }
+    Directive d;
+    d.name = AsciiLower(args[0]);
+    for (char& c : d.name) {
+      if (c == '_') c = '-';
+    }
+    for (size_t k = 1; k < args.size(); ++k) d.values.emplace_back(args[k]);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+namespace {
+
+absl::Status ParseObufLimit(RuntimeConfig* rc, std::string_view v) {
+  std::vector<std::string> parts = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
+  if (parts.size() % 4 != 0 || parts.empty()) {
+    return absl::InvalidArgumentError("Wrong number of arguments in buffer limit configuration.");
+  }
+  for (size_t i = 0; i < parts.size(); i += 4) {
+    std::string cls = AsciiLower(parts[i]);
+    int64_t hard, soft, secs;
+    if (!ConfigRegistry::ParseMemory(parts[i + 1], &hard) ||
+        !ConfigRegistry::ParseMemory(parts[i + 2], &soft) ||
+        !SimpleAtoi(parts[i + 3], &secs) || hard < 0 || soft < 0 || secs < 0) {
+      return absl::InvalidArgumentError("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    }
+    if (cls == "normal") {
+      rc->obuf_normal_hard = hard;
+      rc->obuf_normal_soft = soft;
+      rc->obuf_normal_soft_s = secs;
+    } else if (cls == "pubsub") {
+      rc->obuf_pubsub_hard = hard;
+      rc->obuf_pubsub_soft = soft;
+      rc->obuf_pubsub_soft_s = secs;
+    } else if (cls != "slave" && cls != "replica") {
+      return absl::InvalidArgumentError("Invalid client class specified in buffer limit configuration.");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::string>& bind,
+                          int threads) {
+  RuntimeConfig* rc = &reg->runtime();
+  constexpr int64_t kMax = INT64_MAX;
+  reg->AddInt("maxclients", &rc->maxclients, 1, 1000000);
+  reg->AddInt("timeout", &rc->timeout_s, 0, INT32_MAX);
+  reg->AddInt("hz", &rc->hz, 1, 500);
+  reg->AddInt("maxmemory", &rc->maxmemory, 0, kMax, /*is_memory=*/true);
+  reg->AddInt("proto-max-bulk-len", &rc->proto_max_bulk_len, 1024 * 1024, kMax, true);
+  reg->AddInt("client-query-buffer-limit", &rc->client_query_buffer_limit, 1024 * 1024, kMax,
+              true);
+  reg->AddInt("databases", &rc->databases, 1, 16, false, /*mutable_at_runtime=*/false);
+  reg->AddBool("cluster-enabled", &rc->cluster_enabled, /*mutable_at_runtime=*/false);
+
+  ConfigRegistry::Param pass;
+  pass.name = "requirepass";
+  pass.get = [rc] { return rc->RequirePass(); };
+  pass.set = [rc](std::string_view v) {
+    absl::MutexLock l(&rc->mu);
+    rc->requirepass = std::string(v);
+    return absl::OkStatus();
+  };
+  reg->Add(std::move(pass));
+
+  ConfigRegistry::Param obuf;
+  obuf.name = "client-output-buffer-limit";
+  obuf.get = [rc] {
+    return StrCat("normal ", rc->obuf_normal_hard.load(), " ", rc->obuf_normal_soft.load(),
+                        " ", rc->obuf_normal_soft_s.load(), " slave 268435456 67108864 60 pubsub ",
+                        rc->obuf_pubsub_hard.load(), " ", rc->obuf_pubsub_soft.load(), " ",
+                        rc->obuf_pubsub_soft_s.load());
+  };
+  obuf.set = [rc](std::string_view v) { return ParseObufLimit(rc, v); };
+  reg->Add(std::move(obuf));
+
+  ConfigRegistry::Param policy;
+  policy.name = "maxmemory-policy";
+  policy.get = [] { return std::string("noeviction"); };
+  policy.set = [](std::string_view v) {
+    if (AsciiLower(v) != "noeviction") {
+      return absl::InvalidArgumentError("argument(s) must be one of the following: noeviction");
+    }
+    return absl::OkStatus();
+  };
+  reg->Add(std::move(policy));
+
+  // Read-only facts of this process.
+  reg->AddString("port", StrCat(port), false);
+  reg->AddString("bind", absl::StrJoin(bind, " "), false);
+  reg->AddString("io-threads", StrCat(threads), false);
+  reg->AddString("tcp-backlog", "511", false);
+  reg->AddString("daemonize", "no", false);
+  reg->AddString("supervised", "no", false);
+  // Persistence does not exist in a cache: these answer what a cache-only
+  // redis-server answers (redis-benchmark and clients ask for them).
+  auto only = [](std::vector<std::string> allowed, std::string msg) {
+    return [allowed, msg](std::string_view v) -> absl::Status {
+      std::string l = AsciiLower(v);
+      for (const std::string& a : allowed) {
+        if (l == a) return absl::OkStatus();
+      }
+      return absl::InvalidArgumentError(msg);
+    };
+  };
+  reg->AddString("save", "", true, only({""}, "Shoal is a cache: persistence is not supported"));
+  reg->AddString("appendonly", "no", true,
+                 only({"no"}, "Shoal is a cache: persistence is not supported"));
+  reg->AddString("loglevel", "notice", true,
+                 only({"debug", "verbose", "notice", "warning", "nothing"},
+                      "argument(s) must be one of the following: debug, verbose, notice, warning, nothing"));
+  reg->AddString("logfile", "", false);
+  reg->AddString("tcp-keepalive", "300", false);
+  reg->AddString("protected-mode", "no", false);
+}
+
+}  // namespace shoal

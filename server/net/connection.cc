@@ -1,0 +1,284 @@
+// Connection implementation. The read buffer grows to fit the request being
+// parsed (the parser's ExpectedBytes lets a 512 MB bulk be reserved once),
+// and shrinks back when idle; a query buffer over client-query-buffer-limit
+// closes the connection, as redis-server does.
+#include "server/net/connection.h"
+#include "base/strings.h"
+
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "server/net/worker.h"
+
+namespace shoal {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kIdleBufferCap = 64 * 1024;
+
+struct WriteReq {
+  uv_write_t req;
+  std::string data;
+  Connection* conn;
+};
+
+std::string AddrString(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+  }
+  return StrCat(host, ":", port);
+}
+
+}  // namespace
+
+Connection::Connection(Worker* worker, uint64_t id) : worker_(worker) {
+  session_.id = id;
+  session_.worker = worker->index();
+  session_.waker = worker;
+  session_.created_ms = worker->store()->clock().NowMs();
+  session_.last_interaction_ms = session_.created_ms;
+  handle_.data = this;
+  ParserLimits limits;
+  limits.max_bulk_len = worker->server()->runtime().proto_max_bulk_len.load();
+  parser_.set_limits(limits);
+}
+
+Connection::~Connection() = default;
+
+bool Connection::Open(int fd) {
+  uv_tcp_init(worker_->loop(), &handle_);
+  if (uv_tcp_open(&handle_, fd) != 0) {
+    ::close(fd);
+    return false;
+  }
+  open_ = true;
+  uv_tcp_nodelay(&handle_, 1);
+  session_.fd = fd;
+  sockaddr_storage ss;
+  int len = sizeof(ss);
+  if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    session_.addr = AddrString(ss);
+  }
+  len = sizeof(ss);
+  if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    session_.laddr = AddrString(ss);
+  }
+  session_.authenticated = worker_->server()->runtime().RequirePass().empty();
+  worker_->server()->clients().Add(&session_);
+  UpdateReading();
+  return true;
+}
+
+void Connection::UpdateReading() {
+  if (closing_) return;
+  bool want = PendingOutput() < worker_->options().pause_reading_over &&
+              !session_.close_after_reply;
+  if (want && !reading_) {
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), OnAlloc, OnRead);
+    reading_ = true;
+  } else if (!want && reading_) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&handle_));
+    reading_ = false;
+  }
+}
+
+void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  size_t need = std::max(kReadChunk, c->parser_.ExpectedBytes() > (c->rend_ - c->rstart_)
+                                         ? c->parser_.ExpectedBytes() - (c->rend_ - c->rstart_)
+                                         : 0);
+  if (c->rcap_ - c->rend_ < need) {
+    size_t used = c->rend_ - c->rstart_;
+    if (c->rstart_ > 0 && c->rcap_ - used >= need) {
+      std::memmove(c->rbuf_.get(), c->rbuf_.get() + c->rstart_, used);
+    } else {
+      size_t cap = std::max(c->rcap_ * 2, used + need);
+      auto fresh = std::make_unique<char[]>(cap);
+      if (used) std::memcpy(fresh.get(), c->rbuf_.get() + c->rstart_, used);
+      c->rbuf_ = std::move(fresh);
+      c->rcap_ = cap;
+    }
+    c->rstart_ = 0;
+    c->rend_ = used;
+  }
+  buf->base = c->rbuf_.get() + c->rend_;
+  buf->len = c->rcap_ - c->rend_;
+}
+
+void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (nread < 0) {
+    c->Close();
+    return;
+  }
+  if (nread == 0) return;
+  c->rend_ += nread;
+  c->worker_->server()->worker_stats(c->worker_->index()).net_input_bytes.fetch_add(
+      nread, std::memory_order_relaxed);
+  c->ProcessInput();
+  if (c->closing_) return;
+  int64_t qlimit = c->worker_->server()->runtime().client_query_buffer_limit.load();
+  if (static_cast<int64_t>(c->rend_ - c->rstart_) > qlimit) {
+    c->Close();  // query buffer overflow: redis-server closes without reply
+    return;
+  }
+  c->Flush();
+}
+
+void Connection::ProcessInput() {
+  session_.last_interaction_ms.store(worker_->store()->clock().NowMs(),
+                                     std::memory_order_relaxed);
+  while (rstart_ < rend_ && !session_.close_after_reply) {
+    if (session_.kill_requested.load(std::memory_order_relaxed)) {
+      Close();
+      return;
+    }
+    size_t consumed = 0;
+    std::string_view buf(rbuf_.get() + rstart_, rend_ - rstart_);
+    ParseStatus st = parser_.Parse(buf, &consumed, &args_);
+    if (st == ParseStatus::kError) {
+      reply_.Error(parser_.ErrorText());
+      session_.close_after_reply = true;
+      break;
+    }
+    rstart_ += consumed;
+    if (st == ParseStatus::kNeedMore) {
+      if (consumed == 0) break;
+      continue;
+    }
+    worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(args_));
+    if (PendingOutput() > worker_->options().pause_reading_over) {
+      // The client is not reading fast enough: stop executing its pipeline
+      // until the socket drains (OnWrite resumes), so replies cannot pile up.
+      Flush();
+      if (closing_ || PendingOutput() > worker_->options().pause_reading_over) return;
+    }
+  }
+  if (rstart_ == rend_) {
+    rstart_ = rend_ = 0;
+    if (rcap_ > kIdleBufferCap) {
+      rbuf_.reset();
+      rcap_ = 0;
+    }
+  }
+  session_.query_buffer_bytes.store(rend_ - rstart_, std::memory_order_relaxed);
+}
+
+void Connection::Flush() {
+  if (closing_) return;
+  if (!reply_.buffer().empty()) {
+    std::string& out = reply_.buffer();
+    worker_->server()->worker_stats(worker_->index()).net_output_bytes.fetch_add(
+        out.size(), std::memory_order_relaxed);
+    size_t written = 0;
+    if (inflight_writes_ == 0) {
+      uv_buf_t b = uv_buf_init(out.data(), out.size());
+      int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+      if (n > 0) written = n;
+      else if (n < 0 && n != UV_EAGAIN) {
+        Close();
+        return;
+      }
+    }
+    if (written == out.size()) {
+      out.clear();
+    } else {
+      auto* w = new WriteReq;
+      w->conn = this;
+      if (written == 0) {
+        w->data.swap(out);
+      } else {
+        w->data.assign(out, written);
+        out.clear();
+      }
+      w->req.data = w;
+      uv_buf_t b = uv_buf_init(w->data.data(), w->data.size());
+      inflight_bytes_ += w->data.size();
+      ++inflight_writes_;
+      if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&handle_), &b, 1, OnWrite) != 0) {
+        inflight_bytes_ -= w->data.size();
+        --inflight_writes_;
+        delete w;
+        Close();
+        return;
+      }
+    }
+    if (out.capacity() > kIdleBufferCap) std::string().swap(out);
+  }
+  int64_t hard = worker_->server()->runtime().obuf_normal_hard.load(std::memory_order_relaxed);
+  session_.output_buffer_bytes.store(PendingOutput(), std::memory_order_relaxed);
+  if (hard > 0 && static_cast<int64_t>(PendingOutput()) > hard) {
+    Close();
+    return;
+  }
+  MaybeFinish();
+  UpdateReading();
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* w = static_cast<WriteReq*>(req->data);
+  Connection* c = w->conn;
+  c->inflight_bytes_ -= w->data.size();
+  --c->inflight_writes_;
+  delete w;
+  if (c->closing_) return;
+  if (status < 0) {
+    c->Close();
+    return;
+  }
+  // Replies produced while this write was in flight go out now; input that
+  // waited for the buffer to drain is processed.
+  c->Flush();
+  if (!c->closing_ && c->reading_ && c->rend_ > c->rstart_) {
+    c->ProcessInput();
+    c->Flush();
+  }
+}
+
+void Connection::MaybeFinish() {
+  if (session_.close_after_reply && PendingOutput() == 0) Close();
+}
+
+void Connection::CheckKill() {
+  if (!closing_ && session_.kill_requested.load()) {
+    if (session_.close_after_reply) return;  // killed itself: reply first
+    Close();
+  }
+}
+
+void Connection::CheckIdle(int64_t now_ms, int64_t timeout_s) {
+  if (closing_ || timeout_s <= 0) return;
+  if (now_ms - session_.last_interaction_ms.load(std::memory_order_relaxed) > timeout_s * 1000) {
+    Close();
+  }
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  if (open_) worker_->server()->clients().Remove(&session_);
+  worker_->dispatcher()->DiscardTransaction(&session_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClosed);
+}
+
+void Connection::OnClosed(uv_handle_t* h) {
+  auto* c = static_cast<Connection*>(h->data);
+  c->worker_->Forget(c);
+  delete c;
+}
+
+}  // namespace shoal

@@ -1,0 +1,76 @@
+// Connection: one client socket on one worker loop — read buffer, RESP parser,
+// reply builder, session — and the write path with backpressure.
+//
+// Life cycle: created by the Worker from an accepted fd; reads, parses every
+// complete request in the buffer, dispatches each, then sends all replies of
+// the batch with one write (uv_try_write first, a queued uv_write for the
+// rest). While more than NetOptions::pause_reading_over bytes wait to be
+// sent, it stops reading, so a client that never reads cannot grow memory.
+// Closed on EOF, error, protocol error (after the error reply), QUIT, CLIENT
+// KILL, idle timeout or an output buffer over its hard limit. Touched only by
+// its worker's thread; the session's atomics are read by others.
+#ifndef SHOAL_SERVER_NET_CONNECTION_H_
+#define SHOAL_SERVER_NET_CONNECTION_H_
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "protocol/request_parser.h"
+#include "server/commands/client_session.h"
+
+namespace shoal {
+
+class Worker;
+
+class Connection {
+ public:
+  Connection(Worker* worker, uint64_t id);
+  ~Connection();
+
+  // Adopts an accepted socket; false if libuv refuses it (the fd is closed).
+  bool Open(int fd);
+  void Close();
+  bool closing() const { return closing_; }
+  ClientSession& session() { return session_; }
+  // Called by the worker when another thread asked to kill this client.
+  void CheckKill();
+  // Idle timeout check (seconds; 0 = never).
+  void CheckIdle(int64_t now_ms, int64_t timeout_s);
+
+ private:
+  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClosed(uv_handle_t* h);
+
+  void ProcessInput();
+  void Flush();
+  void MaybeFinish();
+  void UpdateReading();
+  size_t PendingOutput() const { return inflight_bytes_ + reply_.size(); }
+
+  Worker* worker_;
+  uv_tcp_t handle_;
+  ClientSession session_;
+  RequestParser parser_;
+  ReplyBuilder reply_;
+  std::vector<std::string_view> args_;
+
+  // Read buffer: unconsumed bytes are rbuf_[rstart_, rend_).
+  std::unique_ptr<char[]> rbuf_;
+  size_t rcap_ = 0, rstart_ = 0, rend_ = 0;
+
+  size_t inflight_bytes_ = 0;  // bytes handed to uv_write, not yet done
+  int inflight_writes_ = 0;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool open_ = false;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_NET_CONNECTION_H_

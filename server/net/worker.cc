@@ -1,0 +1,123 @@
+// Worker implementation: the loop thread, its inbox, and its cron timer
+// (active expiry share, idle timeouts, kill requests).
+#include "server/net/worker.h"
+
+#include <unistd.h>
+
+#include "server/net/connection.h"
+
+namespace shoal {
+namespace {
+constexpr int kCronIntervalMs = 10;
+}  // namespace
+
+Worker::Worker(int index, int count, Store* store, ServerState* server, const NetOptions& options)
+    : index_(index),
+      count_(count),
+      store_(store),
+      server_(server),
+      options_(options),
+      dispatcher_(store, server, index) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &async_, OnAsync);
+  async_.data = this;
+  uv_timer_init(&loop_, &cron_);
+  cron_.data = this;
+}
+
+Worker::~Worker() { uv_loop_close(&loop_); }
+
+void Worker::Start() {
+  uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
+  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+}
+
+void Worker::Stop() {
+  {
+    absl::MutexLock l(&mu_);
+    stop_ = true;
+  }
+  uv_async_send(&async_);
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::Adopt(int fd) {
+  {
+    absl::MutexLock l(&mu_);
+    inbox_.push_back(fd);
+  }
+  uv_async_send(&async_);
+}
+
+void Worker::Wake() { uv_async_send(&async_); }
+
+void Worker::Forget(Connection* c) {
+  conns_.erase(c);
+  live_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::OnAsync(uv_async_t* a) { static_cast<Worker*>(a->data)->DrainInbox(); }
+
+void Worker::DrainInbox() {
+  std::vector<int> fds;
+  bool stop;
+  {
+    absl::MutexLock l(&mu_);
+    fds.swap(inbox_);
+    stop = stop_;
+  }
+  for (int fd : fds) {
+    if (stop) {
+      ::close(fd);
+      continue;
+    }
+    auto* c = new Connection(this, server_->clients().NextId());
+    conns_.insert(c);
+    live_.fetch_add(1, std::memory_order_relaxed);
+    if (!c->Open(fd)) {
+      conns_.erase(c);
+      live_.fetch_sub(1, std::memory_order_relaxed);
+      delete c;
+    }
+  }
+  // Kill requests from other threads.
+  std::vector<Connection*> snapshot(conns_.begin(), conns_.end());
+  for (Connection* c : snapshot) c->CheckKill();
+  if (stop) {
+    for (Connection* c : snapshot) c->Close();
+    uv_timer_stop(&cron_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  }
+}
+
+void Worker::OnCron(uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); }
+
+void Worker::Cron() {
+  int64_t now = store_->clock().NowMs();
+  // Active expiry runs `hz` times per second, each worker on its share of
+  // the slots. Its budget grows while many sampled keys turn out expired
+  // (up to 25% of a period), and stays small otherwise.
+  int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, server_->runtime().hz.load()));
+  int64_t period_us = 1'000'000 / hz;
+  static thread_local int64_t next_expire_ms = 0;
+  if (now >= next_expire_ms) {
+    next_expire_ms = now + period_us / 1000;
+    StoreStats st = store_->Stats();
+    bool busy = st.expired_stale_perc_x100 > 1000;  // > 10% of sampled were stale
+    int64_t budget = busy ? period_us / 4 : std::max<int64_t>(200, period_us / 100);
+    store_->ActiveExpireCycle(index_, count_, budget);
+  }
+  int64_t timeout_s = server_->runtime().timeout_s.load(std::memory_order_relaxed);
+  static thread_local int64_t next_idle_check_ms = 0;
+  if (timeout_s > 0 && now >= next_idle_check_ms) {
+    next_idle_check_ms = now + 1000;
+    std::vector<Connection*> snapshot(conns_.begin(), conns_.end());
+    for (Connection* c : snapshot) c->CheckIdle(now, timeout_s);
+  }
+}
+
+}  // namespace shoal

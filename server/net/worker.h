@@ -1,0 +1,82 @@
+// Worker: one thread running one libuv loop that owns a set of connections
+// and executes their commands inline (no hop to another thread).
+//
+// Other threads talk to a worker only through its mutex-protected inbox and
+// a uv_async wake-up: new connections from the acceptor, kill requests
+// (CLIENT KILL), and stop. Each worker also runs the timers that belong to
+// the keyspace: its share of the active expiry cycle (hz) and idle timeouts.
+#ifndef SHOAL_SERVER_NET_WORKER_H_
+#define SHOAL_SERVER_NET_WORKER_H_
+
+#include <uv.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "server/commands/client_session.h"
+#include "server/commands/dispatcher.h"
+#include "server/commands/server_state.h"
+#include "server/net/net_options.h"
+#include "server/store/store.h"
+
+namespace shoal {
+
+class Connection;
+
+class Worker : public ClientWaker {
+ public:
+  Worker(int index, int count, Store* store, ServerState* server, const NetOptions& options);
+  ~Worker() override;
+
+  void Start();
+  // Asks the loop to close every connection and stop; Join waits for it.
+  void Stop();
+  void Join();
+
+  // Any thread: hands an accepted socket to this worker.
+  void Adopt(int fd);
+  // Any thread: wakes the loop to look at kill requests (ClientWaker).
+  void Wake() override;
+
+  // Loop thread only.
+  int index() const { return index_; }
+  Store* store() { return store_; }
+  ServerState* server() { return server_; }
+  Dispatcher* dispatcher() { return &dispatcher_; }
+  const NetOptions& options() const { return options_; }
+  uv_loop_t* loop() { return &loop_; }
+  void Forget(Connection* c);
+  int64_t connections() const { return live_.load(std::memory_order_relaxed); }
+
+ private:
+  static void OnAsync(uv_async_t* a);
+  static void OnCron(uv_timer_t* t);
+  void DrainInbox();
+  void Cron();
+
+  int index_;
+  int count_;
+  Store* store_;
+  ServerState* server_;
+  NetOptions options_;
+  Dispatcher dispatcher_;
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_timer_t cron_;
+  std::thread thread_;
+  absl::flat_hash_set<Connection*> conns_;
+  std::atomic<int64_t> live_{0};
+  int64_t last_expire_budget_us_ = 0;
+
+  absl::Mutex mu_;
+  std::vector<int> inbox_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_NET_WORKER_H_

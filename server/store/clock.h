@@ -1,0 +1,44 @@
+// Clock: the one source of time for the keyspace (TTLs, expiry, idle times).
+//
+// Injected so that unit tests advance time without sleeping. SystemClock is
+// what the server uses; FakeClock is what tests use. Both are safe to read
+// from any thread.
+#ifndef SHOAL_SERVER_STORE_CLOCK_H_
+#define SHOAL_SERVER_STORE_CLOCK_H_
+
+#include <atomic>
+#include <cstdint>
+
+namespace shoal {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Milliseconds since the Unix epoch.
+  virtual int64_t NowMs() const = 0;
+  // Microseconds since the Unix epoch.
+  virtual int64_t NowUs() const = 0;
+};
+
+class SystemClock : public Clock {
+ public:
+  int64_t NowMs() const override;
+  int64_t NowUs() const override;
+  static const SystemClock* Get();
+};
+
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_us_(start_ms * 1000) {}
+  int64_t NowMs() const override { return now_us_.load() / 1000; }
+  int64_t NowUs() const override { return now_us_.load(); }
+  void AdvanceMs(int64_t ms) { now_us_ += ms * 1000; }
+  void SetMs(int64_t ms) { now_us_ = ms * 1000; }
+
+ private:
+  std::atomic<int64_t> now_us_;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_STORE_CLOCK_H_

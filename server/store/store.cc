@@ -1,0 +1,338 @@
+// Store: construction, stripe locking, single-key operations, WATCH and stats.
+//
+// The hot path (Find/Put/Erase) computes the key's slot (CRC16), reaches the
+// slot's table with two indexed loads and probes it with XXH3; it allocates
+// nothing and touches only the key's stripe, whose lock the caller holds.
+// Counters are per stripe (store_internal.h). Whole-keyspace operations are
+// in store_keyspace.cc, the active expiry cycle in store_expire.cc.
+#include <algorithm>
+#include <cassert>
+
+#include "absl/base/optimization.h"
+#include "server/store/slot_table.h"
+#include "server/store/store.h"
+#include "server/store/store_internal.h"
+
+namespace shoal {
+namespace {
+
+// The store whose stripes this thread all holds (StripeLocks::AddAll), so
+// that self-locking methods called under EXEC or FLUSHALL do not relock.
+thread_local const Store* tl_all_held = nullptr;
+
+int NormalizeStripes(int n) {
+  n = std::clamp(n, 1, kNumSlots);
+  int p = 1;
+  while (p * 2 <= n) p *= 2;  // round down to a power of two
+  return p;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// StripeLocks
+
+void StripeLocks::AddKey(std::string_view key) { AddSlot(KeySlot(key)); }
+
+void StripeLocks::AddSlot(int slot) {
+  assert(!locked_);
+  stripes_.push_back(static_cast<uint32_t>(store_->StripeOfSlot(slot)));
+}
+
+void StripeLocks::Acquire() {
+  assert(!locked_);
+  locked_ = true;
+  if (tl_all_held == store_) {
+    owns_ = false;  // nested inside an all-stripes holder: already covered
+    return;
+  }
+  owns_ = true;
+  if (all_) {
+    for (auto& st : store_->stripes_) st->mu.Lock();
+    tl_all_held = store_;
+    return;
+  }
+  // Ascending order, each stripe once: no deadlock between multi-key commands.
+  std::sort(stripes_.begin(), stripes_.end());
+  stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
+  for (uint32_t s : stripes_) store_->stripes_[s]->mu.Lock();
+}
+
+void StripeLocks::Release() {
+  if (!locked_) return;
+  if (owns_) {
+    if (all_) {
+      tl_all_held = nullptr;
+      for (auto it = store_->stripes_.rbegin(); it != store_->stripes_.rend(); ++it) {
+        (*it)->mu.Unlock();
+      }
+    } else {
+      for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) {
+        store_->stripes_[*it]->mu.Unlock();
+      }
+    }
+  }
+  locked_ = false;
+  owns_ = false;
+}
+
+// ---------------------------------------------------------------------------
+// Construction
+
+Store::Store(const StoreOptions& options)
+    : databases_(std::max(1, options.databases)),
+      clock_(options.clock != nullptr ? options.clock : SystemClock::Get()),
+      expire_(std::make_unique<ExpireState>()) {
+  const int n = NormalizeStripes(options.stripes);
+  stripes_.reserve(n);
+  for (int i = 0; i < n; ++i) stripes_.push_back(std::make_unique<Stripe>(databases_));
+  tables_.resize(databases_);
+  for (auto& db : tables_) db.resize(kNumSlots);
+}
+
+Store::~Store() {
+  for (auto& db : tables_) {
+    for (auto& t : db) {
+      if (t) t->FreeAll();
+    }
+  }
+}
+
+bool Store::AllHeld() const { return tl_all_held == this; }
+
+SlotTable* Store::Table(int db, int slot, bool create) {
+  std::unique_ptr<SlotTable>& t = tables_[db][slot];
+  if (ABSL_PREDICT_FALSE(t == nullptr) && create) {
+    t = std::make_unique<SlotTable>();
+    StripeFor(slot).memory.Add(sizeof(SlotTable));
+  }
+  return t.get();
+}
+
+// ---------------------------------------------------------------------------
+// Accounting helpers
+
+void Store::Unlinked(Stripe& st, int db, SlotTable* t, const Entry* e) {
+  st.db[db].keys.Add(-1);
+  if (e->has_expire()) {
+    st.db[db].volatile_keys.Add(-1);
+    st.volatile_total.Add(-1);
+    t->add_volatile(-1);
+  }
+  st.memory.Add(-static_cast<int64_t>(e->MemoryBytes()));
+  TouchedIn(st, db, e->key());
+}
+
+void Store::ShrinkIfSparse(Stripe& st, SlotTable* t) {
+  const size_t cap = t->capacity();
+  if (t->MaybeShrink()) {
+    st.memory.Add((static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(cap)) *
+                  static_cast<int64_t>(SlotTable::kBytesPerSlot));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Key operations (caller holds the key's stripe)
+
+Entry* Store::Find(int db, std::string_view key, Lookup mode) {
+  const int slot = KeySlot(key);
+  Stripe& st = StripeFor(slot);
+  SlotTable* t = tables_[db][slot].get();
+  Entry* e = t != nullptr ? t->Find(key) : nullptr;
+  if (e != nullptr && ABSL_PREDICT_FALSE(IsExpired(e))) {
+    t->Remove(key);
+    st.expired.Add(1);
+    Unlinked(st, db, t, e);
+    Entry::Free(e);
+    ShrinkIfSparse(st, t);
+    e = nullptr;
+  }
+  if (mode == Lookup::kRead) (e != nullptr ? st.hits : st.misses).Add(1);
+  return e;
+}
+
+void Store::Put(int db, Entry* e) {
+  const int slot = KeySlot(e->key());
+  Stripe& st = StripeFor(slot);
+  SlotTable* t = Table(db, slot, /*create=*/true);
+  const size_t cap = t->capacity();
+  Entry* old = t->InsertOrReplace(e);
+  int64_t bytes = static_cast<int64_t>(e->MemoryBytes()) +
+                  (static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(cap)) *
+                      static_cast<int64_t>(SlotTable::kBytesPerSlot);
+  int vol = e->has_expire() ? 1 : 0;
+  if (old != nullptr) {
+    bytes -= static_cast<int64_t>(old->MemoryBytes());
+    vol -= old->has_expire() ? 1 : 0;
+  } else {
+    st.db[db].keys.Add(1);
+  }
+  if (vol != 0) {
+    st.db[db].volatile_keys.Add(vol);
+    st.volatile_total.Add(vol);
+    t->add_volatile(vol);
+  }
+  st.memory.Add(bytes);
+  TouchedIn(st, db, e->key());
+  if (old != nullptr) Entry::Free(old);
+}
+
+void Store::Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only) {
+  assert(old_e->key() == new_e->key());
+  const int slot = KeySlot(new_e->key());
+  Stripe& st = StripeFor(slot);
+  SlotTable* t = tables_[db][slot].get();
+  assert(t != nullptr);
+  t->ReplaceSameKey(old_e, new_e);
+  // With old_shell_only the object now belongs to new_e, but it is still
+  // alive, so old_e->MemoryBytes() counts it as it did when old_e was added.
+  st.memory.Add(static_cast<int64_t>(new_e->MemoryBytes()) -
+                static_cast<int64_t>(old_e->MemoryBytes()));
+  const int vol = (new_e->has_expire() ? 1 : 0) - (old_e->has_expire() ? 1 : 0);
+  if (vol != 0) {
+    st.db[db].volatile_keys.Add(vol);
+    st.volatile_total.Add(vol);
+    t->add_volatile(vol);
+  }
+  TouchedIn(st, db, new_e->key());
+  if (old_shell_only) {
+    Entry::FreeShell(old_e);
+  } else {
+    Entry::Free(old_e);
+  }
+}
+
+Entry* Store::Detach(int db, std::string_view key) {
+  const int slot = KeySlot(key);
+  Stripe& st = StripeFor(slot);
+  SlotTable* t = tables_[db][slot].get();
+  if (t == nullptr) return nullptr;
+  Entry* e = t->Remove(key);
+  if (e == nullptr) return nullptr;
+  Unlinked(st, db, t, e);
+  ShrinkIfSparse(st, t);
+  if (ABSL_PREDICT_FALSE(IsExpired(e))) {
+    st.expired.Add(1);
+    Entry::Free(e);
+    return nullptr;
+  }
+  return e;
+}
+
+bool Store::Erase(int db, std::string_view key) {
+  Entry* e = Detach(db, key);
+  if (e == nullptr) return false;
+  Entry::Free(e);
+  return true;
+}
+
+Entry* Store::SetExpire(int db, Entry* e, int64_t when_ms) {
+  if (when_ms > 0 && e->has_expire()) {
+    e->set_expire_ms(when_ms);  // same layout: in place
+    Touched(db, e->key());
+    return e;
+  }
+  if (when_ms <= 0 && !e->has_expire()) return e;  // nothing to clear
+  // The expire's presence changes the layout: rebuild, moving any object.
+  Entry* n = Entry::Rebuild(e, e->key(), when_ms > 0 ? when_ms : 0, /*steal=*/true);
+  Replace(db, e, n, /*old_shell_only=*/true);
+  return n;
+}
+
+void Store::MarkModified(int db, std::string_view key, int64_t bytes_delta) {
+  Stripe& st = StripeFor(KeySlot(key));
+  if (bytes_delta != 0) st.memory.Add(bytes_delta);
+  TouchedIn(st, db, key);
+}
+
+// ---------------------------------------------------------------------------
+// WATCH
+
+void Store::Touched(int db, std::string_view key) { TouchedIn(StripeFor(KeySlot(key)), db, key); }
+
+void Store::TouchedIn(Stripe& st, int db, std::string_view key) {
+  if (ABSL_PREDICT_TRUE(st.watchers.empty())) return;
+  auto it = st.watchers.find(WatchKeyRef{db, key});
+  if (it == st.watchers.end()) return;
+  for (Watcher* w : it->second) w->dirty.store(true, std::memory_order_release);
+}
+
+void Store::TouchDb(int db) {
+  for (auto& st : stripes_) {
+    for (auto& [k, watchers] : st->watchers) {
+      if (k.db != db) continue;
+      for (Watcher* w : watchers) w->dirty.store(true, std::memory_order_release);
+    }
+  }
+}
+
+void Store::Watch(int db, std::string_view key, Watcher* w) {
+  Stripe& st = StripeFor(KeySlot(key));
+  StripeGuard guard(&st.mu, AllHeld());
+  auto it = st.watchers.find(WatchKeyRef{db, key});
+  if (it == st.watchers.end()) {
+    it = st.watchers.emplace(WatchKey{db, std::string(key)}, std::vector<Watcher*>()).first;
+  }
+  std::vector<Watcher*>& v = it->second;
+  if (std::find(v.begin(), v.end(), w) == v.end()) v.push_back(w);
+}
+
+void Store::Unwatch(int db, std::string_view key, Watcher* w) {
+  Stripe& st = StripeFor(KeySlot(key));
+  StripeGuard guard(&st.mu, AllHeld());
+  auto it = st.watchers.find(WatchKeyRef{db, key});
+  if (it == st.watchers.end()) return;
+  std::vector<Watcher*>& v = it->second;
+  v.erase(std::remove(v.begin(), v.end(), w), v.end());
+  if (v.empty()) st.watchers.erase(it);
+}
+
+// ---------------------------------------------------------------------------
+// Counts, memory and stats: lock-free sums of the stripe counters.
+
+KeyspaceCounts Store::Counts(int db) const {
+  KeyspaceCounts c;
+  for (const auto& st : stripes_) {
+    c.keys += st->db[db].keys.Get();
+    c.volatile_keys += st->db[db].volatile_keys.Get();
+  }
+  return c;
+}
+
+int64_t Store::DbSize(int db) { return Counts(db).keys; }
+
+int64_t Store::TotalVolatile() const {
+  int64_t n = 0;
+  for (const auto& st : stripes_) n += st->volatile_total.Get();
+  return n;
+}
+
+int64_t Store::UsedMemory() const {
+  int64_t bytes = 0;
+  for (const auto& st : stripes_) bytes += st->memory.Get();
+  return bytes;
+}
+
+StoreStats Store::Stats() const {
+  StoreStats s;
+  for (const auto& st : stripes_) {
+    s.expired_keys += st->expired.Get();
+    s.keyspace_hits += st->hits.Get();
+    s.keyspace_misses += st->misses.Get();
+  }
+  s.expired_stale_perc_x100 = stale_perc_x100_.load(std::memory_order_relaxed);
+  return s;
+}
+
+void Store::ResetStats() {
+  const bool held = AllHeld();
+  for (auto& st : stripes_) {
+    StripeGuard guard(&st->mu, held);  // the counters' writers hold this lock
+    st->expired.Set(0);
+    st->hits.Set(0);
+    st->misses.Set(0);
+  }
+  stale_perc_x100_.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace shoal

@@ -1,0 +1,204 @@
+// Store: the keyspace of one node — databases × 16384 slots of SlotTables,
+// grouped into lock stripes, with lazy and active expiry, WATCH tracking and
+// per-stripe memory accounting.
+//
+// Locking: slot s belongs to stripe s % stripes (stripes is a power of two).
+// Every method that takes (db, key) requires the caller to hold that key's
+// stripe, through a StripeLocks object (which locks in ascending order so
+// multi-key commands never deadlock). Methods marked "self-locking" take the
+// stripes they need themselves, one at a time, unless the calling thread
+// already holds every stripe (StripeLocks::LockAll, used by EXEC and FLUSHALL).
+//
+// Entries returned by Find are valid while the caller holds the stripe and
+// does not modify that key through the store.
+//
+// Expiry: Find never returns an expired entry; it deletes it (counted in
+// expired_keys) — lazy expiry. ActiveExpireCycle reclaims expired keys that
+// nobody reads, a budgeted step at a time, split across callers by `part`.
+//
+// WATCH: a Watcher registered on (db, key) is marked dirty whenever that key
+// is written, deleted, expired or flushed through the store. Commands that
+// change a value in place (INCR on an int) call MarkModified.
+#ifndef SHOAL_SERVER_STORE_STORE_H_
+#define SHOAL_SERVER_STORE_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/synchronization/mutex.h"
+#include "server/store/clock.h"
+#include "server/store/entry.h"
+#include "server/store/slot_hash.h"
+
+namespace shoal {
+
+class SlotTable;
+class Store;
+
+struct StoreOptions {
+  int databases = 16;
+  int stripes = 256;  // power of two, <= kNumSlots
+  const Clock* clock = nullptr;  // defaults to SystemClock::Get()
+};
+
+// A client's WATCH state; dirty is set from any thread.
+struct Watcher {
+  std::atomic<bool> dirty{false};
+};
+
+// Holds a set of stripes locked; releases them on destruction.
+class StripeLocks {
+ public:
+  explicit StripeLocks(Store* store) : store_(store) {}
+  ~StripeLocks() { Release(); }
+  StripeLocks(const StripeLocks&) = delete;
+  StripeLocks& operator=(const StripeLocks&) = delete;
+
+  // Collect, then Acquire. Adding after Acquire is not allowed.
+  void AddKey(std::string_view key);
+  void AddSlot(int slot);
+  void AddAll() { all_ = true; }
+  void Acquire();
+  void Release();
+  bool holds_all() const { return all_ && locked_; }
+
+ private:
+  Store* store_;
+  absl::InlinedVector<uint32_t, 4> stripes_;
+  bool all_ = false;
+  bool locked_ = false;
+  // False when Acquire found every stripe already held by this thread (a
+  // command inside EXEC): nothing was locked, so nothing is unlocked.
+  bool owns_ = false;
+};
+
+struct KeyspaceCounts {
+  int64_t keys = 0;
+  int64_t volatile_keys = 0;
+};
+
+struct StoreStats {
+  int64_t expired_keys = 0;
+  int64_t keyspace_hits = 0;
+  int64_t keyspace_misses = 0;
+  int64_t expired_stale_perc_x100 = 0;  // last active cycle, percent × 100
+};
+
+class Store {
+ public:
+  explicit Store(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int databases() const { return databases_; }
+  int stripes() const { return static_cast<int>(stripes_.size()); }
+  const Clock& clock() const { return *clock_; }
+  int StripeOfSlot(int slot) const { return slot & (stripes() - 1); }
+
+  // ---- Key operations: the caller holds the key's stripe. ----
+
+  // Looks a key up; deletes and hides it if expired. kRead lookups count
+  // keyspace_hits/keyspace_misses (as Redis's lookupKeyRead does).
+  enum class Lookup { kRead, kWrite };
+  Entry* Find(int db, std::string_view key, Lookup mode = Lookup::kWrite);
+  // Inserts e (taking ownership), replacing and freeing any entry with the
+  // same key. Marks the key modified.
+  void Put(int db, Entry* e);
+  // Replaces the live entry `old_e` (from Find) by `new_e` with the same key,
+  // freeing old_e (or only its shell when `old_shell_only`, after
+  // Entry::Rebuild(steal=true)). Marks the key modified.
+  void Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only = false);
+  // Removes and frees the key; returns whether it existed (and was live).
+  bool Erase(int db, std::string_view key);
+  // Removes the key and hands its entry to the caller instead of freeing it.
+  Entry* Detach(int db, std::string_view key);
+  // Sets or clears (when_ms == 0) a key's expire; may reallocate the entry,
+  // so returns the entry now in the table. Marks the key modified.
+  Entry* SetExpire(int db, Entry* e, int64_t when_ms);
+  // For in-place value changes (ints, compound values): WATCH invalidation and
+  // memory accounting (pass the change in the value's heap bytes).
+  void MarkModified(int db, std::string_view key, int64_t bytes_delta = 0);
+
+  // ---- WATCH ---- (self-locking: takes the key's stripe)
+  void Watch(int db, std::string_view key, Watcher* w);
+  void Unwatch(int db, std::string_view key, Watcher* w);
+
+  // ---- Whole-keyspace operations (self-locking unless all stripes held) ----
+
+  // Visits the live entries of the slots starting at cursor's slot; stops
+  // after a slot once at least `count` entries were visited. Returns the next
+  // cursor (0 when done). The cursor is the next slot index, so it survives
+  // table growth: every key present for the whole scan is returned.
+  uint64_t Scan(int db, uint64_t cursor, size_t count,
+                const std::function<void(const Entry&)>& visit);
+  int64_t DbSize(int db);
+  // Copies a random live key into *key; false when the db is empty.
+  bool RandomKey(int db, std::string* key, uint64_t seed);
+  // These three require all stripes held (StripeLocks::AddAll).
+  void FlushDb(int db);
+  void FlushAll();
+  void SwapDb(int a, int b);
+
+  // Number of live keys (including not yet reclaimed expired ones) per db.
+  KeyspaceCounts Counts(int db) const;
+
+  // Reclaims expired keys in slots s with s % parts == part, for at most
+  // budget_us microseconds. Returns keys reclaimed.
+  int64_t ActiveExpireCycle(int part, int parts, int64_t budget_us);
+
+  // Keys of one slot in db (self-locking). For CLUSTER GETKEYSINSLOT & co.
+  std::vector<std::string> KeysInSlot(int db, int slot, size_t max);
+  int64_t CountKeysInSlot(int db, int slot);
+
+  // ---- Memory and stats ----
+  int64_t UsedMemory() const;  // sum of stripe counters (entries + tables)
+  StoreStats Stats() const;
+  void ResetStats();
+
+ private:
+  friend class StripeLocks;
+  struct Stripe;
+  struct ExpireState;
+  struct ExpireRun;
+
+  SlotTable* Table(int db, int slot, bool create);
+  void Touched(int db, std::string_view key);  // WATCH invalidation
+  void TouchDb(int db);
+
+  // Internal helpers; `st` is the (held) stripe of the slot concerned.
+  Stripe& StripeFor(int slot) const { return *stripes_[StripeOfSlot(slot)]; }
+  bool AllHeld() const;  // this thread holds every stripe (StripeLocks::AddAll)
+  void TouchedIn(Stripe& st, int db, std::string_view key);
+  // Accounting for an entry just removed from table t (before it is freed).
+  void Unlinked(Stripe& st, int db, SlotTable* t, const Entry* e);
+  void ShrinkIfSparse(Stripe& st, SlotTable* t);
+  bool IsExpired(const Entry* e) const {
+    return e->has_expire() && e->expire_ms() <= clock_->NowMs();
+  }
+  int64_t TotalVolatile() const;
+  enum class Pick { kFound, kEmpty, kDeletedExpired };
+  Pick RandomInSlot(int db, int slot, uint64_t rnd, bool held, std::string* key);
+  bool ExpireInTable(Stripe& st, int db, SlotTable* t, size_t* offset, ExpireRun* run);
+  void CheckBudget(ExpireRun* run) const;
+
+  int databases_;
+  const Clock* clock_;
+  std::vector<std::unique_ptr<Stripe>> stripes_;
+  // tables_[db][slot], created lazily under the slot's stripe.
+  std::vector<std::vector<std::unique_ptr<SlotTable>>> tables_;
+  // Hit/miss/expired counters live in the stripes (no shared atomics on the
+  // hot path); this one is written once per active expiry cycle.
+  std::atomic<int64_t> stale_perc_x100_{0};
+  std::unique_ptr<ExpireState> expire_;  // per-part cursors of the active cycle
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_STORE_STORE_H_
