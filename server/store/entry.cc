@@ -82,7 +82,7 @@ Entry* Entry::Allocate(std::string_view key, ValueType type, Encoding enc, size_
   e->flags_ = static_cast<uint8_t>(enc) | (has_expire ? kHasExpire : 0);
   e->key_len_ = static_cast<uint32_t>(key.size());
   e->value_len_ = static_cast<uint32_t>(value_len);
-  if (has_expire) std::memcpy(e + 1, &expire_ms, sizeof(expire_ms));
+  if (has_expire) std::memcpy(reinterpret_cast<char*>(e + 1), &expire_ms, sizeof(expire_ms));
   if (!key.empty()) std::memcpy(const_cast<char*>(e->KeyPtr()), key.data(), key.size());
   return e;
 }
@@ -132,13 +132,13 @@ void Entry::FreeShell(Entry* e) { std::free(e); }
 int64_t Entry::expire_ms() const {
   if (!has_expire()) return 0;
   int64_t t;
-  std::memcpy(&t, this + 1, sizeof(t));
+  std::memcpy(&t, reinterpret_cast<const char*>(this + 1), sizeof(t));
   return t;
 }
 
 void Entry::set_expire_ms(int64_t t) {
   assert(has_expire() && t > 0);
-  std::memcpy(const_cast<Entry*>(this) + 1, &t, sizeof(t));
+  std::memcpy(reinterpret_cast<char*>(this + 1), &t, sizeof(t));
 }
 
 std::string_view Entry::StringValue(char* buf) const {

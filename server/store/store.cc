@@ -53,8 +53,10 @@ void StripeLocks::Acquire() {
     return;
   }
   // Ascending order, each stripe once: no deadlock between multi-key commands.
-  std::sort(stripes_.begin(), stripes_.end());
-  stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
+  if (stripes_.size() > 1) {
+    std::sort(stripes_.begin(), stripes_.end());
+    stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
+  }
   for (uint32_t s : stripes_) store_->stripes_[s]->mu.Lock();
 }
 
@@ -82,31 +84,46 @@ void StripeLocks::Release() {
 Store::Store(const StoreOptions& options)
     : databases_(std::max(1, options.databases)),
       clock_(options.clock != nullptr ? options.clock : SystemClock::Get()),
+      tables_(databases_),
       expire_(std::make_unique<ExpireState>()) {
+  // Lock order is guaranteed by construction (ascending stripes), and absl's
+  // debug-mode deadlock detector, which Debian's libabsl leaves on, takes a
+  // process-wide lock in every Mutex::Lock: it would serialize all workers.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const int n = NormalizeStripes(options.stripes);
   stripes_.reserve(n);
   for (int i = 0; i < n; ++i) stripes_.push_back(std::make_unique<Stripe>(databases_));
-  tables_.resize(databases_);
-  for (auto& db : tables_) db.resize(kNumSlots);
 }
 
 Store::~Store() {
   for (auto& db : tables_) {
-    for (auto& t : db) {
-      if (t) t->FreeAll();
-    }
+    SlotTable* tables = db.load(std::memory_order_relaxed);
+    if (tables == nullptr) continue;
+    for (int slot = 0; slot < kNumSlots; ++slot) tables[slot].FreeAll();
+    delete[] tables;
   }
 }
 
 bool Store::AllHeld() const { return tl_all_held == this; }
 
-SlotTable* Store::Table(int db, int slot, bool create) {
-  std::unique_ptr<SlotTable>& t = tables_[db][slot];
-  if (ABSL_PREDICT_FALSE(t == nullptr) && create) {
-    t = std::make_unique<SlotTable>();
-    StripeFor(slot).memory.Add(sizeof(SlotTable));
+SlotTable* Store::CreateDbTables(int db) {
+  absl::MutexLock lock(&create_mu_);
+  SlotTable* tables = tables_[db].load(std::memory_order_acquire);
+  if (tables == nullptr) {
+    tables = new SlotTable[kNumSlots];
+    tables_bytes_.fetch_add(kNumSlots * sizeof(SlotTable), std::memory_order_relaxed);
+    tables_[db].store(tables, std::memory_order_release);
   }
-  return t.get();
+  return tables;
+}
+
+SlotTable* Store::Table(int db, int slot, bool create) {
+  SlotTable* tables = tables_[db].load(std::memory_order_acquire);
+  if (ABSL_PREDICT_FALSE(tables == nullptr)) {
+    if (!create) return nullptr;
+    tables = CreateDbTables(db);
+  }
+  return &tables[slot];
 }
 
 // ---------------------------------------------------------------------------
@@ -137,7 +154,7 @@ void Store::ShrinkIfSparse(Stripe& st, SlotTable* t) {
 Entry* Store::Find(int db, std::string_view key, Lookup mode) {
   const int slot = KeySlot(key);
   Stripe& st = StripeFor(slot);
-  SlotTable* t = tables_[db][slot].get();
+  SlotTable* t = Table(db, slot, false);
   Entry* e = t != nullptr ? t->Find(key) : nullptr;
   if (e != nullptr && ABSL_PREDICT_FALSE(IsExpired(e))) {
     t->Remove(key);
@@ -181,7 +198,7 @@ void Store::Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only) {
   assert(old_e->key() == new_e->key());
   const int slot = KeySlot(new_e->key());
   Stripe& st = StripeFor(slot);
-  SlotTable* t = tables_[db][slot].get();
+  SlotTable* t = Table(db, slot, false);
   assert(t != nullptr);
   t->ReplaceSameKey(old_e, new_e);
   // With old_shell_only the object now belongs to new_e, but it is still
@@ -205,7 +222,7 @@ void Store::Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only) {
 Entry* Store::Detach(int db, std::string_view key) {
   const int slot = KeySlot(key);
   Stripe& st = StripeFor(slot);
-  SlotTable* t = tables_[db][slot].get();
+  SlotTable* t = Table(db, slot, false);
   if (t == nullptr) return nullptr;
   Entry* e = t->Remove(key);
   if (e == nullptr) return nullptr;
@@ -308,7 +325,7 @@ int64_t Store::TotalVolatile() const {
 }
 
 int64_t Store::UsedMemory() const {
-  int64_t bytes = 0;
+  int64_t bytes = tables_bytes_.load(std::memory_order_relaxed);
   for (const auto& st : stripes_) bytes += st->memory.Get();
   return bytes;
 }

@@ -169,6 +169,7 @@ class Store {
   struct ExpireRun;
 
   SlotTable* Table(int db, int slot, bool create);
+  SlotTable* CreateDbTables(int db);
   void Touched(int db, std::string_view key);  // WATCH invalidation
   void TouchDb(int db);
 
@@ -191,8 +192,13 @@ class Store {
   int databases_;
   const Clock* clock_;
   std::vector<std::unique_ptr<Stripe>> stripes_;
-  // tables_[db][slot], created lazily under the slot's stripe.
-  std::vector<std::vector<std::unique_ptr<SlotTable>>> tables_;
+  // tables_[db] points to that db's kNumSlots SlotTables, allocated on the
+  // db's first write (an empty SlotTable holds no heap memory). Inline tables
+  // save a dependent cache miss per lookup over one allocation per slot.
+  // Swapped by SwapDb under all stripes; created under create_mu_.
+  std::vector<std::atomic<SlotTable*>> tables_;
+  absl::Mutex create_mu_;
+  std::atomic<int64_t> tables_bytes_{0};  // the arrays above, for UsedMemory
   // Hit/miss/expired counters live in the stripes (no shared atomics on the
   // hot path); this one is written once per active expiry cycle.
   std::atomic<int64_t> stale_perc_x100_{0};

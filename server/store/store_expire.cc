@@ -104,7 +104,7 @@ int64_t Store::ActiveExpireCycle(int part, int parts, int64_t budget_us) {
   }
   ExpireState::Cursor c;
   {
-    absl::MutexLock lock(&expire_->mu);
+    StripeGuard lock(&expire_->mu, false);
     c = expire_->cursors[part];
   }
   const int slots_in_part = (kNumSlots - 1 - part) / parts + 1;
@@ -123,7 +123,7 @@ int64_t Store::ActiveExpireCycle(int part, int parts, int64_t budget_us) {
     if (st.volatile_total.Get() != 0) {
       StripeGuard guard(&st.mu, held);
       for (; c.db < databases_; ++c.db, c.offset = 0) {
-        SlotTable* t = tables_[c.db][slot].get();
+        SlotTable* t = Table(c.db, slot, false);
         if (t == nullptr || t->volatile_count() == 0) continue;
         if (!ExpireInTable(st, c.db, t, &c.offset, &run)) {
           finished = false;
@@ -141,7 +141,7 @@ int64_t Store::ActiveExpireCycle(int part, int parts, int64_t budget_us) {
   }
 
   {
-    absl::MutexLock lock(&expire_->mu);
+    StripeGuard lock(&expire_->mu, false);
     expire_->cursors[part] = c;
   }
   stale_perc_x100_.store(run.sampled > 0 ? run.expired * 10000 / run.sampled : 0,

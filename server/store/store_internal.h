@@ -19,7 +19,40 @@
 #include "server/store/slot_hash.h"
 #include "server/store/store.h"
 
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define SHOAL_TSAN_MUTEX(call) call
+#else
+#define SHOAL_TSAN_MUTEX(call)
+#endif
+
 namespace shoal {
+
+// absl::Mutex, plus ThreadSanitizer annotations. Debian's libabsl is not
+// built with TSan, so TSan cannot see its lock and unlock as
+// synchronization and reports every access guarded by it as a race; the
+// annotations tell it. They compile to nothing in other builds.
+class ABSL_LOCKABLE StoreMutex {
+ public:
+  StoreMutex() { SHOAL_TSAN_MUTEX(__tsan_mutex_create(this, 0)); }
+  ~StoreMutex() { SHOAL_TSAN_MUTEX(__tsan_mutex_destroy(this, 0)); }
+  StoreMutex(const StoreMutex&) = delete;
+  StoreMutex& operator=(const StoreMutex&) = delete;
+
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    SHOAL_TSAN_MUTEX(__tsan_mutex_pre_lock(this, 0));
+    mu_.Lock();
+    SHOAL_TSAN_MUTEX(__tsan_mutex_post_lock(this, 0, 0));
+  }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    SHOAL_TSAN_MUTEX(__tsan_mutex_pre_unlock(this, 0));
+    mu_.Unlock();
+    SHOAL_TSAN_MUTEX(__tsan_mutex_post_unlock(this, 0));
+  }
+
+ private:
+  absl::Mutex mu_;
+};
 
 // A counter with a single writer at a time (the stripe's lock holder) and
 // lock-free readers.
@@ -71,7 +104,7 @@ using WatchMap = absl::flat_hash_map<WatchKey, std::vector<Watcher*>, WatchKeyHa
 struct alignas(64) Store::Stripe {
   explicit Stripe(int databases) : db(databases) {}
 
-  absl::Mutex mu;
+  StoreMutex mu;
   StripeCounter memory;  // entries' MemoryBytes + table arrays, bytes
   StripeCounter hits;
   StripeCounter misses;
@@ -83,7 +116,7 @@ struct alignas(64) Store::Stripe {
 
 // The active expiry cycle's resume points, one per part (worker).
 struct Store::ExpireState {
-  absl::Mutex mu;
+  StoreMutex mu;
   struct Cursor {
     int pos = 0;        // index among the part's slots
     int db = 0;         // next database within that slot
@@ -92,10 +125,11 @@ struct Store::ExpireState {
   absl::flat_hash_map<int, Cursor> cursors ABSL_GUARDED_BY(mu);
 };
 
-// Locks a stripe unless the thread already holds every stripe.
+// Locks a StoreMutex for a scope, unless the thread already holds every
+// stripe (then `already_held` is true and it does nothing).
 class StripeGuard {
  public:
-  StripeGuard(absl::Mutex* mu, bool already_held) : mu_(already_held ? nullptr : mu) {
+  StripeGuard(StoreMutex* mu, bool already_held) : mu_(already_held ? nullptr : mu) {
     if (mu_ != nullptr) mu_->Lock();
   }
   ~StripeGuard() {
@@ -105,7 +139,7 @@ class StripeGuard {
   StripeGuard& operator=(const StripeGuard&) = delete;
 
  private:
-  absl::Mutex* mu_;
+  StoreMutex* mu_;
 };
 
 }  // namespace shoal

@@ -37,7 +37,7 @@ uint64_t Store::Scan(int db, uint64_t cursor, size_t count,
     Stripe& st = StripeFor(slot);
     if (st.db[db].keys.Get() != 0) {
       StripeGuard guard(&st.mu, held);
-      SlotTable* t = tables_[db][slot].get();
+      SlotTable* t = Table(db, slot, false);
       if (t != nullptr && !t->empty()) {
         const int64_t now_ms = clock_->NowMs();
         for (Entry* e : *t) {
@@ -56,7 +56,7 @@ Store::Pick Store::RandomInSlot(int db, int slot, uint64_t rnd, bool held, std::
   Stripe& st = StripeFor(slot);
   if (st.db[db].keys.Get() == 0) return Pick::kEmpty;
   StripeGuard guard(&st.mu, held);
-  SlotTable* t = tables_[db][slot].get();
+  SlotTable* t = Table(db, slot, false);
   if (t == nullptr || t->empty()) return Pick::kEmpty;
   Entry* e = t->Nth(rnd % t->size());
   if (IsExpired(e)) {
@@ -97,13 +97,12 @@ bool Store::RandomKey(int db, std::string* key, uint64_t seed) {
 void Store::FlushDb(int db) {
   assert(AllHeld());
   for (int slot = 0; slot < kNumSlots; ++slot) {
-    std::unique_ptr<SlotTable>& t = tables_[db][slot];
-    if (t == nullptr) continue;
-    int64_t bytes = static_cast<int64_t>(sizeof(SlotTable) +
-                                         t->capacity() * SlotTable::kBytesPerSlot);
+    SlotTable* t = Table(db, slot, false);
+    if (t == nullptr) break;  // the db was never written
+    if (t->capacity() == 0) continue;
+    int64_t bytes = static_cast<int64_t>(t->capacity() * SlotTable::kBytesPerSlot);
     for (Entry* e : *t) bytes += static_cast<int64_t>(e->MemoryBytes());
     t->FreeAll();
-    t.reset();
     StripeFor(slot).memory.Add(-bytes);
   }
   for (auto& st : stripes_) {
@@ -121,7 +120,9 @@ void Store::FlushAll() {
 void Store::SwapDb(int a, int b) {
   assert(AllHeld());
   if (a == b) return;
-  tables_[a].swap(tables_[b]);
+  SlotTable* ta = tables_[a].load(std::memory_order_relaxed);
+  tables_[a].store(tables_[b].load(std::memory_order_relaxed), std::memory_order_release);
+  tables_[b].store(ta, std::memory_order_release);
   for (auto& st : stripes_) {
     DbCounters& ca = st->db[a];
     DbCounters& cb = st->db[b];
@@ -139,7 +140,7 @@ std::vector<std::string> Store::KeysInSlot(int db, int slot, size_t max) {
   std::vector<std::string> keys;
   Stripe& st = StripeFor(slot);
   StripeGuard guard(&st.mu, AllHeld());
-  SlotTable* t = tables_[db][slot].get();
+  SlotTable* t = Table(db, slot, false);
   if (t == nullptr) return keys;
   const int64_t now_ms = clock_->NowMs();
   for (Entry* e : *t) {
@@ -153,7 +154,7 @@ std::vector<std::string> Store::KeysInSlot(int db, int slot, size_t max) {
 int64_t Store::CountKeysInSlot(int db, int slot) {
   Stripe& st = StripeFor(slot);
   StripeGuard guard(&st.mu, AllHeld());
-  SlotTable* t = tables_[db][slot].get();
+  SlotTable* t = Table(db, slot, false);
   return t == nullptr ? 0 : static_cast<int64_t>(t->size());
 }
 

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# compare.sh: throughput of Shoal side by side with redis-server.
+#
+# Method (docs/benchmarks.md has the why):
+#   - both servers run at once with the same settings (no persistence, one
+#     worker thread for Shoal), each pinned to SERVER_CPUS (core 0), and
+#     redis-benchmark -- the same client for both -- is pinned to CLIENT_CPUS
+#     (core 1), so server and client never fight for one core;
+#   - each measurement is `redis-benchmark -t TESTS -P depth -c 50 -d 32
+#     -r 100000`, repeated REPEATS times; the servers alternate within each
+#     repetition and the one that goes first alternates between repetitions, so
+#     a slow phase of the (shared, noisy) machine hurts both alike;
+#   - the keyspace is flushed before every measurement, so each one starts
+#     from the same state;
+#   - the table shows the median requests/s of the repetitions, the
+#     Shoal/Redis ratio, and the median p50/p99 latency.
+#
+# Usage: benchmarks/load/compare.sh
+# Environment (defaults in brackets):
+#   SHOAL_BIN [build/shoal]   REDIS_BIN [redis-server]   THREADS [1] (Shoal --threads)
+#   REPEATS [3]   REQUESTS [100000] (requests per test without pipelining)
+#   REQUESTS_PIPELINED [10 x REQUESTS] (per test with pipelining, depth > 1)
+#   PIPELINES ["1 16"]   TESTS [set,get,incr,mset]   CLIENTS [50]   DATA_SIZE [32]
+#   KEYSPACE [100000]   SERVER_CPUS [0]   CLIENT_CPUS [1]   KEEP_RAW [unset: a
+#   directory to keep each run's CSV in]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+SHOAL_BIN="${SHOAL_BIN:-$ROOT/build/shoal}"
+REDIS_BIN="${REDIS_BIN:-redis-server}"
+THREADS="${THREADS:-1}"
+REPEATS="${REPEATS:-3}"
+REQUESTS="${REQUESTS:-100000}"
+REQUESTS_PIPELINED="${REQUESTS_PIPELINED:-$((REQUESTS * 10))}"
+PIPELINES="${PIPELINES:-1 16}"
+TESTS="${TESTS:-set,get,incr,mset}"
+CLIENTS="${CLIENTS:-50}"
+DATA_SIZE="${DATA_SIZE:-32}"
+KEYSPACE="${KEYSPACE:-100000}"
+SERVER_CPUS="${SERVER_CPUS:-0}"
+CLIENT_CPUS="${CLIENT_CPUS:-1}"
+
+for tool in redis-benchmark redis-cli taskset "$REDIS_BIN"; do
+  command -v "$tool" >/dev/null || { echo "compare.sh: $tool not found" >&2; exit 1; }
+done
+[ -x "$SHOAL_BIN" ] || { echo "compare.sh: no Shoal binary at $SHOAL_BIN (build first)" >&2; exit 1; }
+
+WORK="$(mktemp -d /tmp/shoal-compare.XXXXXX)"
+declare -A PID=() PORT=()
+
+stop_servers() {
+  for name in "${!PID[@]}"; do
+    local pid="${PID[$name]}"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  PID=()
+}
+cleanup() {
+  stop_servers
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A port in 7000-7999 that nobody listens on (and that we have not taken).
+free_port() {
+  local p
+  while :; do
+    p=$((7000 + RANDOM % 1000))
+    [[ " ${PORT[*]:-} " == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+}
+
+wait_ready() {  # name
+  local name="$1"
+  for _ in $(seq 100); do
+    if [ "$(redis-cli -p "${PORT[$name]}" ping 2>/dev/null)" = "PONG" ]; then return 0; fi
+    kill -0 "${PID[$name]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "compare.sh: $name did not start on port ${PORT[$name]}; its log:" >&2
+  cat "$WORK/$name.log" >&2
+  exit 1
+}
+
+PORT[redis]="$(free_port)"
+taskset -c "$SERVER_CPUS" "$REDIS_BIN" --port "${PORT[redis]}" --save '' --appendonly no \
+  >"$WORK/redis.log" 2>&1 &
+PID[redis]=$!
+PORT[shoal]="$(free_port)"
+taskset -c "$SERVER_CPUS" "$SHOAL_BIN" --port "${PORT[shoal]}" --threads "$THREADS" \
+  >"$WORK/shoal.log" 2>&1 &
+PID[shoal]=$!
+wait_ready redis
+wait_ready shoal
+
+echo "redis: $("$REDIS_BIN" --version | head -1)"
+echo "shoal: $("$SHOAL_BIN" --version 2>/dev/null | head -1) ($SHOAL_BIN, --threads $THREADS)"
+echo "servers on cpu $SERVER_CPUS, redis-benchmark on cpu $CLIENT_CPUS;" \
+  "-c $CLIENTS -d $DATA_SIZE -r $KEYSPACE; -n $REQUESTS (P=1) / $REQUESTS_PIPELINED (P>1);" \
+  "$REPEATS repeats"
+
+# One measurement: appends "server,pipeline,rep,test,rps,p50,p99" lines to results.csv.
+measure() {  # name pipeline rep
+  local name="$1" pipe="$2" rep="$3" n="$REQUESTS" out
+  [ "$pipe" -gt 1 ] && n="$REQUESTS_PIPELINED"
+  redis-cli -p "${PORT[$name]}" flushall >/dev/null
+  out="$WORK/run-$name-P$pipe-$rep.csv"
+  taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$name]}" -t "$TESTS" -P "$pipe" \
+    -c "$CLIENTS" -d "$DATA_SIZE" -r "$KEYSPACE" -n "$n" --csv >"$out" 2>"$WORK/bench.err" || {
+    echo "compare.sh: redis-benchmark failed against $name:" >&2
+    cat "$WORK/bench.err" "$out" >&2
+    exit 1
+  }
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",...
+  awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" 'NR > 1 {
+      gsub(/"/, "", $1); gsub(/ \(.*\)/, "", $1); gsub(/"/, "", $NF);
+      printf "%s,%s,%s,%s,%s,%s,%s\n", s, p, r, $1, $2, $5, $7 }' "$out" >>"$WORK/results.csv"
+  printf '  rep %d P=%-2s %-5s %s\n' "$rep" "$pipe" "$name" \
+    "$(awk -F'","' 'NR > 1 { gsub(/"/, "", $1); printf "%s %.0f  ", $1, $2 }' "$out")"
+  if [ -n "${KEEP_RAW:-}" ]; then mkdir -p "$KEEP_RAW" && cp "$out" "$KEEP_RAW/"; fi
+}
+
+: >"$WORK/results.csv"
+for rep in $(seq "$REPEATS"); do
+  order="redis shoal"
+  [ $((rep % 2)) -eq 0 ] && order="shoal redis"
+  for pipe in $PIPELINES; do
+    for name in $order; do measure "$name" "$pipe" "$rep"; done
+  done
+  for name in redis shoal; do
+    kill -0 "${PID[$name]}" 2>/dev/null || { echo "compare.sh: $name died" >&2; exit 1; }
+  done
+done
+
+echo
+echo "Median of $REPEATS runs (requests/s; latency in ms, p50/p99):"
+awk -F, '
+  function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  {
+    k = $4 SUBSEP $2
+    if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+    rps[$1, k] = rps[$1, k] " " $5; p50[$1, k] = p50[$1, k] " " $6; p99[$1, k] = p99[$1, k] " " $7
+  }
+  END {
+    printf "%-6s %3s %12s %12s %7s %14s %14s\n", "test", "P", "redis rps", "shoal rps", "ratio", "redis p50/p99", "shoal p50/p99"
+    for (i = 1; i <= nk; i++) {
+      k = order[i]; split(k, kp, SUBSEP)
+      r = median(rps["redis", k]); s = median(rps["shoal", k])
+      printf "%-6s %3s %12.0f %12.0f %7.2f %14s %14s\n", kp[1], kp[2], r, s, r > 0 ? s / r : 0,
+        sprintf("%.2f/%.2f", median(p50["redis", k]), median(p99["redis", k])),
+        sprintf("%.2f/%.2f", median(p50["shoal", k]), median(p99["shoal", k]))
+    }
+  }' "$WORK/results.csv"

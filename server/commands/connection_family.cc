@@ -1,0 +1,216 @@
+// The connection family: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET, and
+// the CLIENT container (client_family.cc).
+//
+// Authentication models Redis's default user only: with no --requirepass the
+// default user has no password and every client is authenticated; with one,
+// AUTH <password>, AUTH default <password> and HELLO ... AUTH default
+// <password> authenticate. Every handler here runs on the client's own
+// worker and touches only its own session.
+#include <string>
+
+#include "base/strings.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/client_family.h"
+#include "server/commands/command_context.h"
+#include "server/commands/dispatcher.h"
+#include "server/commands/errors.h"
+#include "server/commands/families.h"
+
+namespace shoal {
+namespace {
+
+constexpr std::string_view kRedisVersion = "7.2.4";
+constexpr std::string_view kErrWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+
+// Compares without an early exit, so that the time taken depends on the
+// length of the guess only, not on how much of it was right.
+bool SecretEquals(std::string_view given, std::string_view secret) {
+  unsigned char diff = given.size() != secret.size() ? 1 : 0;
+  for (size_t i = 0; i < given.size(); ++i) {
+    char expected = i < secret.size() ? secret[i] : 0;
+    diff |= static_cast<unsigned char>(given[i] ^ expected);
+  }
+  return diff == 0;
+}
+
+// Whether (user, password) names the default user with its password. With
+// no requirepass the default user accepts any password.
+bool CheckCredentials(const CommandContext& ctx, std::string_view user, std::string_view pass) {
+  if (user != "default") return false;
+  std::string required = ctx.server->runtime().RequirePass();
+  if (required.empty()) return true;
+  return SecretEquals(pass, required);
+}
+
+void SetResp(CommandContext& ctx, int version) {
+  ctx.reply->set_resp_version(version);
+  ctx.client->resp.store(version, std::memory_order_relaxed);
+}
+
+void Ping(CommandContext& ctx, CmdArgs args) {
+  if (args.size() > 2) return ctx.Error(WrongArityText("ping"));
+  if (args.size() == 2) return ctx.reply->Bulk(args[1]);
+  ctx.reply->SimpleString("PONG");
+}
+
+void Echo(CommandContext& ctx, CmdArgs args) { ctx.reply->Bulk(args[1]); }
+
+void Quit(CommandContext& ctx, CmdArgs) {
+  ctx.client->close_after_reply = true;
+  ctx.reply->Ok();
+}
+
+// AUTH [username] password
+void Auth(CommandContext& ctx, CmdArgs args) {
+  if (args.size() > 3) return ctx.Error(kErrSyntax);
+  if (args.size() == 2 && ctx.server->runtime().RequirePass().empty()) {
+    return ctx.Error(
+        "ERR AUTH <password> called without any password configured for the default user. "
+        "Are you sure your configuration is correct?");
+  }
+  std::string_view user = args.size() == 3 ? args[1] : std::string_view("default");
+  if (!CheckCredentials(ctx, user, args.back())) return ctx.Error(kErrWrongPass);
+  ctx.client->authenticated = true;
+  ctx.reply->Ok();
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+void Hello(CommandContext& ctx, CmdArgs args) {
+  int64_t version = 0;
+  if (args.size() >= 2) {
+    if (!ParseInt(args[1], &version)) {
+      return ctx.Error("ERR Protocol version is not an integer or out of range");
+    }
+    if (version < 2 || version > 3) return ctx.Error("NOPROTO unsupported protocol version");
+  }
+  bool has_auth = false, has_name = false;
+  std::string_view user, pass, name;
+  for (size_t i = 2; i < args.size(); ++i) {
+    size_t more = args.size() - 1 - i;
+    if (ArgIs(args[i], "auth") && more >= 2) {
+      has_auth = true;
+      user = args[i + 1];
+      pass = args[i + 2];
+      i += 2;
+    } else if (ArgIs(args[i], "setname") && more >= 1) {
+      has_name = true;
+      name = args[i + 1];
+      i += 1;
+    } else {
+      return ctx.Error(StrCat("ERR Syntax error in HELLO option '", args[i], "'"));
+    }
+  }
+  if (has_auth) {
+    if (!CheckCredentials(ctx, user, pass)) return ctx.Error(kErrWrongPass);
+    ctx.client->authenticated = true;
+  }
+  if (!ctx.client->authenticated && !ctx.server->runtime().RequirePass().empty()) {
+    return ctx.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+  }
+  if (has_name) {
+    if (!IsValidClientAttr(name)) return ctx.Error(kErrClientName);
+    absl::MutexLock l(&ctx.client->names_mu);
+    ctx.client->name.assign(name);
+  }
+  if (version != 0) SetResp(ctx, static_cast<int>(version));
+
+  ReplyBuilder* r = ctx.reply;
+  r->MapHeader(7);
+  r->Bulk("server");
+  r->Bulk("redis");
+  r->Bulk("version");
+  r->Bulk(kRedisVersion);
+  r->Bulk("proto");
+  r->Integer(ctx.client->resp.load(std::memory_order_relaxed));
+  r->Bulk("id");
+  r->Integer(static_cast<int64_t>(ctx.client->id));
+  r->Bulk("mode");
+  r->Bulk(ctx.server->runtime().cluster_enabled.load(std::memory_order_relaxed) ? "cluster"
+                                                                                 : "standalone");
+  r->Bulk("role");
+  r->Bulk("master");
+  r->Bulk("modules");
+  r->ArrayHeader(0);
+}
+
+void Select(CommandContext& ctx, CmdArgs args) {
+  int64_t index;
+  if (!ParseInt(args[1], &index)) return ctx.Error(kErrNotInteger);
+  if (index < INT32_MIN || index > INT32_MAX) {
+    return ctx.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+  }
+  if (ctx.server->runtime().cluster_enabled.load(std::memory_order_relaxed) && index != 0) {
+    return ctx.Error(OpStatus::kNotAllowedInCluster);
+  }
+  if (index < 0 || index >= ctx.store->databases()) {
+    return ctx.Error(OpStatus::kDbIndexOutOfRange);
+  }
+  ctx.client->db.store(static_cast<int>(index), std::memory_order_relaxed);
+  ctx.reply->Ok();
+}
+
+// RESET: back to a fresh connection's state. Library attributes (SETINFO)
+// are kept, as Redis keeps them.
+void Reset(CommandContext& ctx, CmdArgs) {
+  ClientSession* c = ctx.client;
+  ctx.dispatcher->DiscardTransaction(c);
+  c->db.store(0, std::memory_order_relaxed);
+  SetResp(ctx, 2);
+  {
+    absl::MutexLock l(&c->names_mu);
+    c->name.clear();
+  }
+  c->no_evict = false;
+  c->no_touch = false;
+  c->authenticated = ctx.server->runtime().RequirePass().empty();
+  ctx.reply->SimpleString("RESET");
+}
+
+constexpr std::string_view kConnAcl = "@fast @connection";
+
+CommandSpec Cmd(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
+                std::string_view summary, std::string_view since, std::string_view complexity,
+                std::string_view syntax) {
+  CommandSpec s;
+  s.name = name;
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = handler;
+  s.group = "connection";
+  s.summary = summary;
+  s.since = since;
+  s.complexity = complexity;
+  s.syntax = syntax;
+  s.acl_categories = kConnAcl;
+  return s;
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(CommandTable* table) {
+  constexpr uint32_t kHandshake = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast |
+                                  kCmdNoAuth | kCmdAllowBusy;
+  table->Register(Cmd("ping", -1, kCmdFast, Ping, "Returns the server's liveliness response.",
+                      "1.0.0", "O(1)", "[message]"));
+  table->Register(Cmd("echo", 2, kCmdLoading | kCmdStale | kCmdFast, Echo,
+                      "Returns the given string.", "1.0.0", "O(1)", "message"));
+  table->Register(Cmd("quit", -1, kHandshake | kCmdTransactionControl, Quit,
+                      "Closes the connection.", "1.0.0", "O(1)", ""));
+  table->Register(Cmd("hello", -1, kHandshake, Hello, "Handshakes with the Redis server.",
+                      "6.0.0", "O(1)",
+                      "[protover [AUTH username password] [SETNAME clientname]]"));
+  table->Register(Cmd("auth", -2, kHandshake, Auth, "Authenticates the connection.", "1.0.0",
+                      "O(N) where N is the number of passwords defined for the user",
+                      "[username] password"));
+  table->Register(Cmd("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
+                      "Changes the selected database.", "1.0.0", "O(1)", "index"));
+  table->Register(Cmd("reset", 1, kHandshake | kCmdTransactionControl, Reset,
+                      "Resets the connection.", "6.2.0", "O(1)", ""));
+  RegisterClientCommands(table);
+}
+
+}  // namespace shoal

@@ -1,0 +1,639 @@
+// The server family: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SHUTDOWN, MEMORY.
+//
+// These commands read the server rather than the keyspace: the command
+// table (COMMAND, through command_docs), the configuration registry (CONFIG),
+// the counters (INFO, through info_section). Only MEMORY USAGE touches a key,
+// and the dispatcher holds that key's stripe for it; the others take no
+// stripe lock at all.
+//
+// CONFIG SET is all-or-nothing as in Redis 7: every name is checked first
+// (unknown, immutable, duplicate), then the values are applied in order and,
+// when one is refused, those already applied are restored.
+//
+// CONFIG REWRITE rewrites the config file the server was started with:
+// directive lines of mutable parameters get their current values, comments
+// and other lines are kept, and parameters changed by CONFIG SET that the
+// file did not mention are appended. The file is replaced atomically.
+#include <malloc.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "base/strings.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/command_context.h"
+#include "server/commands/command_docs.h"
+#include "server/commands/families.h"
+#include "server/commands/glob_match.h"
+#include "server/commands/info_section.h"
+
+namespace shoal {
+namespace {
+
+// Per-key bytes a slot table spends beside the entry itself (slot pointer,
+// control byte, load-factor slack): MEMORY USAGE's table overhead estimate.
+constexpr int64_t kTableOverheadPerKey = 16;
+
+void ReplyHelp(CommandContext& ctx, std::string_view command,
+               std::initializer_list<std::string_view> lines) {
+  ctx.reply->ArrayHeader(static_cast<int64_t>(lines.size()) + 3);
+  ctx.reply->SimpleString(
+      StrCat(command, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+  for (std::string_view l : lines) ctx.reply->SimpleString(l);
+  ctx.reply->SimpleString("HELP");
+  ctx.reply->SimpleString("    Print this help.");
+}
+
+// Containers only run when the dispatcher could not pick a subcommand, which
+// their arity already rules out; answer like Redis would anyway.
+void ContainerArity(CommandContext& ctx, CmdArgs args) {
+  ctx.Error(WrongArityText(ctx.spec->name));
+}
+
+// ------------------------------------------------------------------ INFO
+
+void Info(CommandContext& ctx, CmdArgs args) {
+  std::string text = BuildInfo(*ctx.server, *ctx.store, args.subspan(1));
+  ctx.reply->Verbatim("txt", text);
+}
+
+// ---------------------------------------------------------------- CONFIG
+
+// Parameters changed by CONFIG SET since start-up, for CONFIG REWRITE.
+absl::Mutex g_changed_mu;
+std::set<std::string>& ChangedParams() {
+  static auto* s = new std::set<std::string>();
+  return *s;
+}
+
+bool HasGlob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+void ConfigGet(CommandContext& ctx, CmdArgs args) {
+  ConfigRegistry& reg = ctx.server->config();
+  std::vector<std::pair<std::string, std::string>> out;
+  absl::flat_hash_set<std::string> seen;
+  for (size_t i = 2; i < args.size(); ++i) {
+    std::string_view pattern = args[i];
+    if (!HasGlob(pattern)) {
+      // Redis answers a plain name under the spelling it was asked with.
+      if (reg.Known(pattern) && seen.insert(AsciiLower(pattern)).second) {
+        out.emplace_back(std::string(pattern), reg.Value(pattern));
+      }
+      continue;
+    }
+    for (auto& [name, value] : reg.Get(pattern)) {
+      if (seen.insert(name).second) out.emplace_back(std::move(name), std::move(value));
+    }
+  }
+  ctx.reply->MapHeader(static_cast<int64_t>(out.size()));
+  for (const auto& [name, value] : out) {
+    ctx.reply->Bulk(name);
+    ctx.reply->Bulk(value);
+  }
+}
+
+std::string SetFailedText(std::string_view name, std::string_view why) {
+  return StrCat("ERR CONFIG SET failed (possibly related to argument '", name, "') - ", why);
+}
+
+void ConfigSet(CommandContext& ctx, CmdArgs args) {
+  if (args.size() % 2 != 0) return ctx.Error(kErrSyntax);
+  ConfigRegistry& reg = ctx.server->config();
+  absl::flat_hash_set<std::string> names;
+  for (size_t i = 2; i < args.size(); i += 2) {
+    std::string_view name = args[i];
+    if (!reg.Known(name)) {
+      return ctx.Error(
+          StrCat("ERR Unknown option or number of arguments for CONFIG SET - '", name, "'"));
+    }
+    if (!reg.IsMutable(name)) return ctx.Error(SetFailedText(name, "can't set immutable config"));
+    if (!names.insert(AsciiLower(name)).second) {
+      return ctx.Error(SetFailedText(name, "duplicate parameter"));
+    }
+  }
+  std::vector<std::pair<std::string_view, std::string>> applied;  // name, old value
+  for (size_t i = 2; i < args.size(); i += 2) {
+    std::string old = reg.Value(args[i]);
+    absl::Status st = reg.Set(args[i], args[i + 1]);
+    if (!st.ok()) {
+      for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+        reg.Set(it->first, it->second).IgnoreError();
+      }
+      return ctx.Error(SetFailedText(args[i], ToStd(st.message())));
+    }
+    applied.emplace_back(args[i], std::move(old));
+  }
+  {
+    absl::MutexLock l(&g_changed_mu);
+    for (const std::string& n : names) ChangedParams().insert(n);
+  }
+  ctx.reply->Ok();
+}
+
+void ConfigResetStat(CommandContext& ctx, CmdArgs args) {
+  ctx.server->ResetStats();
+  ctx.store->ResetStats();
+  ResetInfoHistory();
+  ctx.reply->Ok();
+}
+
+// A value as a config file line holds it: bare when it reads back the same
+// (words separated by single spaces), quoted with escapes otherwise.
+std::string QuoteConfigValue(std::string_view v) {
+  bool bare = !v.empty() && v.front() != ' ' && v.back() != ' ' &&
+              v.find("  ") == std::string_view::npos;
+  for (char c : v) {
+    if (c == '"' || c == '\'' || c == '\\' || c == '#' || c < 0x20 || c == 0x7f) bare = false;
+  }
+  if (bare) return std::string(v);
+  std::string out = "\"";
+  for (unsigned char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c >= 0x7f) {
+          char buf[8];
+          snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+absl::Status RewriteConfigFile(const std::string& path, ConfigRegistry& reg) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(StrCat("can't open ", path));
+  std::set<std::string> pending;
+  {
+    absl::MutexLock l(&g_changed_mu);
+    pending = ChangedParams();
+  }
+  std::set<std::string> written;
+  std::ostringstream out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view l = line;
+    size_t start = l.find_first_not_of(" \t");
+    if (start == std::string_view::npos || l[start] == '#') {
+      out << line << '\n';
+      continue;
+    }
+    std::string_view rest = l.substr(start);
+    std::string name = AsciiLower(rest.substr(0, rest.find_first_of(" \t")));
+    for (char& c : name) {
+      if (c == '_') c = '-';
+    }
+    if (!reg.Known(name) || !reg.IsMutable(name)) {
+      out << line << '\n';
+      continue;
+    }
+    if (!written.insert(name).second) continue;  // later duplicates fold into the first
+    out << name << ' ' << QuoteConfigValue(reg.Value(name)) << '\n';
+  }
+  for (const std::string& name : pending) {
+    if (written.count(name) == 0) out << name << ' ' << QuoteConfigValue(reg.Value(name)) << '\n';
+  }
+  std::string tmp = StrCat(path, ".shoal-rewrite.tmp");
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << out.str();
+    f.flush();
+    if (!f) return absl::InternalError(StrCat("can't write ", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::InternalError(StrCat("can't rename ", tmp, " to ", path));
+  }
+  return absl::OkStatus();
+}
+
+void ConfigRewrite(CommandContext& ctx, CmdArgs args) {
+  const std::string& path = ctx.server->info().config_file;
+  if (path.empty()) return ctx.Error("ERR The server is running without a config file");
+  absl::Status st = RewriteConfigFile(path, ctx.server->config());
+  if (!st.ok()) return ctx.Error(StrCat("ERR Rewriting config file: ", ToStd(st.message())));
+  ctx.reply->Ok();
+}
+
+void ConfigHelp(CommandContext& ctx, CmdArgs args) {
+  ReplyHelp(ctx, "CONFIG",
+            {"GET <pattern> [<pattern> ...]",
+             "    Return the parameters matching the glob-like <pattern>s and their values.",
+             "SET <directive> <value> [<directive> <value> ...]",
+             "    Set each configuration <directive> to its <value>, all or none.",
+             "RESETSTAT", "    Reset the statistics reported by INFO.", "REWRITE",
+             "    Rewrite the configuration file with the current configuration."});
+}
+
+// --------------------------------------------------------------- COMMAND
+
+void CommandAll(CommandContext& ctx, CmdArgs args) {
+  const auto& all = ctx.server->table().all();
+  ctx.reply->ArrayHeader(static_cast<int64_t>(all.size()));
+  for (const CommandSpec* spec : all) ReplyCommandInfo(ctx.reply, *spec);
+}
+
+void CommandCount(CommandContext& ctx, CmdArgs args) {
+  ctx.reply->Integer(static_cast<int64_t>(ctx.server->table().all().size()));
+}
+
+void CommandInfo(CommandContext& ctx, CmdArgs args) {
+  if (args.size() == 2) return CommandAll(ctx, args);
+  ctx.reply->ArrayHeader(static_cast<int64_t>(args.size()) - 2);
+  for (size_t i = 2; i < args.size(); ++i) {
+    const CommandSpec* spec = FindByFullName(ctx.server->table(), args[i]);
+    if (spec == nullptr) {
+      ctx.reply->NullBulk();
+    } else {
+      ReplyCommandInfo(ctx.reply, *spec);
+    }
+  }
+}
+
+void CommandDocs(CommandContext& ctx, CmdArgs args) {
+  const CommandTable& table = ctx.server->table();
+  std::vector<const CommandSpec*> specs;
+  if (args.size() == 2) {
+    specs = table.all();
+  } else {
+    for (size_t i = 2; i < args.size(); ++i) {
+      const CommandSpec* spec = FindByFullName(table, args[i]);
+      if (spec != nullptr) specs.push_back(spec);  // unknown names are left out
+    }
+  }
+  ctx.reply->MapHeader(static_cast<int64_t>(specs.size()));
+  for (const CommandSpec* spec : specs) {
+    ctx.reply->Bulk(spec->name);
+    ReplyCommandDocs(ctx.reply, *spec);
+  }
+}
+
+void CommandList(CommandContext& ctx, CmdArgs args) {
+  enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
+  std::string_view value;
+  if (args.size() == 5 && ArgIs(args[2], "filterby")) {
+    value = args[4];
+    if (ArgIs(args[3], "module")) {
+      filter = Filter::kModule;
+    } else if (ArgIs(args[3], "aclcat")) {
+      filter = Filter::kAclCat;
+    } else if (ArgIs(args[3], "pattern")) {
+      filter = Filter::kPattern;
+    } else {
+      return ctx.Error(kErrSyntax);
+    }
+  } else if (args.size() != 2) {
+    return ctx.Error(kErrSyntax);
+  }
+  std::string category = StrCat("@", AsciiLower(value));
+  auto keep = [&](const CommandSpec& spec) {
+    switch (filter) {
+      case Filter::kNone:
+        return true;
+      case Filter::kModule:
+        return false;  // Shoal loads no modules
+      case Filter::kAclCat:
+        for (const std::string& c : AclCategories(spec)) {
+          if (c == category) return true;
+        }
+        return false;
+      case Filter::kPattern:
+        return GlobMatch(value, spec.name, /*nocase=*/true);
+    }
+    return false;
+  };
+  std::vector<std::string_view> names;
+  for (const CommandSpec* spec : ctx.server->table().all()) {
+    if (keep(*spec)) names.push_back(spec->name);
+    for (const CommandSpec& sub : spec->subcommands) {
+      if (keep(sub)) names.push_back(sub.name);
+    }
+  }
+  ctx.reply->ArrayHeader(static_cast<int64_t>(names.size()));
+  for (std::string_view n : names) ctx.reply->Bulk(n);
+}
+
+// Resolves the command of COMMAND GETKEYS[ANDFLAGS] and its key indexes;
+// replies the error and returns null when there is none.
+const CommandSpec* KeysOf(CommandContext& ctx, CmdArgs cmd, std::vector<int>* keys) {
+  const CommandSpec* spec = ctx.server->table().Find(cmd[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && cmd.size() >= 2) {
+    spec = CommandTable::FindSub(*spec, cmd[1]);
+  }
+  if (spec == nullptr) {
+    ctx.Error("ERR Invalid command specified");
+    return nullptr;
+  }
+  int argc = static_cast<int>(cmd.size());
+  if (spec->arity >= 0 ? argc != spec->arity : argc < -spec->arity) {
+    ctx.Error("ERR Invalid number of arguments specified for command");
+    return nullptr;
+  }
+  if (spec->first_key <= 0 && spec->keys_finder == nullptr) {
+    ctx.Error("ERR The command has no key arguments");
+    return nullptr;
+  }
+  if (!CommandTable::KeyIndexes(*spec, cmd, keys)) {
+    ctx.Error("ERR Invalid arguments specified for command");
+    return nullptr;
+  }
+  return spec;
+}
+
+void CommandGetKeys(CommandContext& ctx, CmdArgs args) {
+  CmdArgs cmd = args.subspan(2);
+  std::vector<int> keys;
+  if (KeysOf(ctx, cmd, &keys) == nullptr) return;
+  ctx.reply->ArrayHeader(static_cast<int64_t>(keys.size()));
+  for (int i : keys) ctx.reply->Bulk(cmd[i]);
+}
+
+void CommandGetKeysAndFlags(CommandContext& ctx, CmdArgs args) {
+  CmdArgs cmd = args.subspan(2);
+  std::vector<int> keys;
+  const CommandSpec* spec = KeysOf(ctx, cmd, &keys);
+  if (spec == nullptr) return;
+  std::vector<std::string_view> flags = KeyAccessFlags(*spec);
+  ctx.reply->ArrayHeader(static_cast<int64_t>(keys.size()));
+  for (int i : keys) {
+    ctx.reply->ArrayHeader(2);
+    ctx.reply->Bulk(cmd[i]);
+    ctx.reply->SetHeader(static_cast<int64_t>(flags.size()));
+    for (std::string_view f : flags) ctx.reply->SimpleString(f);
+  }
+}
+
+void CommandHelp(CommandContext& ctx, CmdArgs args) {
+  ReplyHelp(ctx, "COMMAND",
+            {"(no subcommand)", "    Return details about every command.", "COUNT",
+             "    Return the number of commands.", "LIST [FILTERBY (MODULE <name>|ACLCAT <cat>|PATTERN <pattern>)]",
+             "    Return the names of the commands, optionally filtered.",
+             "INFO [<command-name> ...]",
+             "    Return details about the given commands, or about all of them.",
+             "DOCS [<command-name> ...]",
+             "    Return the documentation of the given commands, or of all of them.",
+             "GETKEYS <full-command>", "    Return the keys of a full command.",
+             "GETKEYSANDFLAGS <full-command>",
+             "    Return the keys of a full command and how it accesses them."});
+}
+
+// -------------------------------------------------- TIME, LASTSAVE, SHUTDOWN
+
+void Time(CommandContext& ctx, CmdArgs args) {
+  int64_t us = ctx.store->clock().NowUs();
+  ctx.reply->ArrayHeader(2);
+  ctx.reply->Bulk(StrCat(us / 1'000'000));
+  ctx.reply->Bulk(StrCat(us % 1'000'000));
+}
+
+void LastSave(CommandContext& ctx, CmdArgs args) {
+  // Nothing is ever saved: the last "save" is the empty dataset at start-up.
+  ctx.reply->Integer(ctx.server->info().start_ms / 1000);
+}
+
+void Shutdown(CommandContext& ctx, CmdArgs args) {
+  bool nosave = false, save = false, abort = false, other = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (ArgIs(args[i], "nosave")) {
+      nosave = true;
+    } else if (ArgIs(args[i], "save")) {
+      save = true;
+    } else if (ArgIs(args[i], "now") || ArgIs(args[i], "force")) {
+      other = true;
+    } else if (ArgIs(args[i], "abort")) {
+      abort = true;
+    } else {
+      return ctx.Error(kErrSyntax);
+    }
+  }
+  if ((nosave && save) || (abort && (nosave || save || other))) return ctx.Error(kErrSyntax);
+  // Shutdown is immediate (there is nothing to save), so none is ever pending.
+  if (abort) return ctx.Error("ERR No shutdown in progress.");
+  if (!ctx.server->request_shutdown) return ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  // Like redis-server, no reply: the client sees the connection close.
+  ctx.client->close_after_reply = true;
+  ctx.server->request_shutdown();
+}
+
+// ---------------------------------------------------------------- MEMORY
+
+void MemoryUsage(CommandContext& ctx, CmdArgs args) {
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (ArgIs(args[i], "samples") && i + 1 < args.size()) {
+      int64_t samples;
+      if (!ParseInt(args[i + 1], &samples)) return ctx.Error(kErrNotInteger);
+      if (samples < 0) return ctx.Error(kErrSyntax);
+      ++i;  // values are measured whole: sampling changes nothing
+    } else {
+      return ctx.Error(kErrSyntax);
+    }
+  }
+  const Entry* e = ctx.store->Find(ctx.db(), args[2], Store::Lookup::kWrite);
+  if (e == nullptr) return ctx.reply->NullBulk();
+  ctx.reply->Integer(static_cast<int64_t>(e->MemoryBytes()) + kTableOverheadPerKey);
+}
+
+void MemoryStats(CommandContext& ctx, CmdArgs args) {
+  Store& store = *ctx.store;
+  int64_t used = ReportedUsedMemory(store);
+  int64_t peak = PeakUsedMemory();
+  int64_t rss = ProcessRssBytes();
+  int64_t keys = 0;
+  for (int db = 0; db < store.databases(); ++db) keys += store.Counts(db).keys;
+  int64_t dataset = used - kUsedMemoryBaseline;
+  ReplyBuilder* rb = ctx.reply;
+  rb->MapHeader(11);
+  auto integer = [rb](std::string_view k, int64_t v) {
+    rb->Bulk(k);
+    rb->Integer(v);
+  };
+  auto dbl = [rb](std::string_view k, double v) {
+    rb->Bulk(k);
+    rb->Double(v);
+  };
+  integer("peak.allocated", peak);
+  integer("total.allocated", used);
+  integer("startup.allocated", kUsedMemoryBaseline);
+  integer("overhead.total", kUsedMemoryBaseline);
+  integer("keys.count", keys);
+  integer("keys.bytes-per-key", keys ? dataset / keys : 0);
+  integer("dataset.bytes", dataset);
+  dbl("dataset.percentage", used ? 100.0 * dataset / used : 0);
+  dbl("peak.percentage", peak ? 100.0 * used / peak : 0);
+  dbl("fragmentation", used ? static_cast<double>(rss) / used : 0);
+  integer("fragmentation.bytes", rss - used);
+}
+
+void MemoryDoctor(CommandContext& ctx, CmdArgs args) {
+  int64_t used = ReportedUsedMemory(*ctx.store);
+  int64_t rss = ProcessRssBytes();
+  double frag = used ? static_cast<double>(rss) / used : 0;
+  std::string report;
+  if (used < 5 * 1024 * 1024) {
+    report = "This instance holds too little data for a meaningful memory diagnosis.\n";
+  } else if (frag > 1.4) {
+    char buf[160];
+    snprintf(buf, sizeof(buf),
+             "High fragmentation: the process holds %.2f times the memory its data uses "
+             "(RSS %s, data %s).\n",
+             frag, BytesToHuman(rss).c_str(), BytesToHuman(used).c_str());
+    report = buf;
+  } else {
+    report = "No memory problems detected.\n";
+  }
+  ctx.reply->Verbatim("txt", report);
+}
+
+void MemoryMallocStats(CommandContext& ctx, CmdArgs args) {
+  ctx.reply->Verbatim("txt", "Stats not supported for the current allocator");
+}
+
+void MemoryPurge(CommandContext& ctx, CmdArgs args) {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+  ctx.reply->Ok();
+}
+
+void MemoryHelp(CommandContext& ctx, CmdArgs args) {
+  ReplyHelp(ctx, "MEMORY",
+            {"DOCTOR", "    Report memory problems, if any.", "MALLOC-STATS",
+             "    Report the allocator's internal statistics.", "PURGE",
+             "    Ask the allocator to return free memory to the system.", "STATS",
+             "    Report how the server uses its memory.", "USAGE <key> [SAMPLES <count>]",
+             "    Return the bytes used by <key> and its value."});
+}
+
+// --------------------------------------------------------- registration
+
+constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;
+constexpr uint32_t kAdminCfg = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+
+CommandSpec Spec(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
+                 std::string_view summary, std::string_view since, std::string_view complexity,
+                 std::string_view syntax, std::string_view acl) {
+  CommandSpec s;
+  s.name = name;
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = handler;
+  s.group = "server";
+  s.summary = summary;
+  s.since = since;
+  s.complexity = complexity;
+  s.syntax = syntax;
+  s.acl_categories = acl;
+  return s;
+}
+
+}  // namespace
+
+void RegisterServerCommands(CommandTable* table) {
+  table->Register(Spec("info", -1, kLoadingStale, Info,
+                       "Returns information and statistics about the server.", "1.0.0", "O(1)",
+                       "[section [section ...]]", "@slow @dangerous"));
+
+  constexpr std::string_view kCfgAcl = "@admin @slow @dangerous";
+  CommandSpec config = Spec("config", -2, 0, ContainerArity,
+                            "A container for server configuration commands.", "2.0.0",
+                            "Depends on subcommand.", "", "@slow");
+  config.subcommands = {
+      Spec("config|get", -3, kAdminCfg, ConfigGet,
+           "Returns the effective values of configuration parameters.", "2.0.0",
+           "O(N) when N is the number of configuration parameters provided",
+           "parameter [parameter ...]", kCfgAcl),
+      Spec("config|set", -4, kAdminCfg, ConfigSet, "Sets configuration parameters in-flight.",
+           "2.0.0", "O(N) when N is the number of configuration parameters provided",
+           "parameter value [parameter value ...]", kCfgAcl),
+      Spec("config|resetstat", 2, kAdminCfg, ConfigResetStat, "Resets the server's statistics.",
+           "2.0.0", "O(1)", "", kCfgAcl),
+      Spec("config|rewrite", 2, kAdminCfg, ConfigRewrite,
+           "Persists the effective configuration to file.", "2.8.0", "O(1)", "", kCfgAcl),
+      Spec("config|help", 2, kLoadingStale, ConfigHelp,
+           "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", "@slow"),
+  };
+  table->Register(std::move(config));
+
+  constexpr std::string_view kCmdAcl = "@slow @connection";
+  CommandSpec command = Spec("command", -1, kLoadingStale, CommandAll,
+                             "Returns detailed information about all commands.", "2.8.13",
+                             "O(N) where N is the total number of Redis commands", "", kCmdAcl);
+  command.subcommands = {
+      Spec("command|count", 2, kLoadingStale, CommandCount, "Returns a count of commands.",
+           "2.8.13", "O(1)", "", kCmdAcl),
+      Spec("command|docs", -2, kLoadingStale, CommandDocs,
+           "Returns documentary information about one, multiple or all commands.", "7.0.0",
+           "O(N) where N is the number of commands to look up", "[command-name [command-name ...]]",
+           kCmdAcl),
+      Spec("command|getkeys", -4, kLoadingStale, CommandGetKeys,
+           "Extracts the key names from an arbitrary command.", "2.8.13",
+           "O(N) where N is the number of arguments to the command", "command [arg [arg ...]]",
+           kCmdAcl),
+      Spec("command|getkeysandflags", -4, kLoadingStale, CommandGetKeysAndFlags,
+           "Extracts the key names and access flags for an arbitrary command.", "7.0.0",
+           "O(N) where N is the number of arguments to the command", "command [arg [arg ...]]",
+           kCmdAcl),
+      Spec("command|help", 2, kLoadingStale, CommandHelp,
+           "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", kCmdAcl),
+      Spec("command|info", -2, kLoadingStale, CommandInfo,
+           "Returns information about one, multiple or all commands.", "2.8.13",
+           "O(N) where N is the number of commands to look up", "[command-name [command-name ...]]",
+           kCmdAcl),
+      Spec("command|list", -2, kLoadingStale, CommandList, "Returns a list of command names.",
+           "7.0.0", "O(N) where N is the total number of Redis commands",
+           "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]", kCmdAcl),
+  };
+  table->Register(std::move(command));
+
+  table->Register(Spec("time", 1, kLoadingStale | kCmdFast, Time, "Returns the server time.",
+                       "2.6.0", "O(1)", "", "@fast"));
+  table->Register(Spec("lastsave", 1, kLoadingStale | kCmdFast, LastSave,
+                       "Returns the Unix timestamp of the last successful save to disk.", "1.0.0",
+                       "O(1)", "", "@admin @fast @dangerous"));
+  table->Register(Spec("shutdown", -1, kAdminCfg | kCmdNoMulti | kCmdAllowBusy, Shutdown,
+                       "Synchronously saves the database(s) to disk and shuts down the Redis "
+                       "server.",
+                       "1.0.0",
+                       "O(N) when saving, where N is the total number of keys in all databases "
+                       "when saving data, otherwise O(1)",
+                       "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", "@admin @slow @dangerous"));
+
+  CommandSpec memory = Spec("memory", -2, 0, ContainerArity,
+                            "A container for memory diagnostics commands.", "4.0.0",
+                            "Depends on subcommand.", "", "@slow");
+  CommandSpec usage = Spec("memory|usage", -3, kCmdReadOnly, MemoryUsage,
+                           "Estimates the memory usage of a key.", "4.0.0",
+                           "O(N) where N is the number of samples.", "key [SAMPLES count]",
+                           "@read @slow");
+  usage.first_key = 2;
+  usage.last_key = 2;
+  usage.key_step = 1;
+  memory.subcommands = {
+      Spec("memory|doctor", 2, 0, MemoryDoctor, "Outputs a memory problems report.", "4.0.0",
+           "O(1)", "", "@slow"),
+      Spec("memory|help", 2, kLoadingStale, MemoryHelp,
+           "Returns helpful text about the different subcommands.", "4.0.0", "O(1)", "", "@slow"),
+      Spec("memory|malloc-stats", 2, 0, MemoryMallocStats, "Returns the allocator statistics.",
+           "4.0.0", "Depends on how much memory is allocated, could be slow", "", "@slow"),
+      Spec("memory|purge", 2, 0, MemoryPurge, "Asks the allocator to release memory.", "4.0.0",
+           "Depends on how much memory is allocated, could be slow", "", "@slow"),
+      Spec("memory|stats", 2, 0, MemoryStats, "Returns details about memory usage.", "4.0.0",
+           "O(1)", "", "@slow"),
+      std::move(usage),
+  };
+  table->Register(std::move(memory));
+}
+
+}  // namespace shoal
