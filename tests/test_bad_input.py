@@ -17,6 +17,7 @@ reading the replies (the server's RSS must stay bounded).
 import os
 import select
 import socket
+import struct
 import time
 
 import pytest
@@ -164,7 +165,7 @@ PROTOCOL_ERRORS = [
 
 
 @pytest.mark.parametrize("payload,error", PROTOCOL_ERRORS,
-                         ids=[p[:24].decode(errors="replace") for p, _ in PROTOCOL_ERRORS])
+                         ids=[repr(p[:20])[2:-1] for p, _ in PROTOCOL_ERRORS])
 def test_protocol_error_replies_and_closes(server, sentinel, payload, error):
     c = Conn(server.port)
     try:
@@ -288,7 +289,7 @@ def test_disconnect_with_replies_pending(server, sentinel):
     c.close()
     # Also a connection reset (SO_LINGER 0) rather than an orderly close.
     c = Conn(server.port)
-    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.send(encode("GET", "pending") * 2000)
     c.close()
     assert_healthy(server)

@@ -44,8 +44,25 @@ REDIS_SERVER = shutil.which("redis-server")
 # Command lines where Shoal's reply is meant to differ from redis-server
 # 7.0.15: "line" or "session.txt: line" (exactly as written in the session;
 # the second form wins) -> (reason, Shoal's expected raw reply).
+_ENCODING_REASON = (
+    "Redis turns a string it modifies in place (APPEND, SETRANGE) into a growable "
+    "'raw' sds whatever its length; Shoal has no separate mutable form: every write "
+    "stores the value again inline (or as an integer when it is one), and OBJECT "
+    "ENCODING names the stored form: int, embstr up to 44 bytes, raw beyond")
 KNOWN_DIFFERENCES = {
+    "keys.txt: OBJECT ENCODING ap": (_ENCODING_REASON, b"$6\r\nembstr\r\n"),
+    "resp3.txt: OBJECT ENCODING k": (_ENCODING_REASON, b"$6\r\nembstr\r\n"),
+    "edge.txt: OBJECT ENCODING sr": (_ENCODING_REASON, b"$6\r\nembstr\r\n"),
+    "edge.txt: OBJECT ENCODING i": (_ENCODING_REASON, b"$3\r\nint\r\n"),
 }
+# Not listed because the sessions avoid them rather than paper over them:
+#  - doubles: redis 7.0 formats RESP3 doubles with %.17g ("0.10000000000000001")
+#    where 7.2 prints the shortest form ("0.1"); INCRBYFLOAT uses long double
+#    in both. The sessions use only binary-exact values (0.5, 0.25, 1.5, 10.25)
+#    and stay far from the long double range where double-based code differs.
+#  - OBJECT ENCODING of lists and sets: 7.0 says quicklist/hashtable where 7.2
+#    says listpack for small ones; the sessions ask only about strings.
+#  - INFO, CLIENT LIST, COMMAND, OBJECT FREQ/IDLETIME/HELP: not compared.
 
 # Replies compared through a function instead of byte for byte, by upper-cased
 # command name: name -> (reason, agree(redis_value, shoal_value) -> bool).
@@ -372,9 +389,14 @@ def run_session(path, redis_port, shoal_port):
                 continue
             if kind != "cmd":
                 continue
-            ref_raw, ref_val = ref.call(payload)
-            our_raw, our_val = ours.call(payload)
             where = f"{os.path.basename(path)}:{no}: {line}"
+            ref_raw, ref_val = ref.call(payload)
+            try:
+                our_raw, our_val = ours.call(payload)
+            except (OSError, ValueError) as e:  # closed, timed out or malformed
+                mismatches.append(f"{where}\n    redis: {_describe(ref_raw)!r}\n"
+                                  f"    shoal: no valid reply ({e!r}); session stopped")
+                break
             known = KNOWN_DIFFERENCES.get(f"{os.path.basename(path)}: {line}",
                                           KNOWN_DIFFERENCES.get(line))
             if known is not None:

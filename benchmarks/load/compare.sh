@@ -101,7 +101,7 @@ wait_ready redis
 wait_ready shoal
 
 echo "redis: $("$REDIS_BIN" --version | head -1)"
-echo "shoal: $("$SHOAL_BIN" --version 2>/dev/null | head -1) ($SHOAL_BIN, --threads $THREADS)"
+echo "shoal: $(timeout 5 "$SHOAL_BIN" --version 2>/dev/null | head -1) ($SHOAL_BIN, --threads $THREADS)"
 echo "servers on cpu $SERVER_CPUS, redis-benchmark on cpu $CLIENT_CPUS;" \
   "-c $CLIENTS -d $DATA_SIZE -r $KEYSPACE; -n $REQUESTS (P=1) / $REQUESTS_PIPELINED (P>1);" \
   "$REPEATS repeats"
@@ -157,7 +157,7 @@ awk -F, '
     for (i = 1; i <= nk; i++) {
       k = order[i]; split(k, kp, SUBSEP)
       r = median(rps["redis", k]); s = median(rps["shoal", k])
-      printf "%-6s %3s %12.0f %12.0f %7.2f %14s %14s\n", kp[1], kp[2], r, s, r > 0 ? s / r : 0,
+      printf "%-6s %3s %12.0f %12.0f %7.2f %14s %14s\n", kp[1], kp[2], r, s, (r > 0 ? s / r : 0),
         sprintf("%.2f/%.2f", median(p50["redis", k]), median(p99["redis", k])),
         sprintf("%.2f/%.2f", median(p50["shoal", k]), median(p99["shoal", k]))
     }

@@ -145,6 +145,7 @@ void BM_StoreInsert1M(benchmark::State& state) {
       store->Put(0, Entry::NewString(k, "value-of-some-length"));
     }
     state.PauseTiming();
+    state.counters["bytes_per_key"] = static_cast<double>(store->UsedMemory()) / kKeys;
     store.reset();
     state.ResumeTiming();
   }

@@ -86,11 +86,11 @@ class RawParser {
         alts.back().push_back(std::move(w));
       }
     }
-    for (auto& seq : alts) seq = Fold(std::move(seq));
     if (multiple != nullptr && RepeatsItself(alts)) {
       alts.back().pop_back();
       *multiple = true;
     }
+    for (auto& seq : alts) seq = Fold(std::move(seq));
     return alts;
   }
 
@@ -122,10 +122,12 @@ class RawParser {
     if (!g.is_group || !g.optional || g.alts.size() != alts.size()) return false;
     const std::vector<RawNode>& tail = g.alts.back();
     if (tail.empty() || !IsEllipsis(tail.back())) return false;
+    // g was folded when it was parsed; fold copies of ours to compare.
     for (size_t i = 0; i + 1 < alts.size(); ++i) {
-      if (g.alts[i] != alts[i]) return false;
+      if (g.alts[i] != Fold(alts[i])) return false;
     }
-    return std::equal(tail.begin(), tail.end() - 1, alts.back().begin(), alts.back().end() - 1);
+    std::vector<RawNode> last = Fold({alts.back().begin(), alts.back().end() - 1});
+    return std::equal(tail.begin(), tail.end() - 1, last.begin(), last.end());
   }
 
   // Folds "x y [x y ...]" into one group node marked multiple, and

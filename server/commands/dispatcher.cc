@@ -38,11 +38,21 @@ std::string UnknownCommandText(CmdArgs args) {
 }  // namespace
 
 Dispatcher::Dispatcher(Store* store, ServerState* server, int worker)
-    : store_(store), server_(server), worker_(worker), stats_(&server->worker_stats(worker)) {}
+    : store_(store), server_(server), worker_(worker), stats_(&server->worker_stats(worker)) {
+  const CommandSpec* exec = server->table().Find("exec");
+  exec_handler_ = exec != nullptr ? exec->handler : nullptr;
+}
 
 void Dispatcher::Reject(CommandContext& ctx, std::string_view text) {
-  ctx.Error(text);
   stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  if (ctx.spec != nullptr && ctx.spec->handler == exec_handler_ && ctx.client->in_multi) {
+    // Redis ends the transaction when EXEC itself is rejected.
+    if (text.substr(0, 4) == "ERR ") text.remove_prefix(4);
+    DiscardTransaction(ctx.client);
+    ctx.Error(StrCat("EXECABORT Transaction discarded because of: ", text));
+    return;
+  }
+  ctx.Error(text);
   if (ctx.client->in_multi) ctx.client->multi_error = true;
 }
 
@@ -63,6 +73,7 @@ const CommandSpec* Dispatcher::Resolve(CommandContext& ctx, CmdArgs args) {
     }
     spec = sub;
   }
+  ctx.spec = spec;
   if (!ArityOk(*spec, args.size())) {
     Reject(ctx, WrongArityText(spec->name));
     stats_->commands[spec->id].rejected.fetch_add(1, std::memory_order_relaxed);

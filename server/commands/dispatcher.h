@@ -45,6 +45,7 @@ class Dispatcher {
   int worker_;
   WorkerStats* stats_;
   std::vector<int> key_scratch_;
+  CommandHandler exec_handler_ = nullptr;
 };
 
 }  // namespace shoal

@@ -154,6 +154,7 @@ void Store::ShrinkIfSparse(Stripe& st, SlotTable* t) {
 Entry* Store::Find(int db, std::string_view key, Lookup mode) {
   const int slot = KeySlot(key);
   Stripe& st = StripeFor(slot);
+  st.mu.AssertHeld();
   SlotTable* t = Table(db, slot, false);
   Entry* e = t != nullptr ? t->Find(key) : nullptr;
   if (e != nullptr && ABSL_PREDICT_FALSE(IsExpired(e))) {
@@ -171,6 +172,7 @@ Entry* Store::Find(int db, std::string_view key, Lookup mode) {
 void Store::Put(int db, Entry* e) {
   const int slot = KeySlot(e->key());
   Stripe& st = StripeFor(slot);
+  st.mu.AssertHeld();
   SlotTable* t = Table(db, slot, /*create=*/true);
   const size_t cap = t->capacity();
   Entry* old = t->InsertOrReplace(e);
@@ -198,6 +200,7 @@ void Store::Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only) {
   assert(old_e->key() == new_e->key());
   const int slot = KeySlot(new_e->key());
   Stripe& st = StripeFor(slot);
+  st.mu.AssertHeld();
   SlotTable* t = Table(db, slot, false);
   assert(t != nullptr);
   t->ReplaceSameKey(old_e, new_e);
@@ -222,6 +225,7 @@ void Store::Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only) {
 Entry* Store::Detach(int db, std::string_view key) {
   const int slot = KeySlot(key);
   Stripe& st = StripeFor(slot);
+  st.mu.AssertHeld();
   SlotTable* t = Table(db, slot, false);
   if (t == nullptr) return nullptr;
   Entry* e = t->Remove(key);
@@ -258,6 +262,7 @@ Entry* Store::SetExpire(int db, Entry* e, int64_t when_ms) {
 
 void Store::MarkModified(int db, std::string_view key, int64_t bytes_delta) {
   Stripe& st = StripeFor(KeySlot(key));
+  st.mu.AssertHeld();
   if (bytes_delta != 0) st.memory.Add(bytes_delta);
   TouchedIn(st, db, key);
 }

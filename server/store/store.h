@@ -7,7 +7,11 @@
 // stripe, through a StripeLocks object (which locks in ascending order so
 // multi-key commands never deadlock). Methods marked "self-locking" take the
 // stripes they need themselves, one at a time, unless the calling thread
-// already holds every stripe (StripeLocks::LockAll, used by EXEC and FLUSHALL).
+// already holds every stripe (StripeLocks::AddAll, used by EXEC and FLUSHALL);
+// so they must not be called while holding only some stripes. A StripeLocks
+// acquired while the thread holds every stripe locks nothing (nested in EXEC).
+// Counts, DbSize, UsedMemory and Stats take no lock at all: they sum
+// per-stripe counters that only the stripe's holder writes.
 //
 // Entries returned by Find are valid while the caller holds the stripe and
 // does not modify that key through the store.

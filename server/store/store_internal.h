@@ -49,6 +49,12 @@ class ABSL_LOCKABLE StoreMutex {
     mu_.Unlock();
     SHOAL_TSAN_MUTEX(__tsan_mutex_post_unlock(this, 0));
   }
+  // Debug builds: dies if nobody holds the lock (catches a missing StripeLocks).
+  void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {
+#ifndef NDEBUG
+    mu_.AssertHeld();
+#endif
+  }
 
  private:
   absl::Mutex mu_;

@@ -359,5 +359,13 @@ TEST_F(StoreTest, StripeLocksTakeManyKeysInAnyOrder) {
   EXPECT_EQ(store_.DbSize(0), 40);
 }
 
+#ifndef NDEBUG
+TEST(StoreDeathTest, DebugBuildsCatchAMissingStripeLock) {
+  FakeClock clock;
+  Store store(StoreOptions{1, 4, &clock});
+  EXPECT_DEATH(store.Find(0, "k"), "hold");
+}
+#endif
+
 }  // namespace
 }  // namespace shoal
