@@ -21,7 +21,7 @@ bool ParseFloating(std::string_view s, T* out, F strto) {
   T v = strto(buf.c_str(), &end);
   if (end != buf.c_str() + buf.size()) return false;
   if (std::isnan(v)) return false;
-  if (errno == ERANGE && !std::isinf(v) && v != 0) return false;
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return false;
   *out = v;
   return true;
 }

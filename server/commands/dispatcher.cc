@@ -45,7 +45,7 @@ Dispatcher::Dispatcher(Store* store, ServerState* server, int worker)
 
 void Dispatcher::Reject(CommandContext& ctx, std::string_view text) {
   stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
-  if (ctx.spec != nullptr && ctx.spec->handler == exec_handler_ && ctx.client->in_multi) {
+  if (ctx.spec != nullptr && ctx.spec->handler == exec_handler_) {
     // Redis ends the transaction when EXEC itself is rejected.
     if (text.substr(0, 4) == "ERR ") text.remove_prefix(4);
     DiscardTransaction(ctx.client);

@@ -42,6 +42,9 @@ bool MatchClass(std::string_view p, size_t i, char c, bool nocase, size_t* next)
 }  // namespace
 
 bool GlobMatch(std::string_view p, std::string_view s, bool nocase) {
+  // As Redis's matcher: an empty subject matches only an empty pattern (KEYS
+  // and SCAN treat a lone "*" as "no filter", which is how "" is listed).
+  if (s.empty()) return p.empty();
   size_t pi = 0, si = 0;
   size_t star_p = std::string_view::npos, star_s = 0;
   while (si < s.size()) {

@@ -45,11 +45,12 @@ bool ParseScanCursor(std::string_view s, uint64_t* out) {
 
 // Filters of SCAN (and KEYS, which is an unbounded SCAN with MATCH).
 struct KeyFilter {
-  std::string_view pattern;  // empty: none
+  std::string_view pattern;
+  bool has_pattern = false;  // a lone "*" is no filter, as in Redis
   std::string_view type;     // empty: none
   bool Accepts(const Entry& e) const {
     if (!type.empty() && !ArgIs(type, TypeName(e.type()))) return false;
-    return pattern.empty() || GlobMatch(pattern, e.key());
+    return !has_pattern || GlobMatch(pattern, e.key());
   }
 };
 
@@ -74,7 +75,8 @@ void CmdScan(CommandContext& ctx, CmdArgs args) {
         return;
       }
     } else if (ArgIs(args[i], "match") && has_value) {
-      filter.pattern = args[i + 1] == "*" ? std::string_view() : args[i + 1];
+      filter.pattern = args[i + 1];
+      filter.has_pattern = args[i + 1] != "*";
     } else if (ArgIs(args[i], "type") && has_value) {
       // An unknown type name matches nothing (Redis keeps this for
       // compatibility rather than erroring).
@@ -99,7 +101,8 @@ void CmdScan(CommandContext& ctx, CmdArgs args) {
 // a large keyspace never blocks other clients for the whole walk.
 void CmdKeys(CommandContext& ctx, CmdArgs args) {
   KeyFilter filter;
-  filter.pattern = args[1] == "*" ? std::string_view() : args[1];
+  filter.pattern = args[1];
+  filter.has_pattern = args[1] != "*";
   std::vector<std::string> keys;
   uint64_t cursor = 0;
   do {
