@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "protocol/request_parser.h"
+#include "server/commands/notify.h"
 
 namespace shoal {
 
@@ -120,6 +121,27 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
               true);
   reg->AddInt("databases", &rc->databases, 1, 16, false, /*mutable_at_runtime=*/false);
   reg->AddBool("cluster-enabled", &rc->cluster_enabled, /*mutable_at_runtime=*/false);
+  // Compact collection encodings; the *-ziplist-* names are Redis's aliases.
+  struct Threshold {
+    const char* name;
+    const char* alias;
+    std::atomic<int64_t>* value;
+    int64_t min;
+  };
+  const Threshold thresholds[] = {
+      {"hash-max-listpack-entries", "hash-max-ziplist-entries", &rc->hash_max_listpack_entries, 0},
+      {"hash-max-listpack-value", "hash-max-ziplist-value", &rc->hash_max_listpack_value, 0},
+      {"set-max-intset-entries", nullptr, &rc->set_max_intset_entries, 0},
+      {"set-max-listpack-entries", nullptr, &rc->set_max_listpack_entries, 0},
+      {"set-max-listpack-value", nullptr, &rc->set_max_listpack_value, 0},
+      {"zset-max-listpack-entries", "zset-max-ziplist-entries", &rc->zset_max_listpack_entries, 0},
+      {"zset-max-listpack-value", "zset-max-ziplist-value", &rc->zset_max_listpack_value, 0},
+      {"list-max-listpack-size", "list-max-ziplist-size", &rc->list_max_listpack_size, -5},
+  };
+  for (const Threshold& t : thresholds) {
+    reg->AddInt(t.name, t.value, t.min, INT32_MAX);
+    if (t.alias != nullptr) reg->AddAlias(t.name, t.alias);
+  }
 
   ConfigRegistry::Param pass;
   pass.name = "requirepass";
@@ -130,6 +152,17 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
     return absl::OkStatus();
   };
   reg->Add(std::move(pass));
+
+  ConfigRegistry::Param notify;
+  notify.name = "notify-keyspace-events";
+  notify.get = [rc] { return FormatNotifyFlags(rc->notify_keyspace_events.load()); };
+  notify.set = [rc](std::string_view v) {
+    uint32_t flags;
+    if (!ParseNotifyFlags(v, &flags)) return absl::InvalidArgumentError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+    rc->notify_keyspace_events = flags;
+    return absl::OkStatus();
+  };
+  reg->Add(std::move(notify));
 
   ConfigRegistry::Param obuf;
   obuf.name = "client-output-buffer-limit";

@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "server/commands/blocking.h"
 #include "server/commands/command.h"
 #include "server/store/store.h"
 
@@ -26,6 +27,10 @@ class ClientWaker {
  public:
   virtual ~ClientWaker() = default;
   virtual void Wake() = 0;
+  // Appends RESP bytes (a pub/sub message) to a client's output, in call order.
+  virtual void Deliver(uint64_t client_id, std::string bytes) = 0;
+  // Asks the client's connection to re-run its blocked command.
+  virtual void WakeBlocked(uint64_t client_id) = 0;
 };
 
 struct QueuedCommand {
@@ -52,6 +57,9 @@ struct ClientSession {
   std::atomic<int64_t> output_buffer_bytes{0};
   std::atomic<int> resp{2};
   std::atomic<bool> in_multi_flag{false};
+  // Channels + patterns + shard channels (RESP2 subscribed state when > 0).
+  std::atomic<int> subscriptions{0};
+  std::atomic<bool> blocked_flag{false};
   mutable absl::Mutex names_mu;
   std::string name ABSL_GUARDED_BY(names_mu);
   std::string lib_name ABSL_GUARDED_BY(names_mu);
@@ -66,6 +74,7 @@ struct ClientSession {
   bool multi_error = false;  // a command failed to queue: EXEC aborts
   std::vector<QueuedCommand> queued;
   Watcher watcher;
+  BlockState block;
   std::vector<std::pair<int, std::string>> watched;
 
   std::string Name() const {

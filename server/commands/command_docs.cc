@@ -23,10 +23,10 @@ namespace {
 
 struct RawNode {
   bool is_group = false;
-  std::string word;                         // !is_group
-  bool optional = false;                    // group written [ ... ]
-  bool multiple = false;                    // folded repetition
-  std::vector<std::vector<RawNode>> alts;   // group alternatives
+  std::string word;                        // !is_group
+  bool optional = false;                   // group written [ ... ]
+  bool multiple = false;                   // folded repetition
+  std::vector<std::vector<RawNode>> alts;  // group alternatives
 
   bool operator==(const RawNode& o) const {
     return is_group == o.is_group && word == o.word && optional == o.optional &&
@@ -183,13 +183,13 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 DocArg::Type InferType(std::string_view name, bool has_keys) {
   static constexpr std::string_view kIntegers[] = {
-      "seconds",  "milliseconds", "count",      "numkeys",   "offset",   "start",
-      "end",      "stop",         "index",      "cursor",    "db",       "destination-db",
-      "increment", "decrement",   "rank",       "num-matches", "len",    "port",
-      "numreplicas", "numslots",  "slot",       "client-id", "limit",    "timeout",
-      "delay",    "ttl",          "maxlen",     "position",  "bit",      "length",
-      "numlocal", "samples",      "epoch",      "index1",    "index2",   "numsub"};
-  static constexpr std::string_view kDoubles[] = {"score",  "min",   "max",   "longitude",
+      "seconds",     "milliseconds", "count",  "numkeys",     "offset", "start",
+      "end",         "stop",         "index",  "cursor",      "db",     "destination-db",
+      "increment",   "decrement",    "rank",   "num-matches", "len",    "port",
+      "numreplicas", "numslots",     "slot",   "client-id",   "limit",  "timeout",
+      "delay",       "ttl",          "maxlen", "position",    "bit",    "length",
+      "numlocal",    "samples",      "epoch",  "index1",      "index2", "numsub"};
+  static constexpr std::string_view kDoubles[] = {"score",    "min",    "max",   "longitude",
                                                   "latitude", "radius", "width", "height"};
   bool numbered_key = StartsWith(name, "key") && name.size() > 3 &&
                       std::all_of(name.begin() + 3, name.end(), ::isdigit);
@@ -352,9 +352,7 @@ void ReplyDocArg(ReplyBuilder* rb, const DocArg& a, bool has_keys) {
   }
 }
 
-bool HasKeys(const CommandSpec& spec) {
-  return spec.first_key > 0 || spec.keys_finder != nullptr;
-}
+bool HasKeys(const CommandSpec& spec) { return spec.first_key > 0 || spec.keys_finder != nullptr; }
 
 void ReplyKeySpecs(ReplyBuilder* rb, const CommandSpec& spec) {
   int n = (spec.first_key > 0 ? 1 : 0) + (spec.keys_finder != nullptr ? 1 : 0);
@@ -510,10 +508,16 @@ std::vector<std::string> AclCategories(const CommandSpec& spec) {
   // hash string bitmap hyperloglog geo stream pubsub admin fast slow blocking
   // dangerous connection transaction scripting.
   static constexpr std::pair<std::string_view, std::string_view> kGroups[] = {
-      {"generic", "@keyspace"},   {"set", "@set"},     {"sorted-set", "@sortedset"},
-      {"list", "@list"},          {"hash", "@hash"},   {"string", "@string"},
-      {"bitmap", "@bitmap"},      {"hyperloglog", "@hyperloglog"},
-      {"geo", "@geo"},            {"stream", "@stream"}};
+      {"generic", "@keyspace"},
+      {"set", "@set"},
+      {"sorted-set", "@sortedset"},
+      {"list", "@list"},
+      {"hash", "@hash"},
+      {"string", "@string"},
+      {"bitmap", "@bitmap"},
+      {"hyperloglog", "@hyperloglog"},
+      {"geo", "@geo"},
+      {"stream", "@stream"}};
   std::string_view group = spec.group;
   if (group == "generic") out.emplace_back("@keyspace");
   if (spec.flags & kCmdReadOnly) out.emplace_back("@read");

@@ -33,7 +33,17 @@ namespace shoal {
 
 // One node of COMMAND DOCS "arguments".
 struct DocArg {
-  enum class Type { kString, kInteger, kDouble, kKey, kPattern, kUnixTime, kPureToken, kOneOf, kBlock };
+  enum class Type {
+    kString,
+    kInteger,
+    kDouble,
+    kKey,
+    kPattern,
+    kUnixTime,
+    kPureToken,
+    kOneOf,
+    kBlock
+  };
   std::string name;
   Type type = Type::kString;
   std::string token;  // empty: none

@@ -17,8 +17,8 @@ namespace {
 
 void Noop(CommandContext&, CmdArgs) {}
 
-CommandSpec MakeSpec(std::string_view name, int arity, uint32_t flags, int first = 0,
-                     int last = 0, int step = 0) {
+CommandSpec MakeSpec(std::string_view name, int arity, uint32_t flags, int first = 0, int last = 0,
+                     int step = 0) {
   CommandSpec s;
   s.name = name;
   s.arity = arity;
@@ -165,7 +165,8 @@ TEST(CommandInfo, Resp3UsesSetsAndMaps) {
   get.acl_categories = "@read @string @fast";
   ReplyBuilder rb(3);
   ReplyCommandInfo(&rb, get);
-  EXPECT_TRUE(rb.buffer().starts_with("*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n"))
+  EXPECT_TRUE(
+      rb.buffer().starts_with("*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n"))
       << rb.buffer();
   EXPECT_NE(rb.buffer().find("%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n"), std::string::npos);
 }
@@ -263,8 +264,8 @@ TEST(CommandDocs, RepetitionsFoldIntoMultiple) {
 }
 
 TEST(CommandDocs, TokensBindToWhatFollows) {
-  std::vector<DocArg> sort = ParseSyntax("key [GET pattern [GET pattern ...]] [LIMIT offset count]",
-                                         true);
+  std::vector<DocArg> sort =
+      ParseSyntax("key [GET pattern [GET pattern ...]] [LIMIT offset count]", true);
   ASSERT_EQ(sort.size(), 3u);
   EXPECT_EQ(sort[1].name, "pattern");
   EXPECT_EQ(sort[1].type, DocArg::Type::kPattern);
@@ -326,8 +327,8 @@ TEST(CommandDocs, RepeatedOneOfAfterItsGroup) {
 }
 
 TEST(CommandDocs, CommandNameInSyntaxIsSkipped) {
-  std::vector<DocArg> a = ParseSyntax("CONFIG GET parameter [parameter ...]", false,
-                                      {"config", "get"});
+  std::vector<DocArg> a =
+      ParseSyntax("CONFIG GET parameter [parameter ...]", false, {"config", "get"});
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].name, "parameter");
   // Only a leading token is skipped, never an argument that happens to match.
@@ -382,7 +383,9 @@ TEST_F(RegisteredCommands, SpecsAreWellFormed) {
   for (const CommandSpec* spec : table_->all()) {
     SCOPED_TRACE(std::string(spec->name));
     // A container's own handler only runs when its arity allows no subcommand.
-    if (spec->subcommands.empty() || spec->arity == -1) EXPECT_NE(spec->handler, nullptr);
+    if (spec->subcommands.empty() || spec->arity == -1) {
+      EXPECT_NE(spec->handler, nullptr);
+    }
     EXPECT_NE(spec->arity, 0);
     for (char c : spec->name) EXPECT_FALSE(c >= 'A' && c <= 'Z');
     EXPECT_EQ(table_->Find(spec->name), spec);
@@ -437,8 +440,8 @@ TEST_F(RegisteredCommands, GetAndSetMatchRedis) {
 }
 
 TEST_F(RegisteredCommands, ServerFamilyIsRegistered) {
-  for (std::string_view name : {"info", "config", "command", "time", "lastsave", "shutdown",
-                                "memory"}) {
+  for (std::string_view name :
+       {"info", "config", "command", "time", "lastsave", "shutdown", "memory"}) {
     EXPECT_NE(table_->Find(name), nullptr) << name;
   }
   EXPECT_NE(FindByFullName(*table_, "config|get"), nullptr);

@@ -19,6 +19,13 @@ void ConfigRegistry::Add(Param p) {
   params_.push_back(std::move(p));
 }
 
+void ConfigRegistry::AddAlias(std::string_view name, std::string alias) {
+  absl::MutexLock l(&mu_);
+  for (Param& p : params_) {
+    if (p.name == name) p.aliases.push_back(std::move(alias));
+  }
+}
+
 bool ConfigRegistry::ParseMemory(std::string_view s, int64_t* out) {
   std::string lower = AsciiLower(s);
   int64_t mul = 1;

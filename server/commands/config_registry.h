@@ -38,6 +38,17 @@ struct RuntimeConfig {
   std::atomic<int64_t> obuf_pubsub_soft_s{60};
   std::atomic<int64_t> databases{16};
   std::atomic<bool> cluster_enabled{false};
+  // Compact encodings of small collections (Redis's names and defaults).
+  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> set_max_listpack_entries{128};
+  std::atomic<int64_t> set_max_listpack_value{64};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> list_max_listpack_size{-2};
+  // notify-keyspace-events as NotifyClass bits (notify.h); 0 = off.
+  std::atomic<uint32_t> notify_keyspace_events{0};
 
   mutable absl::Mutex mu;
   std::string requirepass ABSL_GUARDED_BY(mu);
@@ -73,6 +84,9 @@ class ConfigRegistry {
   // (e.g. "save", "appendonly"): the value is kept so CONFIG GET returns it.
   void AddString(std::string name, std::string initial, bool mutable_at_runtime = true,
                  std::function<absl::Status(std::string_view)> validate = nullptr);
+
+  // Another name for an existing parameter (e.g. hash-max-ziplist-entries).
+  void AddAlias(std::string_view name, std::string alias);
 
   // Pairs (name, value) for every parameter matching the glob (case-insensitive).
   std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;

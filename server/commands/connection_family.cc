@@ -50,6 +50,14 @@ void SetResp(CommandContext& ctx, int version) {
 
 void Ping(CommandContext& ctx, CmdArgs args) {
   if (args.size() > 2) return ctx.Error(WrongArityText("ping"));
+  if (ctx.client->subscriptions.load(std::memory_order_relaxed) > 0 &&
+      ctx.client->resp.load(std::memory_order_relaxed) == 2) {
+    // RESP2 subscribed state: PING answers as a pub/sub message does.
+    ctx.reply->ArrayHeader(2);
+    ctx.reply->Bulk("pong");
+    ctx.reply->Bulk(args.size() == 2 ? args[1] : std::string_view());
+    return;
+  }
   if (args.size() == 2) return ctx.reply->Bulk(args[1]);
   ctx.reply->SimpleString("PONG");
 }
@@ -158,6 +166,7 @@ void Select(CommandContext& ctx, CmdArgs args) {
 void Reset(CommandContext& ctx, CmdArgs) {
   ClientSession* c = ctx.client;
   ctx.dispatcher->DiscardTransaction(c);
+  ctx.server->pubsub().RemoveAll(c);
   c->db.store(0, std::memory_order_relaxed);
   SetResp(ctx, 2);
   {
@@ -194,11 +203,11 @@ CommandSpec Cmd(std::string_view name, int arity, uint32_t flags, CommandHandler
 void RegisterConnectionCommands(CommandTable* table) {
   constexpr uint32_t kHandshake = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast |
                                   kCmdNoAuth | kCmdAllowBusy;
-  table->Register(Cmd("ping", -1, kCmdFast, Ping, "Returns the server's liveliness response.",
+  table->Register(Cmd("ping", -1, kCmdFast | kCmdPubSubContext, Ping, "Returns the server's liveliness response.",
                       "1.0.0", "O(1)", "[message]"));
   table->Register(Cmd("echo", 2, kCmdLoading | kCmdStale | kCmdFast, Echo,
                       "Returns the given string.", "1.0.0", "O(1)", "message"));
-  table->Register(Cmd("quit", -1, kHandshake | kCmdTransactionControl, Quit,
+  table->Register(Cmd("quit", -1, kHandshake | kCmdTransactionControl | kCmdPubSubContext, Quit,
                       "Closes the connection.", "1.0.0", "O(1)", ""));
   table->Register(Cmd("hello", -1, kHandshake, Hello, "Handshakes with the Redis server.",
                       "6.0.0", "O(1)",
@@ -208,7 +217,7 @@ void RegisterConnectionCommands(CommandTable* table) {
                       "[username] password"));
   table->Register(Cmd("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
                       "Changes the selected database.", "1.0.0", "O(1)", "index"));
-  table->Register(Cmd("reset", 1, kHandshake | kCmdTransactionControl, Reset,
+  table->Register(Cmd("reset", 1, kHandshake | kCmdTransactionControl | kCmdPubSubContext, Reset,
                       "Resets the connection.", "6.2.0", "O(1)", ""));
   RegisterClientCommands(table);
 }

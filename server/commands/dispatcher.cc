@@ -129,6 +129,13 @@ void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs ar
     Reject(ctx, "NOAUTH Authentication required.");
     return;
   }
+  if (client->subscriptions.load(std::memory_order_relaxed) > 0 &&
+      client->resp.load(std::memory_order_relaxed) == 2 && !(spec->flags & kCmdPubSubContext)) {
+    Reject(ctx, StrCat("ERR Can't execute '", spec->name,
+                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                       "allowed in this context"));
+    return;
+  }
   if (client->in_multi && !(spec->flags & kCmdTransactionControl)) {
     if (spec->flags & kCmdNoMulti) {
       Reject(ctx, "ERR Command not allowed inside a transaction");

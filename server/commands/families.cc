@@ -6,6 +6,11 @@ namespace shoal {
 void RegisterAllCommands(CommandTable* table) {
   RegisterConnectionCommands(table);
   RegisterStringCommands(table);
+  RegisterHashCommands(table);
+  RegisterListCommands(table);
+  RegisterSetCommands(table);
+  RegisterZSetCommands(table);
+  RegisterPubSubCommands(table);
   RegisterKeyCommands(table);
   RegisterTransactionCommands(table);
   RegisterServerCommands(table);

@@ -58,7 +58,10 @@ TEST(GlobMatch, StarMatchesAnyRunIncludingEmpty) {
 }
 
 TEST(GlobMatch, QuestionMarkMatchesExactlyOneByte) {
-  ExpectCases({{"a?c", "abc", true}, {"a?c", "ac", false}, {"?", "", false}, {"??", "ab", true},
+  ExpectCases({{"a?c", "abc", true},
+               {"a?c", "ac", false},
+               {"?", "", false},
+               {"??", "ab", true},
                {"??", "abc", false}});
 }
 

@@ -44,13 +44,20 @@ constexpr uint32_t kDefault = kEverything & ~kCommandStats;
 uint32_t SelectSections(CmdArgs args) {
   if (args.empty()) return kDefault;
   static constexpr std::pair<std::string_view, uint32_t> kNames[] = {
-      {"server", kServer},         {"clients", kClients},
-      {"memory", kMemory},         {"persistence", kPersistence},
-      {"stats", kStats},           {"replication", kReplication},
-      {"cpu", kCpu},               {"modules", kModules},
-      {"commandstats", kCommandStats}, {"cluster", kCluster},
-      {"keyspace", kKeyspace},     {"default", kDefault},
-      {"all", kEverything},        {"everything", kEverything}};
+      {"server", kServer},
+      {"clients", kClients},
+      {"memory", kMemory},
+      {"persistence", kPersistence},
+      {"stats", kStats},
+      {"replication", kReplication},
+      {"cpu", kCpu},
+      {"modules", kModules},
+      {"commandstats", kCommandStats},
+      {"cluster", kCluster},
+      {"keyspace", kKeyspace},
+      {"default", kDefault},
+      {"all", kEverything},
+      {"everything", kEverything}};
   uint32_t mask = 0;
   for (std::string_view a : args) {
     for (const auto& [name, bits] : kNames) {
@@ -172,8 +179,9 @@ void ServerSection(ServerState& server, Store& store, std::string* out) {
   Field(out, "redis_git_dirty", 0);
   Field(out, "redis_build_id", "0");
   Field(out, "shoal_version", kShoalVersion);
-  Field(out, "redis_mode",
-        server.runtime().cluster_enabled.load(std::memory_order_relaxed) ? "cluster" : "standalone");
+  Field(
+      out, "redis_mode",
+      server.runtime().cluster_enabled.load(std::memory_order_relaxed) ? "cluster" : "standalone");
   Field(out, "os", os);
   Field(out, "arch_bits", sizeof(void*) * 8);
   Field(out, "monotonic_clock", "POSIX clock_gettime");
@@ -200,18 +208,20 @@ void ServerSection(ServerState& server, Store& store, std::string* out) {
 }
 
 void ClientsSection(ServerState& server, std::string* out) {
-  int64_t max_in = 0, max_out = 0;
+  int64_t max_in = 0, max_out = 0, pubsub_clients = 0;
   server.clients().ForEach([&](ClientSession& c) {
     max_in = std::max(max_in, c.query_buffer_bytes.load(std::memory_order_relaxed));
     max_out = std::max(max_out, c.output_buffer_bytes.load(std::memory_order_relaxed));
+    if (c.subscriptions.load(std::memory_order_relaxed) > 0) ++pubsub_clients;
   });
   Field(out, "connected_clients", server.clients().Count());
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", server.runtime().maxclients.load(std::memory_order_relaxed));
   Field(out, "client_recent_max_input_buffer", max_in);
   Field(out, "client_recent_max_output_buffer", max_out);
-  Field(out, "blocked_clients", 0);
+  Field(out, "blocked_clients", server.blocking().blocked_clients());
   Field(out, "tracking_clients", 0);
+  Field(out, "pubsub_clients", pubsub_clients);
   Field(out, "clients_in_timeout_table", 0);
 }
 
@@ -297,8 +307,10 @@ void StatsSection(ServerState& server, Store& store, std::string* out) {
   Field(out, "evicted_clients", 0);
   Field(out, "keyspace_hits", ss.keyspace_hits);
   Field(out, "keyspace_misses", ss.keyspace_misses);
-  Field(out, "pubsub_channels", 0);
-  Field(out, "pubsub_patterns", 0);
+  PubSubRegistry& pubsub = server.pubsub();
+  Field(out, "pubsub_channels", pubsub.ActiveChannels(SubKind::kChannel, "", false).size());
+  Field(out, "pubsub_patterns", pubsub.NumPatterns());
+  Field(out, "pubsubshard_channels", pubsub.ActiveChannels(SubKind::kShard, "", false).size());
   Field(out, "latest_fork_usec", 0);
   Field(out, "total_forks", 0);
   Field(out, "total_error_replies", t.errors);

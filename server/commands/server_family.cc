@@ -144,8 +144,8 @@ void ConfigResetStat(CommandContext& ctx, CmdArgs args) {
 // A value as a config file line holds it: bare when it reads back the same
 // (words separated by single spaces), quoted with escapes otherwise.
 std::string QuoteConfigValue(std::string_view v) {
-  bool bare = !v.empty() && v.front() != ' ' && v.back() != ' ' &&
-              v.find("  ") == std::string_view::npos;
+  bool bare =
+      !v.empty() && v.front() != ' ' && v.back() != ' ' && v.find("  ") == std::string_view::npos;
   for (char c : v) {
     if (c == '"' || c == '\'' || c == '\\' || c == '#' || c < 0x20 || c == 0x7f) bare = false;
   }
@@ -153,11 +153,21 @@ std::string QuoteConfigValue(std::string_view v) {
   std::string out = "\"";
   for (unsigned char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c >= 0x7f) {
           char buf[8];
@@ -232,8 +242,8 @@ void ConfigHelp(CommandContext& ctx, CmdArgs args) {
             {"GET <pattern> [<pattern> ...]",
              "    Return the parameters matching the glob-like <pattern>s and their values.",
              "SET <directive> <value> [<directive> <value> ...]",
-             "    Set each configuration <directive> to its <value>, all or none.",
-             "RESETSTAT", "    Reset the statistics reported by INFO.", "REWRITE",
+             "    Set each configuration <directive> to its <value>, all or none.", "RESETSTAT",
+             "    Reset the statistics reported by INFO.", "REWRITE",
              "    Rewrite the configuration file with the current configuration."});
 }
 
@@ -376,17 +386,18 @@ void CommandGetKeysAndFlags(CommandContext& ctx, CmdArgs args) {
 }
 
 void CommandHelp(CommandContext& ctx, CmdArgs args) {
-  ReplyHelp(ctx, "COMMAND",
-            {"(no subcommand)", "    Return details about every command.", "COUNT",
-             "    Return the number of commands.", "LIST [FILTERBY (MODULE <name>|ACLCAT <cat>|PATTERN <pattern>)]",
-             "    Return the names of the commands, optionally filtered.",
-             "INFO [<command-name> ...]",
-             "    Return details about the given commands, or about all of them.",
-             "DOCS [<command-name> ...]",
-             "    Return the documentation of the given commands, or of all of them.",
-             "GETKEYS <full-command>", "    Return the keys of a full command.",
-             "GETKEYSANDFLAGS <full-command>",
-             "    Return the keys of a full command and how it accesses them."});
+  ReplyHelp(
+      ctx, "COMMAND",
+      {"(no subcommand)", "    Return details about every command.", "COUNT",
+       "    Return the number of commands.",
+       "LIST [FILTERBY (MODULE <name>|ACLCAT <cat>|PATTERN <pattern>)]",
+       "    Return the names of the commands, optionally filtered.", "INFO [<command-name> ...]",
+       "    Return details about the given commands, or about all of them.",
+       "DOCS [<command-name> ...]",
+       "    Return the documentation of the given commands, or of all of them.",
+       "GETKEYS <full-command>", "    Return the keys of a full command.",
+       "GETKEYSANDFLAGS <full-command>",
+       "    Return the keys of a full command and how it accesses them."});
 }
 
 // -------------------------------------------------- TIME, LASTSAVE, SHUTDOWN
@@ -546,9 +557,9 @@ void RegisterServerCommands(CommandTable* table) {
                        "[section [section ...]]", "@slow @dangerous"));
 
   constexpr std::string_view kCfgAcl = "@admin @slow @dangerous";
-  CommandSpec config = Spec("config", -2, 0, ContainerArity,
-                            "A container for server configuration commands.", "2.0.0",
-                            "Depends on subcommand.", "", "@slow");
+  CommandSpec config =
+      Spec("config", -2, 0, ContainerArity, "A container for server configuration commands.",
+           "2.0.0", "Depends on subcommand.", "", "@slow");
   config.subcommands = {
       Spec("config|get", -3, kAdminCfg, ConfigGet,
            "Returns the effective values of configuration parameters.", "2.0.0",
@@ -610,13 +621,12 @@ void RegisterServerCommands(CommandTable* table) {
                        "when saving data, otherwise O(1)",
                        "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", "@admin @slow @dangerous"));
 
-  CommandSpec memory = Spec("memory", -2, 0, ContainerArity,
-                            "A container for memory diagnostics commands.", "4.0.0",
-                            "Depends on subcommand.", "", "@slow");
-  CommandSpec usage = Spec("memory|usage", -3, kCmdReadOnly, MemoryUsage,
-                           "Estimates the memory usage of a key.", "4.0.0",
-                           "O(N) where N is the number of samples.", "key [SAMPLES count]",
-                           "@read @slow");
+  CommandSpec memory =
+      Spec("memory", -2, 0, ContainerArity, "A container for memory diagnostics commands.", "4.0.0",
+           "Depends on subcommand.", "", "@slow");
+  CommandSpec usage =
+      Spec("memory|usage", -3, kCmdReadOnly, MemoryUsage, "Estimates the memory usage of a key.",
+           "4.0.0", "O(N) where N is the number of samples.", "key [SAMPLES count]", "@read @slow");
   usage.first_key = 2;
   usage.last_key = 2;
   usage.key_step = 1;

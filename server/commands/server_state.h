@@ -14,9 +14,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "server/commands/blocking.h"
 #include "server/commands/client_session.h"
 #include "server/commands/command_table.h"
 #include "server/commands/config_registry.h"
+#include "server/commands/pubsub.h"
 
 namespace shoal {
 
@@ -73,6 +75,8 @@ class ServerState {
   RuntimeConfig& runtime() { return *rc_; }
   ClientRegistry& clients() { return clients_; }
   ServerInfo& info() { return info_; }
+  BlockingRegistry& blocking() { return blocking_; }
+  PubSubRegistry& pubsub() { return pubsub_; }
   WorkerStats& worker_stats(int w) { return *worker_stats_[w]; }
   int workers() const { return static_cast<int>(worker_stats_.size()); }
 
@@ -92,6 +96,8 @@ class ServerState {
   ConfigRegistry config_;
   ClientRegistry clients_;
   ServerInfo info_;
+  BlockingRegistry blocking_;
+  PubSubRegistry pubsub_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
 };
 

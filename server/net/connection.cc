@@ -142,7 +142,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 void Connection::ProcessInput() {
   session_.last_interaction_ms.store(worker_->store()->clock().NowMs(),
                                      std::memory_order_relaxed);
-  while (rstart_ < rend_ && !session_.close_after_reply) {
+  while (rstart_ < rend_ && !session_.close_after_reply && !session_.block.blocked) {
     if (session_.kill_requested.load(std::memory_order_relaxed)) {
       Close();
       return;
@@ -161,6 +161,10 @@ void Connection::ProcessInput() {
       continue;
     }
     worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(args_));
+    if (session_.block.blocked) {
+      NoteBlocked(CmdArgs(args_));
+      break;
+    }
     if (PendingOutput() > worker_->options().pause_reading_over) {
       // The client is not reading fast enough: stop executing its pipeline
       // until the socket drains (OnWrite resumes), so replies cannot pile up.
@@ -219,7 +223,7 @@ void Connection::Flush() {
     }
     if (out.capacity() > kIdleBufferCap) std::string().swap(out);
   }
-  int64_t hard = worker_->server()->runtime().obuf_normal_hard.load(std::memory_order_relaxed);
+  int64_t hard = OutputLimit();
   session_.output_buffer_bytes.store(PendingOutput(), std::memory_order_relaxed);
   if (hard > 0 && static_cast<int64_t>(PendingOutput()) > hard) {
     Close();
@@ -267,10 +271,79 @@ void Connection::CheckIdle(int64_t now_ms, int64_t timeout_s) {
   }
 }
 
+int64_t Connection::OutputLimit() const {
+  const RuntimeConfig& rc = worker_->server()->runtime();
+  if (session_.subscriptions.load(std::memory_order_relaxed) > 0) {
+    return rc.obuf_pubsub_hard.load(std::memory_order_relaxed);
+  }
+  return rc.obuf_normal_hard.load(std::memory_order_relaxed);
+}
+
+void Connection::NoteBlocked(CmdArgs args) {
+  BlockState& b = session_.block;
+  if (b.args.empty()) b.args.assign(args.begin(), args.end());
+  worker_->SetBlocked(this, true);
+}
+
+void Connection::LeaveBlocked() {
+  BlockState& b = session_.block;
+  int db = b.db;
+  std::vector<std::string> keys = std::move(b.keys);
+  worker_->server()->blocking().Unblock(&session_);
+  worker_->SetBlocked(this, false);
+  // The key may hold more than this client took: pass the turn on.
+  for (const std::string& k : keys) worker_->server()->blocking().KeyReady(db, k);
+}
+
+void Connection::RetryBlocked() {
+  if (closing_ || !session_.block.blocked) return;
+  BlockState& b = session_.block;
+  b.reblocked = false;
+  std::vector<std::string_view> views(b.args.begin(), b.args.end());
+  worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(views));
+  if (b.reblocked) return;  // someone else took the data: keep waiting
+  LeaveBlocked();
+  Flush();
+  if (!closing_ && rend_ > rstart_) {
+    ProcessInput();
+    Flush();
+  }
+}
+
+bool Connection::BlockDeadlinePassed(int64_t now_ms) const {
+  const BlockState& b = session_.block;
+  return b.blocked && b.deadline_ms > 0 && now_ms >= b.deadline_ms;
+}
+
+void Connection::TimeoutBlocked() {
+  if (closing_ || !session_.block.blocked) return;
+  BlockedReply kind = session_.block.timeout_reply;
+  worker_->server()->blocking().Unblock(&session_);
+  worker_->SetBlocked(this, false);
+  if (kind == BlockedReply::kNullArray) {
+    reply_.NullArray();
+  } else {
+    reply_.NullBulk();
+  }
+  Flush();
+  if (!closing_ && rend_ > rstart_) {
+    ProcessInput();
+    Flush();
+  }
+}
+
+void Connection::Deliver(std::string_view bytes) {
+  if (closing_) return;
+  reply_.Raw(bytes);
+  Flush();
+}
+
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   if (open_) worker_->server()->clients().Remove(&session_);
+  worker_->server()->blocking().Unblock(&session_);
+  worker_->server()->pubsub().RemoveAll(&session_);
   worker_->dispatcher()->DiscardTransaction(&session_);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClosed);
 }

@@ -40,6 +40,13 @@ class Connection {
   void CheckKill();
   // Idle timeout check (seconds; 0 = never).
   void CheckIdle(int64_t now_ms, int64_t timeout_s);
+  // Appends pub/sub bytes from another client's PUBLISH and sends them.
+  void Deliver(std::string_view bytes);
+  // A key this client is blocked on may have data: re-run the command.
+  void RetryBlocked();
+  bool BlockDeadlinePassed(int64_t now_ms) const;
+  // The blocking command's timeout passed: answer its timeout reply.
+  void TimeoutBlocked();
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -51,6 +58,10 @@ class Connection {
   void Flush();
   void MaybeFinish();
   void UpdateReading();
+  // After a command ran: enter the blocked state if it blocked.
+  void NoteBlocked(CmdArgs args);
+  void LeaveBlocked();
+  int64_t OutputLimit() const;
   size_t PendingOutput() const { return inflight_bytes_ + reply_.size(); }
 
   Worker* worker_;

@@ -44,48 +44,86 @@ void Worker::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::Adopt(int fd) {
+void Worker::Post(Message m) {
   {
     absl::MutexLock l(&mu_);
-    inbox_.push_back(fd);
+    inbox_.push_back(std::move(m));
   }
   uv_async_send(&async_);
 }
 
-void Worker::Wake() { uv_async_send(&async_); }
+void Worker::Adopt(int fd) { Post({Message::kAdopt, fd, 0, {}}); }
+
+void Worker::Deliver(uint64_t client_id, std::string bytes) {
+  Post({Message::kDeliver, -1, client_id, std::move(bytes)});
+}
+
+void Worker::WakeBlocked(uint64_t client_id) { Post({Message::kWakeBlocked, -1, client_id, {}}); }
+
+void Worker::SetBlocked(Connection* c, bool blocked) {
+  if (blocked) {
+    blocked_.insert(c);
+  } else {
+    blocked_.erase(c);
+  }
+}
+
+void Worker::Wake() {
+  kill_requests_.fetch_add(1, std::memory_order_relaxed);
+  uv_async_send(&async_);
+}
 
 void Worker::Forget(Connection* c) {
   conns_.erase(c);
+  by_id_.erase(c->session().id);
+  blocked_.erase(c);
   live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Worker::OnAsync(uv_async_t* a) { static_cast<Worker*>(a->data)->DrainInbox(); }
 
 void Worker::DrainInbox() {
-  std::vector<int> fds;
+  std::vector<Message> inbox;
   bool stop;
   {
     absl::MutexLock l(&mu_);
-    fds.swap(inbox_);
+    inbox.swap(inbox_);
     stop = stop_;
   }
-  for (int fd : fds) {
-    if (stop) {
-      ::close(fd);
+  for (Message& m : inbox) {
+    if (m.kind == Message::kAdopt) {
+      if (stop) {
+        ::close(m.fd);
+        continue;
+      }
+      auto* c = new Connection(this, server_->clients().NextId());
+      conns_.insert(c);
+      live_.fetch_add(1, std::memory_order_relaxed);
+      if (!c->Open(m.fd)) {
+        conns_.erase(c);
+        live_.fetch_sub(1, std::memory_order_relaxed);
+        delete c;
+        continue;
+      }
+      by_id_[c->session().id] = c;
       continue;
     }
-    auto* c = new Connection(this, server_->clients().NextId());
-    conns_.insert(c);
-    live_.fetch_add(1, std::memory_order_relaxed);
-    if (!c->Open(fd)) {
-      conns_.erase(c);
-      live_.fetch_sub(1, std::memory_order_relaxed);
-      delete c;
+    auto it = by_id_.find(m.client_id);
+    if (it == by_id_.end()) continue;  // the client is gone
+    if (m.kind == Message::kDeliver) {
+      it->second->Deliver(m.bytes);
+    } else {
+      it->second->RetryBlocked();
     }
   }
-  // Kill requests from other threads.
-  std::vector<Connection*> snapshot(conns_.begin(), conns_.end());
-  for (Connection* c : snapshot) c->CheckKill();
+  // Kill requests from other threads (CLIENT KILL): scan only when one came.
+  int64_t kills = kill_requests_.load(std::memory_order_relaxed);
+  std::vector<Connection*> snapshot;
+  if (kills != kills_seen_ || stop) {
+    kills_seen_ = kills;
+    snapshot.assign(conns_.begin(), conns_.end());
+    for (Connection* c : snapshot) c->CheckKill();
+  }
   if (stop) {
     for (Connection* c : snapshot) c->Close();
     uv_timer_stop(&cron_);
@@ -110,6 +148,13 @@ void Worker::Cron() {
     bool busy = st.expired_stale_perc_x100 > 1000;  // > 10% of sampled were stale
     int64_t budget = busy ? period_us / 4 : std::max<int64_t>(200, period_us / 100);
     store_->ActiveExpireCycle(index_, count_, budget);
+  }
+  if (!blocked_.empty()) {
+    std::vector<Connection*> due;
+    for (Connection* c : blocked_) {
+      if (c->BlockDeadlinePassed(now)) due.push_back(c);
+    }
+    for (Connection* c : due) c->TimeoutBlocked();
   }
   int64_t timeout_s = server_->runtime().timeout_s.load(std::memory_order_relaxed);
   static thread_local int64_t next_idle_check_ms = 0;

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "server/commands/client_session.h"
@@ -41,6 +42,11 @@ class Worker : public ClientWaker {
   void Adopt(int fd);
   // Any thread: wakes the loop to look at kill requests (ClientWaker).
   void Wake() override;
+  // Any thread: queue pub/sub bytes for a client / wake a blocked client.
+  void Deliver(uint64_t client_id, std::string bytes) override;
+  void WakeBlocked(uint64_t client_id) override;
+  // Loop thread: a connection entered or left the blocked state.
+  void SetBlocked(Connection* c, bool blocked);
 
   // Loop thread only.
   int index() const { return index_; }
@@ -69,11 +75,22 @@ class Worker : public ClientWaker {
   uv_timer_t cron_;
   std::thread thread_;
   absl::flat_hash_set<Connection*> conns_;
+  absl::flat_hash_map<uint64_t, Connection*> by_id_;
+  absl::flat_hash_set<Connection*> blocked_;
   std::atomic<int64_t> live_{0};
+  std::atomic<int64_t> kill_requests_{0};
+  int64_t kills_seen_ = 0;
   int64_t last_expire_budget_us_ = 0;
 
   absl::Mutex mu_;
-  std::vector<int> inbox_ ABSL_GUARDED_BY(mu_);
+  struct Message {
+    enum Kind { kAdopt, kDeliver, kWakeBlocked } kind;
+    int fd = -1;
+    uint64_t client_id = 0;
+    std::string bytes;
+  };
+  void Post(Message m);
+  std::vector<Message> inbox_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -1,0 +1,7 @@
+// Placeholder until the list family lands: registers nothing, so its commands
+// get Redis's unknown-command reply.
+#include "server/commands/families.h"
+
+namespace shoal {
+void RegisterListCommands(CommandTable*) {}
+}  // namespace shoal
