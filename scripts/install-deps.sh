@@ -50,6 +50,6 @@ fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -f "$ROOT/tests/node/package.json" ] && [ ! -d "$ROOT/tests/node/node_modules/ioredis" ]; then
   echo "install-deps: npm install (tests/node)"
-  (cd "$ROOT/tests/node" && npm install --no-audit --no-fund --silent >/dev/null)
+  (cd "$ROOT/tests/node" && npm ci --no-audit --no-fund --silent >/dev/null)
 fi
 exit 0
