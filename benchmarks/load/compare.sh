@@ -11,9 +11,12 @@
 #     repetition and the one that goes first alternates between repetitions, so
 #     a slow phase of the (shared, noisy) machine hurts both alike;
 #   - the keyspace is flushed before every measurement, so each one starts
-#     from the same state;
-#   - the table shows the median requests/s of the repetitions, the
-#     Shoal/Redis ratio, and the median p50/p99 latency.
+#     from the same state; the tests then run in the order given, one
+#     redis-benchmark invocation each (GET finds what SET wrote);
+#   - besides requests/s, the server's CPU time (user + system, all threads,
+#     from /proc/<pid>/stat) per request is recorded: unlike throughput, it
+#     hardly moves when another process steals the server's core;
+#   - the table shows medians over the repetitions and Shoal/Redis ratios.
 #
 # Usage: benchmarks/load/compare.sh
 # Environment (defaults in brackets):
@@ -106,25 +109,38 @@ echo "servers on cpu $SERVER_CPUS, redis-benchmark on cpu $CLIENT_CPUS;" \
   "-c $CLIENTS -d $DATA_SIZE -r $KEYSPACE; -n $REQUESTS (P=1) / $REQUESTS_PIPELINED (P>1);" \
   "$REPEATS repeats"
 
-# One measurement: appends "server,pipeline,rep,test,rps,p50,p99" lines to results.csv.
+# utime + stime of all threads, in clock ticks (fields 14 and 15, counted after the
+# ")" that closes the command name, which may hold spaces).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# One measurement: every test at one pipeline depth against one server. Appends
+# "server,pipeline,rep,test,rps,p50,p99,cpu_us_per_request" lines to results.csv.
 measure() {  # name pipeline rep
-  local name="$1" pipe="$2" rep="$3" n="$REQUESTS" out
+  local name="$1" pipe="$2" rep="$3" n="$REQUESTS" out test t0 t1 line summary=""
   [ "$pipe" -gt 1 ] && n="$REQUESTS_PIPELINED"
   redis-cli -p "${PORT[$name]}" flushall >/dev/null
-  out="$WORK/run-$name-P$pipe-$rep.csv"
-  taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$name]}" -t "$TESTS" -P "$pipe" \
-    -c "$CLIENTS" -d "$DATA_SIZE" -r "$KEYSPACE" -n "$n" --csv >"$out" 2>"$WORK/bench.err" || {
-    echo "compare.sh: redis-benchmark failed against $name:" >&2
-    cat "$WORK/bench.err" "$out" >&2
-    exit 1
-  }
-  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",...
-  awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" 'NR > 1 {
-      gsub(/"/, "", $1); gsub(/ \(.*\)/, "", $1); gsub(/"/, "", $NF);
-      printf "%s,%s,%s,%s,%s,%s,%s\n", s, p, r, $1, $2, $5, $7 }' "$out" >>"$WORK/results.csv"
-  printf '  rep %d P=%-2s %-5s %s\n' "$rep" "$pipe" "$name" \
-    "$(awk -F'","' 'NR > 1 { gsub(/"/, "", $1); printf "%s %.0f  ", $1, $2 }' "$out")"
-  if [ -n "${KEEP_RAW:-}" ]; then mkdir -p "$KEEP_RAW" && cp "$out" "$KEEP_RAW/"; fi
+  for test in ${TESTS//,/ }; do
+    out="$WORK/run-$name-P$pipe-$rep-$test.csv"
+    t0="$(cpu_ticks "${PID[$name]}")"
+    taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$name]}" -t "$test" -P "$pipe" \
+      -c "$CLIENTS" -d "$DATA_SIZE" -r "$KEYSPACE" -n "$n" --csv >"$out" 2>"$WORK/bench.err" || {
+      echo "compare.sh: redis-benchmark -t $test failed against $name:" >&2
+      cat "$WORK/bench.err" "$out" >&2
+      exit 1
+    }
+    t1="$(cpu_ticks "${PID[$name]}")"
+    # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",...
+    line="$(awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" -v n="$n" \
+        -v cpu="$(( (t1 - t0) * TICK_US ))" 'NR == 2 {
+        gsub(/"/, "", $1); gsub(/ \(.*\)/, "", $1); gsub(/"/, "", $NF);
+        printf "%s,%s,%s,%s,%s,%s,%s,%.3f\n", s, p, r, $1, $2, $5, $7, cpu / n }' "$out")"
+    [ -n "$line" ] || { echo "compare.sh: no result for $test from $name" >&2; cat "$out" >&2; exit 1; }
+    echo "$line" >>"$WORK/results.csv"
+    summary+="$(awk -F, '{ printf "%s %.0f (%.2f us)  ", $4, $5, $8 }' <<<"$line")"
+    if [ -n "${KEEP_RAW:-}" ]; then mkdir -p "$KEEP_RAW" && cp "$out" "$KEEP_RAW/"; fi
+  done
+  printf '  rep %d P=%-2s %-5s %s\n' "$rep" "$pipe" "$name" "$summary"
 }
 
 : >"$WORK/results.csv"
@@ -140,25 +156,28 @@ for rep in $(seq "$REPEATS"); do
 done
 
 echo
-echo "Median of $REPEATS runs (requests/s; latency in ms, p50/p99):"
+echo "Median of $REPEATS runs: requests/s; server CPU microseconds per request; p99 latency (ms)"
 awk -F, '
   function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
+  function ratio(a, b) { return b > 0 ? a / b : 0 }
   {
     k = $4 SUBSEP $2
     if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
-    rps[$1, k] = rps[$1, k] " " $5; p50[$1, k] = p50[$1, k] " " $6; p99[$1, k] = p99[$1, k] " " $7
+    rps[$1, k] = rps[$1, k] " " $5; p99[$1, k] = p99[$1, k] " " $7; cpu[$1, k] = cpu[$1, k] " " $8
   }
   END {
-    printf "%-6s %3s %12s %12s %7s %14s %14s\n", "test", "P", "redis rps", "shoal rps", "ratio", "redis p50/p99", "shoal p50/p99"
+    printf "%-5s %3s | %10s %10s %6s | %8s %8s %6s | %8s %8s\n", "test", "P", "redis rps", "shoal rps",
+      "ratio", "redis us", "shoal us", "ratio", "redis p99", "shoal p99"
     for (i = 1; i <= nk; i++) {
       k = order[i]; split(k, kp, SUBSEP)
-      r = median(rps["redis", k]); s = median(rps["shoal", k])
-      printf "%-6s %3s %12.0f %12.0f %7.2f %14s %14s\n", kp[1], kp[2], r, s, (r > 0 ? s / r : 0),
-        sprintf("%.2f/%.2f", median(p50["redis", k]), median(p99["redis", k])),
-        sprintf("%.2f/%.2f", median(p50["shoal", k]), median(p99["shoal", k]))
+      r = median(rps["redis", k]); rc = median(cpu["redis", k])
+      s = median(rps["shoal", k]); sc = median(cpu["shoal", k])
+      printf "%-5s %3s | %10.0f %10.0f %6.2f | %8.2f %8.2f %6.2f | %8.2f %8.2f\n", kp[1], kp[2],
+        r, s, ratio(s, r), rc, sc, ratio(sc, rc), median(p99["redis", k]), median(p99["shoal", k])
     }
   }' "$WORK/results.csv"
+echo "(ratio = shoal / redis: above 1 is better for rps, below 1 is better for CPU us per request)"

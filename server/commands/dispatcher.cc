@@ -94,6 +94,25 @@ bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* lo
   return true;
 }
 
+bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args) {
+  if (spec.flags & (kCmdLockAll | kCmdSelfLocking)) return true;
+  key_scratch_.clear();
+  if (!CommandTable::KeyIndexes(spec, args, &key_scratch_) || key_scratch_.empty()) return true;
+  int slot = KeySlot(args[key_scratch_[0]]);
+  for (size_t i = 1; i < key_scratch_.size(); ++i) {
+    if (KeySlot(args[key_scratch_[i]]) != slot) {
+      Reject(ctx, "CROSSSLOT Keys in request don't hash to the same slot");
+      return false;
+    }
+  }
+  std::optional<std::string> err = server_->router->Route(slot, spec, *ctx.client);
+  if (err.has_value()) {
+    Reject(ctx, *err);
+    return false;
+  }
+  return true;
+}
+
 void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
   const CommandSpec& spec = *ctx.spec;
   int64_t start = MonotonicUs();
@@ -136,6 +155,7 @@ void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs ar
                        "allowed in this context"));
     return;
   }
+  if (server_->router != nullptr && !RouteHere(ctx, *spec, args)) return;
   if (client->in_multi && !(spec->flags & kCmdTransactionControl)) {
     if (spec->flags & kCmdNoMulti) {
       Reject(ctx, "ERR Command not allowed inside a transaction");

@@ -37,6 +37,8 @@ class Dispatcher {
   // the request cannot run (unknown command, arity).
   const CommandSpec* Resolve(CommandContext& ctx, CmdArgs args);
   void Run(CommandContext& ctx, CmdArgs args);
+  // Cluster mode: CROSSSLOT / MOVED / CLUSTERDOWN checks; false if rejected.
+  bool RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args);
   void Reject(CommandContext& ctx, std::string_view text);
   bool LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks);
 

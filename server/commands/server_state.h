@@ -18,6 +18,7 @@
 #include "server/commands/client_session.h"
 #include "server/commands/command_table.h"
 #include "server/commands/config_registry.h"
+#include "server/commands/key_router.h"
 #include "server/commands/pubsub.h"
 
 namespace shoal {
@@ -83,6 +84,10 @@ class ServerState {
   // Totals across workers.
   std::atomic<int64_t> total_connections_received{0};
   std::atomic<int64_t> rejected_connections{0};
+
+  // Cluster mode: routes keyed commands (null in standalone mode). Set once
+  // at start-up, before workers start.
+  KeyRouter* router = nullptr;
 
   // Set by the net layer: asks the server to stop gracefully.
   std::function<void()> request_shutdown;

@@ -1,0 +1,29 @@
+// KeyRouter: in cluster mode, decides whether this node serves a request
+// whose keys all hash to `slot`. The dispatcher computes the slots of a
+// command's keys from the command table (CROSSSLOT when they differ) and asks
+// the router; cluster/ implements it. Null in standalone mode.
+// Thread-safe: called from every worker.
+#ifndef SHOAL_SERVER_COMMANDS_KEY_ROUTER_H_
+#define SHOAL_SERVER_COMMANDS_KEY_ROUTER_H_
+
+#include <optional>
+#include <string>
+
+#include "server/commands/client_session.h"
+#include "server/commands/command.h"
+
+namespace shoal {
+
+class KeyRouter {
+ public:
+  virtual ~KeyRouter() = default;
+  // nullopt when this node serves the slot for this command and client;
+  // otherwise the error reply text, e.g. "MOVED 3999 127.0.0.1:6381" or
+  // "CLUSTERDOWN Hash slot not served".
+  virtual std::optional<std::string> Route(int slot, const CommandSpec& spec,
+                                           const ClientSession& client) = 0;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_COMMANDS_KEY_ROUTER_H_
