@@ -79,7 +79,9 @@ char* PutBytes(char* p, std::string_view s) {
   return p + s.size();
 }
 
-char* PutPair(char* p, std::string_view f, std::string_view v) { return PutBytes(PutBytes(p, f), v); }
+char* PutPair(char* p, std::string_view f, std::string_view v) {
+  return PutBytes(PutBytes(p, f), v);
+}
 
 const char* GetBytes(const char* p, std::string_view* out) {
   uint64_t n;
@@ -174,6 +176,7 @@ CompoundValue* HashValue::Clone() const {
   }
   c->table_ = true;
   c->bits_ = bits_;
+  c->max_chain_ = max_chain_;
   const size_t buckets = mask() + 1;
   Node** src = static_cast<Node**>(data_);
   Node** dst = static_cast<Node**>(Xcalloc(buckets, sizeof(Node*)));
@@ -263,19 +266,24 @@ uint64_t HashValue::Scan(uint64_t cursor, size_t count, Visitor fn) const {
   return v;
 }
 
+// A uniform pick: draw a (bucket, depth) cell out of buckets × max_chain_
+// until one holds a node, so every pair has the same chance whatever the
+// length of its chain (picking a bucket, then a node in it, would favour the
+// pairs of short chains). The load factor stays in [1/8, 1] (Delete shrinks
+// a sparse table) and chains are short, so a draw succeeds every few tries.
 void HashValue::RandomTablePair(RandomSource rng, std::string_view* field,
                                 std::string_view* value) const {
-  // Load factor stays in [1/8, 1] (Delete shrinks a sparse table), so a few
-  // draws find a non-empty bucket.
   Node** b = static_cast<Node**>(data_);
-  const Node* n;
-  do {
-    n = b[rng() & mask()];
-  } while (n == nullptr);
-  size_t len = 0;
-  for (const Node* x = n; x != nullptr; x = x->next) ++len;
-  for (size_t k = rng() % len; k > 0; --k) n = n->next;
-  GetPair(n->pair(), field, value);
+  const uint64_t depths = max_chain_ == 0 ? 1 : max_chain_;
+  for (;;) {
+    const uint64_t r = rng();
+    const Node* n = b[r & mask()];
+    for (uint64_t d = (r >> bits_) % depths; n != nullptr && d > 0; --d) n = n->next;
+    if (n != nullptr) {
+      GetPair(n->pair(), field, value);
+      return;
+    }
+  }
 }
 
 void HashValue::RandomPairs(uint64_t count, bool distinct, RandomSource rng, Visitor fn) const {
@@ -431,6 +439,7 @@ void HashValue::ConvertToTable() {
     LinkNew(n, HashOf(f));
   }
   std::free(buf);
+  RecomputeMaxChain();
 }
 
 // ---------------------------------------------------------------------------
@@ -479,6 +488,11 @@ bool HashValue::TableSet(std::string_view field, std::string_view value) {
   aux_ += Usable(n);
   LinkNew(n, h);
   ++count_;
+  if (max_chain_ < 255) {
+    unsigned len = 0;
+    for (const Node* x = n; x != nullptr && len < 255; x = x->next) ++len;
+    if (len > max_chain_) max_chain_ = static_cast<uint8_t>(len);
+  }
   return true;
 }
 
@@ -507,6 +521,18 @@ void HashValue::Rehash(unsigned bits) {
     }
   }
   std::free(old);
+  RecomputeMaxChain();
+}
+
+void HashValue::RecomputeMaxChain() {
+  Node** b = static_cast<Node**>(data_);
+  unsigned longest = 0;
+  for (size_t i = 0; i <= mask(); ++i) {
+    unsigned len = 0;
+    for (const Node* n = b[i]; n != nullptr && len < 255; n = n->next) ++len;
+    if (len > longest) longest = len;
+  }
+  max_chain_ = static_cast<uint8_t>(longest);
 }
 
 }  // namespace shoal

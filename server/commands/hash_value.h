@@ -106,10 +106,10 @@ class HashValue final : public CompoundValue {
   bool TableSet(std::string_view field, std::string_view value);
   bool TableDelete(std::string_view field);
   void Rehash(unsigned bits);
+  void RecomputeMaxChain();
   void LinkNew(Node* n, uint64_t h);  // pushes n on its bucket's chain (h: its hash)
   size_t mask() const { return (size_t{1} << bits_) - 1; }
-  void RandomTablePair(RandomSource rng, std::string_view* field,
-                       std::string_view* value) const;
+  void RandomTablePair(RandomSource rng, std::string_view* field, std::string_view* value) const;
 
   // compact: the pairs buffer; table: the bucket array (Node**).
   void* data_ = nullptr;
@@ -117,6 +117,9 @@ class HashValue final : public CompoundValue {
   // compact: bytes used in data_; table: sum of the nodes' usable sizes.
   size_t aux_ = 0;
   uint8_t bits_ = 0;  // table: log2 of the bucket count
+  // table: an upper bound of the longest chain (for fair random picks);
+  // exact after a rehash, raised by inserts, saturating at 255.
+  uint8_t max_chain_ = 0;
   bool table_ = false;
 };
 

@@ -139,8 +139,8 @@ TEST(HashValue, ConvertsOnAFieldOrValuePastMaxValue) {
     EXPECT_TRUE(h.is_compact()) << "exactly max_value stays compact";
     h.Set("short", std::string(9, 'v'), limits);
     EXPECT_FALSE(h.is_compact());
-    EXPECT_EQ(Contents(h), (Map{{std::string(8, 'f'), std::string(8, 'v')},
-                                {"short", std::string(9, 'v')}}));
+    EXPECT_EQ(Contents(h),
+              (Map{{std::string(8, 'f'), std::string(8, 'v')}, {"short", std::string(9, 'v')}}));
   }
   {
     HashValue h;
@@ -302,8 +302,7 @@ std::set<std::string> ScanAll(HashValue* h, size_t count,
   uint64_t cursor = 0;
   int step = 0;
   do {
-    cursor = h->Scan(cursor, count,
-                     [&](std::string_view f, std::string_view) { seen.emplace(f); });
+    cursor = h->Scan(cursor, count, [&](std::string_view f, std::string_view) { seen.emplace(f); });
     if (between) between(step++);
   } while (cursor != 0);
   return seen;
@@ -343,8 +342,8 @@ TEST(HashValue, RandomPairsDistinct) {
   for (int n : {10, 1000}) {  // compact and table
     auto h = Build(n, kDefault);
     const Map all = Contents(*h);
-    for (uint64_t count : {uint64_t{1}, uint64_t{3}, uint64_t(n / 2), uint64_t(n - 1),
-                           uint64_t(n), uint64_t(n + 5)}) {
+    for (uint64_t count : {uint64_t{1}, uint64_t{3}, uint64_t(n / 2), uint64_t(n - 1), uint64_t(n),
+                           uint64_t(n + 5)}) {
       std::set<std::string> got;
       size_t visits = 0;
       h->RandomPairs(count, true, Rng, [&](std::string_view f, std::string_view v) {
@@ -376,6 +375,36 @@ TEST(HashValue, RandomPairsWithRepetitionCoverTheHash) {
     EXPECT_EQ(visits, 200u * n);
     EXPECT_EQ(hits.size(), static_cast<size_t>(n)) << "every field comes up";
     for (const auto& [f, c] : hits) EXPECT_GT(c, 50) << f;  // roughly uniform
+  }
+}
+
+TEST(HashValue, RandomPicksAreFairInATable) {
+  // Every field equally likely, whatever the length of its chain: 1000
+  // fields, 400 expected hits each (standard deviation 20).
+  auto h = Build(1000, kDefault);
+  ASSERT_FALSE(h->is_compact());
+  std::map<std::string, int> hits;
+  h->RandomPairs(400000, false, Rng,
+                 [&](std::string_view f, std::string_view) { ++hits[std::string(f)]; });
+  ASSERT_EQ(hits.size(), 1000u);
+  for (const auto& [f, c] : hits) {
+    EXPECT_GT(c, 280) << f;
+    EXPECT_LT(c, 520) << f;
+  }
+}
+
+TEST(HashValue, RandomPicksStayFairAfterDeletes) {
+  auto h = Build(2000, kDefault);
+  for (int i = 0; i < 2000; ++i) {
+    if (i % 10 != 0) h->Delete(Field(i));
+  }
+  std::map<std::string, int> hits;
+  h->RandomPairs(80000, false, Rng,
+                 [&](std::string_view f, std::string_view) { ++hits[std::string(f)]; });
+  ASSERT_EQ(hits.size(), 200u);
+  for (const auto& [f, c] : hits) {
+    EXPECT_GT(c, 280) << f;
+    EXPECT_LT(c, 520) << f;
   }
 }
 
