@@ -126,6 +126,33 @@ def test_info_clients_counts_connections(r, server):
     assert r.info("clients")["connected_clients"] == before
 
 
+def test_info_counts_blocked_and_subscribed_clients(r, server):
+    blocked = socket.create_connection(("127.0.0.1", server.port))
+    subscriber = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        blocked.sendall(b"BLPOP info:q 0\r\n")
+        subscriber.sendall(b"SUBSCRIBE ch1 ch2\r\nPSUBSCRIBE p*\r\n")
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            clients = r.info("clients")
+            if clients["blocked_clients"] == 1 and clients["pubsub_clients"] == 1:
+                break
+            time.sleep(0.02)
+        assert clients["blocked_clients"] == 1
+        assert clients["pubsub_clients"] == 1
+        stats = r.info("stats")
+        assert stats["pubsub_channels"] == 2
+        assert stats["pubsub_patterns"] == 1
+        r.rpush("info:q", "x")
+        deadline = time.time() + 5
+        while r.info("clients")["blocked_clients"] and time.time() < deadline:
+            time.sleep(0.02)
+        assert r.info("clients")["blocked_clients"] == 0
+    finally:
+        blocked.close()
+        subscriber.close()
+
+
 def test_info_memory_fields(r):
     info = r.info("memory")
     for field in ("used_memory", "used_memory_rss", "used_memory_peak", "maxmemory",

@@ -39,7 +39,7 @@ struct RuntimeConfig {
   std::atomic<int64_t> databases{16};
   std::atomic<bool> cluster_enabled{false};
   // Compact encodings of small collections (Redis's names and defaults).
-  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_entries{512};  // redis-server without a config file
   std::atomic<int64_t> hash_max_listpack_value{64};
   std::atomic<int64_t> set_max_intset_entries{512};
   std::atomic<int64_t> set_max_listpack_entries{128};

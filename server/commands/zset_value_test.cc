@@ -37,6 +37,8 @@ std::vector<Elem> All(const ZSetValue& z, bool reverse = false) {
   return out;
 }
 
+std::pair<size_t, size_t> Ranks(size_t a, size_t b) { return {a, b}; }
+
 std::unique_ptr<ZSetValue> Make(const ZSetLimits& l) {
   return std::unique_ptr<ZSetValue>(ZSetValue::Create(0, 0, l));
 }
@@ -123,7 +125,7 @@ TEST(ZSetValue, OrdersTiesByMemberBytes) {
   for (int entries : {128, 0}) {
     ZSetLimits l = Limits(entries);
     auto z = Make(l);
-    for (std::string m : {"b", "a", "ab", "", std::string("\xff", 1), "B"}) {
+    for (const std::string& m : std::vector<std::string>{"b", "a", "ab", "", std::string("\xff", 1), "B"}) {
       Add(z.get(), m, 0, 0, nullptr, l);
     }
     std::vector<Elem> want = {
@@ -140,27 +142,27 @@ TEST(ZSetValue, ScoreAndLexRanks) {
     auto z = Make(l);
     for (int i = 0; i < 10; ++i) Add(z.get(), std::string(1, 'a' + i), i, 0, nullptr, l);
     ZScoreRange r{2, 5, false, false};
-    EXPECT_EQ(z->ScoreRanks(r), std::make_pair<size_t, size_t>(2, 6));
+    EXPECT_EQ(z->ScoreRanks(r), Ranks(2, 6));
     r.minex = r.maxex = true;
-    EXPECT_EQ(z->ScoreRanks(r), std::make_pair<size_t, size_t>(3, 5));
+    EXPECT_EQ(z->ScoreRanks(r), Ranks(3, 5));
     r = {5, 2, false, false};
     auto e = z->ScoreRanks(r);
     EXPECT_EQ(e.first, e.second);
     r = {-INFINITY, INFINITY, false, false};
-    EXPECT_EQ(z->ScoreRanks(r), std::make_pair<size_t, size_t>(0, 10));
+    EXPECT_EQ(z->ScoreRanks(r), Ranks(0, 10));
 
     auto z2 = Make(l);
     for (char c = 'a'; c <= 'g'; ++c) Add(z2.get(), std::string(1, c), 0, 0, nullptr, l);
     ZLexRange lr;
     lr.min = {ZLexBound::kNegInf, {}};
     lr.max = {ZLexBound::kInclusive, "c"};
-    EXPECT_EQ(z2->LexRanks(lr), std::make_pair<size_t, size_t>(0, 3));
+    EXPECT_EQ(z2->LexRanks(lr), Ranks(0, 3));
     lr.min = {ZLexBound::kExclusive, "a"};
     lr.max = {ZLexBound::kExclusive, "e"};
-    EXPECT_EQ(z2->LexRanks(lr), std::make_pair<size_t, size_t>(1, 4));
+    EXPECT_EQ(z2->LexRanks(lr), Ranks(1, 4));
     lr.min = {ZLexBound::kInclusive, "aa"};
     lr.max = {ZLexBound::kPosInf, {}};
-    EXPECT_EQ(z2->LexRanks(lr), std::make_pair<size_t, size_t>(1, 7));
+    EXPECT_EQ(z2->LexRanks(lr), Ranks(1, 7));
     lr.min = {ZLexBound::kPosInf, {}};
     lr.max = {ZLexBound::kNegInf, {}};
     e = z2->LexRanks(lr);

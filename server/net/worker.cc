@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include "server/commands/info_section.h"
 #include "server/net/connection.h"
 
 namespace shoal {
@@ -155,6 +156,12 @@ void Worker::Cron() {
       if (c->BlockDeadlinePassed(now)) due.push_back(c);
     }
     for (Connection* c : due) c->TimeoutBlocked();
+  }
+  // Worker 0 samples the instantaneous_* figures of INFO every 100 ms.
+  static thread_local int64_t next_sample_ms = 0;
+  if (index_ == 0 && now >= next_sample_ms) {
+    next_sample_ms = now + 100;
+    SampleInstantaneousMetrics(*server_, store_->clock().NowUs());
   }
   int64_t timeout_s = server_->runtime().timeout_s.load(std::memory_order_relaxed);
   static thread_local int64_t next_idle_check_ms = 0;
