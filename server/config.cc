@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "eviction/settings.h"
 #include "protocol/request_parser.h"
 #include "server/commands/notify.h"
 
@@ -175,16 +176,25 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   obuf.set = [rc](std::string_view v) { return ParseObufLimit(rc, v); };
   reg->Add(std::move(obuf));
 
+  // Eviction (eviction/settings.h): the store reads these atomics on every
+  // hook and eviction, so CONFIG SET takes effect on the next command.
+  EvictionSettings* ev = ProcessEvictionSettings();
   ConfigRegistry::Param policy;
   policy.name = "maxmemory-policy";
-  policy.get = [] { return std::string("noeviction"); };
-  policy.set = [](std::string_view v) {
-    if (AsciiLower(v) != "noeviction") {
-      return absl::InvalidArgumentError("argument(s) must be one of the following: noeviction");
+  policy.get = [ev] { return std::string(PolicyName(ev->kind())); };
+  policy.set = [ev](std::string_view v) {
+    PolicyKind kind;
+    if (!ParsePolicyName(v, &kind)) {
+      return absl::InvalidArgumentError(
+          StrCat("argument(s) must be one of the following: ", PolicyNameList()));
     }
+    ev->policy.store(static_cast<int>(kind));
     return absl::OkStatus();
   };
   reg->Add(std::move(policy));
+  reg->AddInt("maxmemory-samples", &ev->samples, 1, INT32_MAX);
+  reg->AddInt("lfu-log-factor", &ev->lfu_log_factor, 0, INT32_MAX);
+  reg->AddInt("lfu-decay-time", &ev->lfu_decay_time, 0, INT32_MAX);
 
   // Read-only facts of this process.
   reg->AddString("port", StrCat(port), false);

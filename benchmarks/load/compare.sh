@@ -6,17 +6,19 @@
 #     worker thread for Shoal), each pinned to SERVER_CPUS (core 0), and
 #     redis-benchmark -- the same client for both -- is pinned to CLIENT_CPUS
 #     (core 1), so server and client never fight for one core;
-#   - each measurement is `redis-benchmark -t TESTS -P depth -c 50 -d 32
-#     -r 100000`, repeated REPEATS times; the servers alternate within each
-#     repetition and the one that goes first alternates between repetitions, so
-#     a slow phase of the (shared, noisy) machine hurts both alike;
-#   - the keyspace is flushed before every measurement, so each one starts
-#     from the same state; the tests then run in the order given, one
-#     redis-benchmark invocation each (GET finds what SET wrote);
+#   - each measurement is `redis-benchmark -t TEST -P depth -c 50 -d 32
+#     -r 100000`, repeated REPEATS times; the two servers take turns test by
+#     test, so the two halves of a pair run seconds apart, and the one that
+#     goes first alternates between repetitions: a slow phase of the (shared,
+#     noisy) machine hurts both alike;
+#   - the keyspace is flushed before each pipeline depth, and the tests run in
+#     the order given (GET finds what SET wrote), so both servers see the
+#     same state;
 #   - besides requests/s, the server's CPU time (user + system, all threads,
 #     from /proc/<pid>/stat) per request is recorded: unlike throughput, it
 #     hardly moves when another process steals the server's core;
-#   - the table shows medians over the repetitions and Shoal/Redis ratios.
+#   - the table shows medians over the repetitions, and Shoal/Redis ratios
+#     taken as the median of the per-repetition ratios of each pair.
 #
 # Usage: benchmarks/load/compare.sh
 # Environment (defaults in brackets):
@@ -114,41 +116,45 @@ echo "servers on cpu $SERVER_CPUS, redis-benchmark on cpu $CLIENT_CPUS;" \
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
-# One measurement: every test at one pipeline depth against one server. Appends
-# "server,pipeline,rep,test,rps,p50,p99,cpu_us_per_request" lines to results.csv.
-measure() {  # name pipeline rep
-  local name="$1" pipe="$2" rep="$3" n="$REQUESTS" out test t0 t1 line summary=""
+# One measurement: one test at one pipeline depth against one server. Appends
+# "server,pipeline,rep,test,rps,p50,p99,cpu_us_per_request" to results.csv.
+measure() {  # name pipeline rep test
+  local name="$1" pipe="$2" rep="$3" test="$4" n="$REQUESTS" out t0 t1 line
   [ "$pipe" -gt 1 ] && n="$REQUESTS_PIPELINED"
-  redis-cli -p "${PORT[$name]}" flushall >/dev/null
-  for test in ${TESTS//,/ }; do
-    out="$WORK/run-$name-P$pipe-$rep-$test.csv"
-    t0="$(cpu_ticks "${PID[$name]}")"
-    taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$name]}" -t "$test" -P "$pipe" \
-      -c "$CLIENTS" -d "$DATA_SIZE" -r "$KEYSPACE" -n "$n" --csv >"$out" 2>"$WORK/bench.err" || {
-      echo "compare.sh: redis-benchmark -t $test failed against $name:" >&2
-      cat "$WORK/bench.err" "$out" >&2
-      exit 1
-    }
-    t1="$(cpu_ticks "${PID[$name]}")"
-    # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",...
-    line="$(awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" -v n="$n" \
-        -v cpu="$(( (t1 - t0) * TICK_US ))" 'NR == 2 {
-        gsub(/"/, "", $1); gsub(/ \(.*\)/, "", $1); gsub(/"/, "", $NF);
-        printf "%s,%s,%s,%s,%s,%s,%s,%.3f\n", s, p, r, $1, $2, $5, $7, cpu / n }' "$out")"
-    [ -n "$line" ] || { echo "compare.sh: no result for $test from $name" >&2; cat "$out" >&2; exit 1; }
-    echo "$line" >>"$WORK/results.csv"
-    summary+="$(awk -F, '{ printf "%s %.0f (%.2f us)  ", $4, $5, $8 }' <<<"$line")"
-    if [ -n "${KEEP_RAW:-}" ]; then mkdir -p "$KEEP_RAW" && cp "$out" "$KEEP_RAW/"; fi
-  done
-  printf '  rep %d P=%-2s %-5s %s\n' "$rep" "$pipe" "$name" "$summary"
+  out="$WORK/run-$name-P$pipe-$rep-$test.csv"
+  t0="$(cpu_ticks "${PID[$name]}")"
+  taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$name]}" -t "$test" -P "$pipe" \
+    -c "$CLIENTS" -d "$DATA_SIZE" -r "$KEYSPACE" -n "$n" --csv >"$out" 2>"$WORK/bench.err" || {
+    echo "compare.sh: redis-benchmark -t $test failed against $name:" >&2
+    cat "$WORK/bench.err" "$out" >&2
+    exit 1
+  }
+  t1="$(cpu_ticks "${PID[$name]}")"
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",...
+  line="$(awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" -v n="$n" \
+      -v cpu="$(( (t1 - t0) * TICK_US ))" 'NR == 2 {
+      gsub(/"/, "", $1); gsub(/ \(.*\)/, "", $1); gsub(/"/, "", $NF);
+      printf "%s,%s,%s,%s,%s,%s,%s,%.3f\n", s, p, r, $1, $2, $5, $7, cpu / n }' "$out")"
+  [ -n "$line" ] || { echo "compare.sh: no result for $test from $name" >&2; cat "$out" >&2; exit 1; }
+  echo "$line" >>"$WORK/results.csv"
+  SUMMARY[$name]+="$(awk -F, '{ printf "%s %.0f (%.2f us)  ", $4, $5, $8 }' <<<"$line")"
+  if [ -n "${KEEP_RAW:-}" ]; then mkdir -p "$KEEP_RAW" && cp "$out" "$KEEP_RAW/"; fi
 }
 
+# The servers take turns test by test, so the two halves of each pair are
+# seconds apart; which one goes first alternates from one repetition to the next.
+declare -A SUMMARY=()
 : >"$WORK/results.csv"
 for rep in $(seq "$REPEATS"); do
   order="redis shoal"
   [ $((rep % 2)) -eq 0 ] && order="shoal redis"
   for pipe in $PIPELINES; do
-    for name in $order; do measure "$name" "$pipe" "$rep"; done
+    SUMMARY=()
+    for name in $order; do redis-cli -p "${PORT[$name]}" flushall >/dev/null; done
+    for test in ${TESTS//,/ }; do
+      for name in $order; do measure "$name" "$pipe" "$rep" "$test"; done
+    done
+    for name in $order; do printf '  rep %d P=%-2s %-5s %s\n' "$rep" "$pipe" "$name" "${SUMMARY[$name]}"; done
   done
   for name in redis shoal; do
     kill -0 "${PID[$name]}" 2>/dev/null || { echo "compare.sh: $name died" >&2; exit 1; }
@@ -156,28 +162,35 @@ for rep in $(seq "$REPEATS"); do
 done
 
 echo
-echo "Median of $REPEATS runs: requests/s; server CPU microseconds per request; p99 latency (ms)"
+echo "Median of $REPEATS runs: requests/s; server CPU microseconds per request; p99 latency (ms)."
+echo "Ratios are shoal/redis, the median of the per-repetition ratios of each side-by-side pair."
 awk -F, '
   function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  function ratio(a, b) { return b > 0 ? a / b : 0 }
   {
     k = $4 SUBSEP $2
     if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
     rps[$1, k] = rps[$1, k] " " $5; p99[$1, k] = p99[$1, k] " " $7; cpu[$1, k] = cpu[$1, k] " " $8
+    one_rps[$1, k, $3] = $5; one_cpu[$1, k, $3] = $8; reps[k] = reps[k] " " $3
   }
   END {
-    printf "%-5s %3s | %10s %10s %6s | %8s %8s %6s | %8s %8s\n", "test", "P", "redis rps", "shoal rps",
+    printf "%-5s %3s | %10s %10s %6s | %8s %8s %6s | %9s %9s\n", "test", "P", "redis rps", "shoal rps",
       "ratio", "redis us", "shoal us", "ratio", "redis p99", "shoal p99"
     for (i = 1; i <= nk; i++) {
       k = order[i]; split(k, kp, SUBSEP)
-      r = median(rps["redis", k]); rc = median(cpu["redis", k])
-      s = median(rps["shoal", k]); sc = median(cpu["shoal", k])
-      printf "%-5s %3s | %10.0f %10.0f %6.2f | %8.2f %8.2f %6.2f | %8.2f %8.2f\n", kp[1], kp[2],
-        r, s, ratio(s, r), rc, sc, ratio(sc, rc), median(p99["redis", k]), median(p99["shoal", k])
+      rr = ""; cr = ""; n = split(reps[k], rl, " "); delete done
+      for (j = 1; j <= n; j++) {
+        r = rl[j]; if (r in done) continue; done[r] = 1
+        if (one_rps["redis", k, r] > 0) rr = rr " " one_rps["shoal", k, r] / one_rps["redis", k, r]
+        if (one_cpu["redis", k, r] > 0) cr = cr " " one_cpu["shoal", k, r] / one_cpu["redis", k, r]
+      }
+      printf "%-5s %3s | %10.0f %10.0f %6.2f | %8.2f %8.2f %6.2f | %9.2f %9.2f\n", kp[1], kp[2],
+        median(rps["redis", k]), median(rps["shoal", k]), median(rr),
+        median(cpu["redis", k]), median(cpu["shoal", k]), median(cr),
+        median(p99["redis", k]), median(p99["shoal", k])
     }
   }' "$WORK/results.csv"
-echo "(ratio = shoal / redis: above 1 is better for rps, below 1 is better for CPU us per request)"
+echo "(rps ratio above 1 and CPU ratio below 1 favour Shoal)"

@@ -5,14 +5,18 @@
 #include "server/commands/dispatcher.h"
 #include "base/strings.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/commands/errors.h"
+#include "server/commands/info_section.h"  // kUsedMemoryBaseline
 
 namespace shoal {
 namespace {
+
+constexpr std::string_view kErrCrossSlot = "CROSSSLOT Keys in request don't hash to the same slot";
 
 int64_t MonotonicUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -94,14 +98,22 @@ bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* lo
   return true;
 }
 
+// Redis Cluster's rules (getNodeByQuery): all keys of a request in one slot,
+// served here. Keyless commands run anywhere. Inside MULTI each command is
+// checked as it is queued (a redirect flags the transaction: EXECABORT);
+// EXEC checks the keys of the whole transaction together and, when they span
+// slots or the slot moved meanwhile, discards it and replies the plain
+// -CROSSSLOT / -MOVED, as Redis does. Blocked clients re-run their command
+// through here when the slot map changes, so they get -MOVED too.
 bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args) {
-  if (spec.flags & (kCmdLockAll | kCmdSelfLocking)) return true;
+  if (spec.handler == exec_handler_) return RouteExec(ctx);
+  if (spec.flags & kCmdLockAll) return true;
   key_scratch_.clear();
   if (!CommandTable::KeyIndexes(spec, args, &key_scratch_) || key_scratch_.empty()) return true;
   int slot = KeySlot(args[key_scratch_[0]]);
   for (size_t i = 1; i < key_scratch_.size(); ++i) {
     if (KeySlot(args[key_scratch_[i]]) != slot) {
-      Reject(ctx, "CROSSSLOT Keys in request don't hash to the same slot");
+      Reject(ctx, kErrCrossSlot);
       return false;
     }
   }
@@ -111,6 +123,42 @@ bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs
     return false;
   }
   return true;
+}
+
+bool Dispatcher::RouteExec(CommandContext& ctx) {
+  ClientSession* client = ctx.client;
+  if (!client->in_multi) return true;  // EXEC replies the error
+  int slot = -1;
+  const CommandSpec* first = nullptr;
+  for (const QueuedCommand& q : client->queued) {
+    if (q.spec->flags & kCmdLockAll) continue;
+    std::vector<std::string_view> views(q.args.begin(), q.args.end());
+    key_scratch_.clear();
+    if (!CommandTable::KeyIndexes(*q.spec, CmdArgs(views), &key_scratch_)) continue;
+    for (int i : key_scratch_) {
+      int s = KeySlot(views[i]);
+      if (slot < 0) {
+        slot = s;
+        first = q.spec;
+      } else if (s != slot) {
+        RejectExec(ctx, kErrCrossSlot);
+        return false;
+      }
+    }
+  }
+  if (slot < 0) return true;
+  std::optional<std::string> err = server_->router->Route(slot, *first, *client);
+  if (err.has_value()) {
+    RejectExec(ctx, *err);
+    return false;
+  }
+  return true;
+}
+
+void Dispatcher::RejectExec(CommandContext& ctx, std::string_view text) {
+  stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  DiscardTransaction(ctx.client);
+  ctx.Error(text);
 }
 
 void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
@@ -161,8 +209,10 @@ void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs ar
       Reject(ctx, "ERR Command not allowed inside a transaction");
       return;
     }
+    // maxmemory: as Redis, nothing is queued while over the limit.
     int64_t maxmemory = rc.maxmemory.load(std::memory_order_relaxed);
-    if ((spec->flags & kCmdDenyOom) && maxmemory > 0 && store_->UsedMemory() > maxmemory) {
+    if (maxmemory > 0 &&
+        !store_->EnsureMemory(std::max<int64_t>(0, maxmemory - kUsedMemoryBaseline))) {
       Reject(ctx, kErrOom);
       return;
     }
@@ -173,8 +223,16 @@ void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs ar
     reply->SimpleString("QUEUED");
     return;
   }
+  // maxmemory (limit = maxmemory less the baseline INFO adds to used_memory):
+  // evict through the policy before a denyoom command (or an EXEC holding
+  // one); -OOM when that cannot get under the limit. Reads and DEL run.
   int64_t maxmemory = rc.maxmemory.load(std::memory_order_relaxed);
-  if ((spec->flags & kCmdDenyOom) && maxmemory > 0 && store_->UsedMemory() > maxmemory) {
+  if (maxmemory > 0 &&
+      ((spec->flags & kCmdDenyOom) ||
+       (spec->handler == exec_handler_ &&
+        std::any_of(client->queued.begin(), client->queued.end(),
+                    [](const QueuedCommand& q) { return q.spec->flags & kCmdDenyOom; }))) &&
+      !store_->EnsureMemory(std::max<int64_t>(0, maxmemory - kUsedMemoryBaseline))) {
     Reject(ctx, kErrOom);
     return;
   }

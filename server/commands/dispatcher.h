@@ -39,6 +39,10 @@ class Dispatcher {
   void Run(CommandContext& ctx, CmdArgs args);
   // Cluster mode: CROSSSLOT / MOVED / CLUSTERDOWN checks; false if rejected.
   bool RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args);
+  // EXEC in cluster mode: every queued key in one slot, served here.
+  bool RouteExec(CommandContext& ctx);
+  // Discards the transaction and replies `text` as is (no EXECABORT prefix).
+  void RejectExec(CommandContext& ctx, std::string_view text);
   void Reject(CommandContext& ctx, std::string_view text);
   bool LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks);
 

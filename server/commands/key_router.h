@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "server/commands/client_session.h"
 #include "server/commands/command.h"
@@ -22,6 +23,9 @@ class KeyRouter {
   // "CLUSTERDOWN Hash slot not served".
   virtual std::optional<std::string> Route(int slot, const CommandSpec& spec,
                                            const ClientSession& client) = 0;
+  // PUBLISH ran on this node (after local delivery): cluster mode forwards
+  // the message to every other node's subscribers.
+  virtual void Published(std::string_view channel, std::string_view message) {}
 };
 
 }  // namespace shoal

@@ -207,7 +207,8 @@ const char* EncodingName(const Entry& e) {
 
 // OBJECT's subcommands reply nil for a missing key (found == nullptr).
 const Entry* ObjectLookup(CommandContext& ctx, CmdArgs args) {
-  const Entry* e = ctx.store->Find(ctx.db(), args[2], Store::Lookup::kRead);
+  // No touch: inspecting a key must not change its LRU/LFU data (Redis).
+  const Entry* e = ctx.store->Find(ctx.db(), args[2], Store::Lookup::kReadNoTouch);
   if (e == nullptr) ctx.reply->NullBulk();
   return e;
 }
@@ -234,21 +235,38 @@ void CmdObjectRefcount(CommandContext& ctx, CmdArgs args) {
   ctx.reply->Integer(shared ? kSharedRefcount : 1);
 }
 
-// The access-frequency counter exists only under an LFU policy. Shoal's LFU
-// counter lives in the eviction metadata, which OBJECT FREQ does not decode
-// yet; under an LFU policy it says so rather than print a made-up number.
+// OBJECT FREQ / OBJECT IDLETIME read the eviction metadata through the store,
+// which asks the active policy: LFU (and S3-FIFO) track a frequency, every
+// other policy an access time, and the wrong question gets Redis's error.
+// The lookup does not touch the key (Redis's LOOKUP_NOTOUCH).
+constexpr std::string_view kErrNoLfu =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+constexpr std::string_view kErrNoLru =
+    "ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that "
+    "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
 void CmdObjectFreq(CommandContext& ctx, CmdArgs args) {
   const Entry* e = ObjectLookup(ctx, args);
   if (e == nullptr) return;
-  const std::string policy = ctx.server->config().Value("maxmemory-policy");
-  if (!absl::StrContains(policy, "lfu")) {
-    ctx.Error(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-        "that when switching between policies at runtime LRU and LFU data will take some time to "
-        "adjust.");
+  int64_t freq = 0;
+  if (!ctx.store->Frequency(*e, &freq)) {
+    ctx.Error(kErrNoLfu);
     return;
   }
-  ctx.Error("ERR OBJECT FREQ is not supported by this eviction policy yet");
+  ctx.reply->Integer(freq);
+}
+
+void CmdObjectIdletime(CommandContext& ctx, CmdArgs args) {
+  const Entry* e = ObjectLookup(ctx, args);
+  if (e == nullptr) return;
+  int64_t idle_ms = 0;
+  if (!ctx.store->IdleTimeMs(*e, &idle_ms)) {
+    ctx.Error(kErrNoLru);
+    return;
+  }
+  ctx.reply->Integer(idle_ms / 1000);
 }
 
 void CmdObjectHelp(CommandContext& ctx, CmdArgs) {
@@ -260,6 +278,9 @@ void CmdObjectHelp(CommandContext& ctx, CmdArgs) {
       "FREQ <key>",
       "    Return the access frequency index of the <key>. The returned integer is",
       "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
       "REFCOUNT <key>",
       "    Return the number of references of the value associated with the specified",
       "    <key>.",
@@ -365,8 +386,6 @@ void RegisterKeyCommands(CommandTable* table) {
                                  .complexity = "Depends on subcommand.",
                                  .syntax = "",
                                  .acl_categories = "@slow"});
-  // OBJECT IDLETIME is left out until entries track their last access time
-  // under every policy (Redis answers it unless an LFU policy is selected).
   constexpr KeySpan kSubKey{2, 2, 1};
   object.subcommands.push_back(
       MakeSpec("object|encoding", 3, kCmdReadOnly, kSubKey, CmdObjectEncoding,
@@ -381,6 +400,14 @@ void RegisterKeyCommands(CommandTable* table) {
                {.group = "generic",
                 .since = "4.0.0",
                 .summary = "Returns the logarithmic access frequency counter of a Redis object.",
+                .complexity = "O(1)",
+                .syntax = "key",
+                .acl_categories = "@keyspace @read @slow"}));
+  object.subcommands.push_back(
+      MakeSpec("object|idletime", 3, kCmdReadOnly, kSubKey, CmdObjectIdletime,
+               {.group = "generic",
+                .since = "2.2.3",
+                .summary = "Returns the time since the last access to a Redis object.",
                 .complexity = "O(1)",
                 .syntax = "key",
                 .acl_categories = "@keyspace @read @slow"}));

@@ -87,6 +87,11 @@ void CmdUnsubscribe(CommandContext& ctx, CmdArgs args) {
 template <SubKind kKind>
 void CmdPublish(CommandContext& ctx, CmdArgs args) {
   ctx.reply->Integer(ctx.server->pubsub().Publish(kKind, args[1], args[2], ctx.client, ctx.reply));
+  // Cluster mode: PUBLISH reaches every node (the reply counts local
+  // receivers, as in Redis); SPUBLISH stays on the slot's shard.
+  if (kKind == SubKind::kChannel && ctx.server->router != nullptr) {
+    ctx.server->router->Published(args[1], args[2]);
+  }
 }
 
 void ReplyChannels(CommandContext& ctx, CmdArgs args, SubKind kind) {

@@ -49,14 +49,13 @@ TEST(SetValue, IntsetKeepsMembersSortedAcrossWidths) {
   SetLimits limits;
   auto s = Make({"5"}, limits);
   EXPECT_EQ(std::string(s->EncodingName()), "intset");
-  for (const char* m : {"3", "-7", "70000", "-9223372036854775808", "9223372036854775807",
-                        "100", "3", "-40000"}) {
+  for (const char* m :
+       {"3", "-7", "70000", "-9223372036854775808", "9223372036854775807", "100", "3", "-40000"}) {
     s->Add(m, limits);
   }
   EXPECT_EQ(s->kind(), SetValue::Kind::kIntSet);
-  EXPECT_EQ(Members(*s),
-            (std::vector<std::string>{"-9223372036854775808", "-40000", "-7", "3", "5", "100",
-                                      "70000", "9223372036854775807"}));
+  EXPECT_EQ(Members(*s), (std::vector<std::string>{"-9223372036854775808", "-40000", "-7", "3", "5",
+                                                   "100", "70000", "9223372036854775807"}));
   EXPECT_TRUE(s->Contains("70000"));
   EXPECT_TRUE(s->Contains("-9223372036854775808"));
   EXPECT_FALSE(s->Contains("4"));
@@ -250,8 +249,7 @@ TEST(SetValue, TableScanSurvivesGrowthAndShrinkage) {
 
 TEST(SetValue, RandomMembersDistinctAndRepeated) {
   for (auto& s : {Make({"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}),
-                  Make({"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}),
-                  MakeTable(10)}) {
+                  Make({"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}), MakeTable(10)}) {
     const std::set<std::string> all = MemberSet(*s);
     for (uint64_t count : {1, 3, 5, 9, 10, 50}) {
       std::vector<std::string> got;

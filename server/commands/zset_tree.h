@@ -33,7 +33,7 @@ namespace shoal {
 // One element. Allocated once (header + member bytes) and shared by the
 // member table and the order tree.
 struct ZNode {
-  ZNode* chain;   // next node in the member table bucket
+  ZNode* chain;  // next node in the member table bucket
   double score;
   uint32_t len;
   // `len` member bytes follow `len` directly (not sizeof(ZNode)).

@@ -212,8 +212,7 @@ size_t ZSetValue::CompactOffsetOfRank(size_t rank) const {
   return off;
 }
 
-size_t ZSetValue::CompactLowerBound(
-    absl::FunctionRef<bool(double, std::string_view)> pred) const {
+size_t ZSetValue::CompactLowerBound(absl::FunctionRef<bool(double, std::string_view)> pred) const {
   size_t rank = 0;
   for (size_t off = 0; off < used_; ++rank) {
     Packed e = DecodeAt(packed_, off);
@@ -295,10 +294,9 @@ ZAddResult ZSetValue::Add(std::string_view member, double score, int flags,
   }
 
   if (xx) return ZAddResult::kNop;
-  if (tree_ == nullptr &&
-      (static_cast<int64_t>(count_) + 1 > limits.max_listpack_entries ||
-       static_cast<int64_t>(member.size()) > limits.max_listpack_value ||
-       used_ + EntrySize(member) > kCompactMaxBytes)) {
+  if (tree_ == nullptr && (static_cast<int64_t>(count_) + 1 > limits.max_listpack_entries ||
+                           static_cast<int64_t>(member.size()) > limits.max_listpack_value ||
+                           used_ + EntrySize(member) > kCompactMaxBytes)) {
     ConvertToTree(count_ + 1);
   }
   if (tree_ != nullptr) {
@@ -359,19 +357,16 @@ int64_t ZSetValue::Rank(std::string_view member, double* score) const {
 
 size_t ZSetValue::LowerBound(absl::FunctionRef<bool(double, std::string_view)> pred) const {
   if (tree_ != nullptr) {
-    return tree_->order.LowerBound(
-        [&](const ZNode* n) { return pred(n->score, n->member()); });
+    return tree_->order.LowerBound([&](const ZNode* n) { return pred(n->score, n->member()); });
   }
   return CompactLowerBound(pred);
 }
 
 std::pair<size_t, size_t> ZSetValue::ScoreRanks(const ZScoreRange& r) const {
-  size_t first = LowerBound([&](double s, std::string_view) {
-    return r.minex ? s > r.min : s >= r.min;
-  });
-  size_t last = LowerBound([&](double s, std::string_view) {
-    return r.maxex ? s >= r.max : s > r.max;
-  });
+  size_t first =
+      LowerBound([&](double s, std::string_view) { return r.minex ? s > r.min : s >= r.min; });
+  size_t last =
+      LowerBound([&](double s, std::string_view) { return r.maxex ? s >= r.max : s > r.max; });
   return {first, last > first ? last : first};
 }
 
@@ -467,8 +462,7 @@ void ZSetValue::EraseRanks(size_t first, size_t last) {
 
 uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, Visitor fn) const {
   if (tree_ != nullptr) {
-    return tree_->table.Scan(cursor, count,
-                             [&](const ZNode* n) { fn(n->member(), n->score); });
+    return tree_->table.Scan(cursor, count, [&](const ZNode* n) { fn(n->member(), n->score); });
   }
   Visit(0, count_, false, fn);
   return 0;

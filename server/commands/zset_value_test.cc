@@ -43,8 +43,8 @@ std::unique_ptr<ZSetValue> Make(const ZSetLimits& l) {
   return std::unique_ptr<ZSetValue>(ZSetValue::Create(0, 0, l));
 }
 
-double Add(ZSetValue* z, std::string_view m, double s, int flags = 0,
-           ZAddResult* res = nullptr, const ZSetLimits& l = ZSetLimits()) {
+double Add(ZSetValue* z, std::string_view m, double s, int flags = 0, ZAddResult* res = nullptr,
+           const ZSetLimits& l = ZSetLimits()) {
   double out = std::nan("");
   ZAddResult r = z->Add(m, s, flags, l, &out);
   if (res != nullptr) *res = r;
@@ -125,11 +125,12 @@ TEST(ZSetValue, OrdersTiesByMemberBytes) {
   for (int entries : {128, 0}) {
     ZSetLimits l = Limits(entries);
     auto z = Make(l);
-    for (const std::string& m : std::vector<std::string>{"b", "a", "ab", "", std::string("\xff", 1), "B"}) {
+    for (const std::string& m :
+         std::vector<std::string>{"b", "a", "ab", "", std::string("\xff", 1), "B"}) {
       Add(z.get(), m, 0, 0, nullptr, l);
     }
-    std::vector<Elem> want = {
-        {0, ""}, {0, "B"}, {0, "a"}, {0, "ab"}, {0, "b"}, {0, std::string("\xff", 1)}};
+    std::vector<Elem> want = {{0, ""},   {0, "B"}, {0, "a"},
+                              {0, "ab"}, {0, "b"}, {0, std::string("\xff", 1)}};
     EXPECT_EQ(All(*z), want);
     std::reverse(want.begin(), want.end());
     EXPECT_EQ(All(*z, true), want);
@@ -382,6 +383,57 @@ TEST(ZOrderTree, LowerBoundFindsFirstMatch) {
   }
   t.Clear();
   for (ZNode* p : nodes) ZNode::Free(p, &bytes);
+}
+
+// Many levels of inner nodes, random inserts and erases (splits and merges at
+// every level) against std::set.
+TEST(ZOrderTree, RandomInsertEraseMatchesModelAtDepth) {
+  size_t bytes = 0;
+  std::mt19937_64 rng(99);
+  std::vector<ZNode*> pool;
+  for (int i = 0; i < 150000; ++i) {
+    pool.push_back(ZNode::New("n" + std::to_string(i), static_cast<double>(rng() % 5000), &bytes));
+  }
+  auto less = [](const ZNode* a, const ZNode* b) { return ZLess(a, b); };
+  std::set<ZNode*, decltype(less)> model(less);
+  ZOrderTree t;
+  // Grow to ~100k, shrink to ~10k, grow again.
+  for (int phase = 0; phase < 3; ++phase) {
+    const double insert_p = phase == 1 ? 0.2 : 0.9;
+    for (int step = 0; step < 120000; ++step) {
+      ZNode* n = pool[rng() % pool.size()];
+      const bool present = model.count(n) > 0;
+      if (static_cast<double>(rng() % 1000) / 1000 < insert_p) {
+        if (!present) {
+          t.Insert(n);
+          model.insert(n);
+        }
+      } else if (present) {
+        t.Erase(n);
+        model.erase(n);
+      }
+    }
+    ASSERT_EQ(t.size(), model.size());
+    size_t r = 0;
+    for (ZOrderTree::Cursor c = t.At(0); c.valid(); c.Next(), ++r) {
+      ASSERT_LT(r, model.size());
+    }
+    ASSERT_EQ(r, model.size());
+    std::vector<ZNode*> sorted(model.begin(), model.end());
+    for (int k = 0; k < 2000 && !sorted.empty(); ++k) {
+      size_t i = rng() % sorted.size();
+      ASSERT_EQ(t.Rank(sorted[i]), i);
+      ASSERT_EQ(t.At(i).node(), sorted[i]);
+    }
+    if (!sorted.empty()) {
+      ZOrderTree::Cursor c = t.At(sorted.size() - 1);
+      for (size_t i = sorted.size(); i-- > 0; c.Prev()) ASSERT_EQ(c.node(), sorted[i]);
+      ASSERT_FALSE(c.valid());
+    }
+  }
+  t.Clear();
+  for (ZNode* p : pool) ZNode::Free(p, &bytes);
+  EXPECT_EQ(bytes, 0u);
 }
 
 }  // namespace

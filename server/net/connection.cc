@@ -288,7 +288,7 @@ void Connection::NoteBlocked(CmdArgs args) {
 void Connection::LeaveBlocked() {
   BlockState& b = session_.block;
   int db = b.db;
-  std::vector<std::string> keys = std::move(b.keys);
+  std::vector<std::string> keys = b.keys;  // a copy: Unblock walks b.keys
   worker_->server()->blocking().Unblock(&session_);
   worker_->SetBlocked(this, false);
   // The key may hold more than this client took: pass the turn on.

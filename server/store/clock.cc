@@ -21,6 +21,12 @@ int64_t SystemClock::NowUs() const {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
+int64_t SystemClock::CoarseNowMs() const {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
 const SystemClock* SystemClock::Get() {
   static const SystemClock clock;
   return &clock;

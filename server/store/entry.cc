@@ -10,7 +10,10 @@
 
 #include <malloc.h>
 
+#include <bit>
+
 #include <cassert>
+#include <cstddef>
 #include <charconv>
 #include <cstdlib>
 #include <limits>
@@ -19,6 +22,9 @@
 #include "server/store/compound_value.h"
 
 namespace shoal {
+
+// The 6-byte expire field is the low bytes of a little-endian int64.
+static_assert(std::endian::native == std::endian::little);
 
 const char* TypeName(ValueType t) {
   switch (t) {
@@ -74,15 +80,30 @@ bool ParseInt64Strict(std::string_view s, int64_t* out) {
 Entry* Entry::Allocate(std::string_view key, ValueType type, Encoding enc, size_t value_len,
                        int64_t expire_ms) {
   const bool has_expire = expire_ms > 0;
-  const size_t size = sizeof(Entry) + (has_expire ? 8 : 0) + key.size() + value_len;
-  void* mem = std::malloc(size);
+  const bool wide = has_expire && expire_ms >= kNarrowExpireLimit;
+  const bool long_lengths = key.size() > 255 || value_len > 255;
+  const size_t header = long_lengths ? kLongHeader : kShortHeader;
+  const size_t expire_bytes = has_expire ? (wide ? 8 : 6) : 0;
+  const size_t size = header + expire_bytes + key.size() + value_len;
+  // At least sizeof(Entry): the object's members must lie inside the block.
+  void* mem = std::malloc(size < sizeof(Entry) ? sizeof(Entry) : size);
   if (mem == nullptr) std::abort();  // as Redis: out of memory is fatal
   Entry* e = new (mem) Entry();
-  e->type_ = static_cast<uint8_t>(type);
-  e->flags_ = static_cast<uint8_t>(enc) | (has_expire ? kHasExpire : 0);
-  e->key_len_ = static_cast<uint32_t>(key.size());
-  e->value_len_ = static_cast<uint32_t>(value_len);
-  if (has_expire) std::memcpy(reinterpret_cast<char*>(e + 1), &expire_ms, sizeof(expire_ms));
+  e->flags_ = static_cast<uint8_t>(static_cast<uint8_t>(type) |
+                                   (static_cast<uint8_t>(enc) << kEncShift) |
+                                   (has_expire ? kHasExpire : 0) | (wide ? kWideExpire : 0) |
+                                   (long_lengths ? kLongLengths : 0));
+  unsigned char* b = reinterpret_cast<unsigned char*>(e);
+  if (long_lengths) {
+    const uint32_t kl = static_cast<uint32_t>(key.size());
+    const uint32_t vl = static_cast<uint32_t>(value_len);
+    std::memcpy(b + 5, &kl, 4);
+    std::memcpy(b + 9, &vl, 4);
+  } else {
+    b[5] = static_cast<unsigned char>(key.size());
+    b[6] = static_cast<unsigned char>(value_len);
+  }
+  if (has_expire) e->set_expire_ms(expire_ms);
   if (!key.empty()) std::memcpy(const_cast<char*>(e->KeyPtr()), key.data(), key.size());
   return e;
 }
@@ -110,18 +131,20 @@ Entry* Entry::NewObject(std::string_view key, ValueType type, CompoundValue* obj
 
 Entry* Entry::Rebuild(const Entry* src, std::string_view key, int64_t expire_ms, bool steal) {
   const Encoding enc = src->encoding();
-  Entry* e = Allocate(key, src->type(), enc, src->value_len_, expire_ms);
+  const size_t value_len = src->value_len();
+  Entry* e = Allocate(key, src->type(), enc, value_len, expire_ms);
   e->meta_ = src->meta_;
   if (enc == Encoding::kObject) {
     CompoundValue* obj = steal ? src->object() : src->object()->Clone();
     std::memcpy(e->ValuePtr(), &obj, sizeof(obj));
-  } else if (src->value_len_ > 0) {
-    std::memcpy(e->ValuePtr(), src->ValuePtr(), src->value_len_);
+  } else if (value_len > 0) {
+    std::memcpy(e->ValuePtr(), src->ValuePtr(), value_len);
   }
   return e;
 }
 
 void Entry::Free(Entry* e) {
+  static_assert(offsetof(Entry, meta_) == 0, "FromMeta relies on meta_ coming first");
   if (e == nullptr) return;
   if (e->encoding() == Encoding::kObject) delete e->object();
   std::free(e);
@@ -131,14 +154,25 @@ void Entry::FreeShell(Entry* e) { std::free(e); }
 
 int64_t Entry::expire_ms() const {
   if (!has_expire()) return 0;
-  int64_t t;
-  std::memcpy(&t, reinterpret_cast<const char*>(this + 1), sizeof(t));
-  return t;
+  if (flags_ & kWideExpire) {
+    int64_t t;
+    std::memcpy(&t, ExpirePtr(), sizeof(t));
+    return t;
+  }
+  // 48-bit little-endian field.
+  uint64_t t = 0;
+  std::memcpy(&t, ExpirePtr(), 6);
+  return static_cast<int64_t>(t);
 }
 
 void Entry::set_expire_ms(int64_t t) {
-  assert(has_expire() && t > 0);
-  std::memcpy(reinterpret_cast<char*>(this + 1), &t, sizeof(t));
+  assert(CanSetExpireInPlace(t));
+  if (flags_ & kWideExpire) {
+    std::memcpy(ExpirePtr(), &t, sizeof(t));
+  } else {
+    const uint64_t u = static_cast<uint64_t>(t);
+    std::memcpy(ExpirePtr(), &u, 6);
+  }
 }
 
 std::string_view Entry::StringValue(char* buf) const {
@@ -172,7 +206,7 @@ size_t Entry::StringLength() const {
     char buf[24];
     return StringValue(buf).size();
   }
-  if (encoding() == Encoding::kRaw) return value_len_;
+  if (encoding() == Encoding::kRaw) return value_len();
   return 0;
 }
 
@@ -181,6 +215,11 @@ CompoundValue* Entry::object() const {
   CompoundValue* obj;
   std::memcpy(&obj, ValuePtr(), sizeof(obj));
   return obj;
+}
+
+size_t Entry::AllocatedSize() const {
+  const size_t size = header_size() + expire_size() + key_len() + value_len();
+  return size < sizeof(Entry) ? sizeof(Entry) : size;
 }
 
 size_t Entry::MemoryBytes() const {

@@ -2,58 +2,143 @@
 #include "server/store/slot_table.h"
 
 #include <cassert>
-#include <iterator>
+#include <cstdlib>
+#include <cstring>
 
 namespace shoal {
+namespace {
+
+// Grow past 90% load, to 70% load; shrink under 25% load.
+size_t CapacityFor(size_t n) { return n == 0 ? 0 : (n * 10 + 6) / 7; }
+bool OverLoaded(size_t n, size_t cap) { return n * 10 > cap * 9; }
+
+}  // namespace
+
+SlotTable::~SlotTable() { std::free(slots_); }
+
+size_t SlotTable::IndexOf(std::string_view key, uint64_t hash) const {
+  if (size_ == 0) return npos;
+  const uint32_t tag = TagOfHash(hash);
+  size_t i = Home(tag);
+  for (size_t dist = 0;; ++dist) {
+    const uint64_t s = slots_[i];
+    if (s == 0) return npos;
+    if (TagOf(s) == tag && PtrOf(s)->key() == key) return i;
+    if (Dist(i, s) < dist) return npos;  // Robin Hood: ours would be here
+    i = Next(i);
+  }
+}
+
+void SlotTable::Place(uint64_t cur) {
+  size_t i = Home(TagOf(cur));
+  size_t dist = 0;
+  for (;;) {
+    const uint64_t s = slots_[i];
+    if (s == 0) {
+      slots_[i] = cur;
+      return;
+    }
+    const size_t d = Dist(i, s);
+    if (d < dist) {  // take the richer element's place; carry it on
+      slots_[i] = cur;
+      cur = s;
+      dist = d;
+    }
+    i = Next(i);
+    ++dist;
+  }
+}
+
+void SlotTable::Rebuild(size_t new_cap) {
+  uint64_t* old = slots_;
+  const size_t old_cap = cap_;
+  if (new_cap == 0) {
+    slots_ = nullptr;
+    cap_ = 0;
+  } else {
+    slots_ = static_cast<uint64_t*>(std::calloc(new_cap, sizeof(uint64_t)));
+    if (slots_ == nullptr) std::abort();
+    cap_ = static_cast<uint32_t>(new_cap);
+    for (size_t i = 0; i < old_cap; ++i) {
+      if (old[i] != 0) Place(old[i]);
+    }
+  }
+  std::free(old);
+}
 
 Entry* SlotTable::InsertOrReplace(Entry* e) {
-  auto [it, inserted] = set_.insert(e);
-  if (inserted) return nullptr;
-  Entry* old = *it;
-  // The set hands out const references to protect the hash invariant; the
-  // new pointer has the same key bytes, so the invariant holds.
-  const_cast<Entry*&>(*it) = e;
-  return old;
+  const std::string_view key = e->key();
+  const uint64_t hash = KeyHash(key);
+  const size_t i = IndexOf(key, hash);
+  if (i != npos) {
+    Entry* old = PtrOf(slots_[i]);
+    slots_[i] = Pack(e, TagOfHash(hash));
+    return old;
+  }
+  // User-space pointers leave the high 16 bits free (47-bit address space).
+  if ((reinterpret_cast<uint64_t>(e) & ~kPtrMask) != 0) std::abort();
+  if (cap_ == 0 || OverLoaded(size_ + 1, cap_)) Rebuild(CapacityFor(size_ + 1) + 1);
+  Place(Pack(e, TagOfHash(hash)));
+  ++size_;
+  return nullptr;
 }
 
 void SlotTable::ReplaceSameKey(Entry* old_e, Entry* new_e) {
-  auto it = set_.find(old_e->key());
-  assert(it != set_.end() && *it == old_e);
-  const_cast<Entry*&>(*it) = new_e;
+  const std::string_view key = old_e->key();
+  const uint64_t hash = KeyHash(key);
+  const size_t i = IndexOf(key, hash);
+  assert(i != npos && PtrOf(slots_[i]) == old_e);
+  if ((reinterpret_cast<uint64_t>(new_e) & ~kPtrMask) != 0) std::abort();
+  slots_[i] = Pack(new_e, TagOfHash(hash));
 }
 
 Entry* SlotTable::Remove(std::string_view key) {
-  auto it = set_.find(key);
-  if (it == set_.end()) return nullptr;
-  Entry* e = *it;
-  set_.erase(it);
+  const size_t i = IndexOf(key, KeyHash(key));
+  return i == npos ? nullptr : RemoveAt(i);
+}
+
+Entry* SlotTable::RemoveAt(size_t i) {
+  Entry* e = PtrOf(slots_[i]);
+  assert(e != nullptr);
+  // Backward shift: pull the rest of the cluster one step nearer home.
+  size_t j = Next(i);
+  while (slots_[j] != 0 && Dist(j, slots_[j]) > 0) {
+    slots_[i] = slots_[j];
+    i = j;
+    j = Next(j);
+  }
+  slots_[i] = 0;
+  --size_;
   return e;
 }
 
-Entry* SlotTable::Nth(size_t index) const {
-  assert(index < set_.size());
-  auto it = set_.begin();
-  std::advance(it, index);
-  return *it;
+Entry* SlotTable::RandomEntry(uint64_t rnd) const {
+  if (size_ == 0) return nullptr;
+  size_t i = static_cast<size_t>(rnd % cap_);
+  while (slots_[i] == 0) i = Next(i);
+  return PtrOf(slots_[i]);
 }
 
 bool SlotTable::MaybeShrink() {
-  const size_t cap = set_.capacity();
-  if (cap < 128 || set_.size() * 8 > cap) return false;
-  if (set_.empty()) {
-    Set().swap(set_);
+  if (cap_ == 0) return false;
+  if (size_ == 0) {  // an empty table holds no memory
+    Rebuild(0);
     return true;
   }
-  Set smaller;
-  smaller.reserve(set_.size() * 2);
-  smaller.insert(set_.begin(), set_.end());
-  smaller.swap(set_);
-  return set_.capacity() != cap;
+  if (cap_ <= 8 || size_ * 4 >= cap_) return false;
+  const size_t old = cap_;
+  Rebuild(CapacityFor(size_) + (size_ == 0 ? 0 : 1));
+  return cap_ != old;
 }
 
 void SlotTable::FreeAll() {
-  for (Entry* e : set_) Entry::Free(e);
-  Set().swap(set_);
+  for (size_t i = 0; i < cap_; ++i) {
+    if (slots_[i] != 0) Entry::Free(PtrOf(slots_[i]));
+  }
+  std::free(slots_);
+  slots_ = nullptr;
+  cap_ = 0;
+  size_ = 0;
   volatile_ = 0;
 }
 

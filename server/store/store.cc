@@ -4,11 +4,13 @@
 // slot's table with two indexed loads and probes it with XXH3; it allocates
 // nothing and touches only the key's stripe, whose lock the caller holds.
 // Counters are per stripe (store_internal.h). Whole-keyspace operations are
-// in store_keyspace.cc, the active expiry cycle in store_expire.cc.
+// in store_keyspace.cc, the active expiry cycle in store_expire.cc, eviction
+// in store_evict.cc.
 #include <algorithm>
 #include <cassert>
 
 #include "absl/base/optimization.h"
+#include "eviction/policies.h"
 #include "server/store/slot_table.h"
 #include "server/store/store.h"
 #include "server/store/store_internal.h"
@@ -85,6 +87,8 @@ Store::Store(const StoreOptions& options)
     : databases_(std::max(1, options.databases)),
       clock_(options.clock != nullptr ? options.clock : SystemClock::Get()),
       tables_(databases_),
+      settings_(options.eviction != nullptr ? options.eviction : ProcessEvictionSettings()),
+      evict_rng_(options.seed),
       expire_(std::make_unique<ExpireState>()) {
   // Lock order is guaranteed by construction (ascending stripes), and absl's
   // debug-mode deadlock detector, which Debian's libabsl leaves on, takes a
@@ -92,7 +96,12 @@ Store::Store(const StoreOptions& options)
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const int n = NormalizeStripes(options.stripes);
   stripes_.reserve(n);
-  for (int i = 0; i < n; ++i) stripes_.push_back(std::make_unique<Stripe>(databases_));
+  for (int i = 0; i < n; ++i) {
+    stripes_.push_back(std::make_unique<Stripe>(databases_, i, options.seed));
+  }
+  for (int k = 0; k < static_cast<int>(PolicyKind::kCount); ++k) {
+    policies_.push_back(MakePolicy(static_cast<PolicyKind>(k), settings_));
+  }
 }
 
 Store::~Store() {
@@ -129,6 +138,16 @@ SlotTable* Store::Table(int db, int slot, bool create) {
 // ---------------------------------------------------------------------------
 // Accounting helpers
 
+void Store::AddMemory(Stripe& st, int64_t delta) {
+  st.memory.Add(delta);
+  st.unpublished_memory += delta;
+  if (st.unpublished_memory >= kApproxSlackPerStripe ||
+      st.unpublished_memory <= -kApproxSlackPerStripe) {
+    approx_memory_.fetch_add(st.unpublished_memory, std::memory_order_relaxed);
+    st.unpublished_memory = 0;
+  }
+}
+
 void Store::Unlinked(Stripe& st, int db, SlotTable* t, const Entry* e) {
   st.db[db].keys.Add(-1);
   if (e->has_expire()) {
@@ -136,15 +155,18 @@ void Store::Unlinked(Stripe& st, int db, SlotTable* t, const Entry* e) {
     st.volatile_total.Add(-1);
     t->add_volatile(-1);
   }
-  st.memory.Add(-static_cast<int64_t>(e->MemoryBytes()));
+  const PolicyRef pr = PolicyOf(st);
+  pr.policy->OnRemove(pr.shard, &const_cast<Entry*>(e)->meta());
+  AfterHook(st);
+  AddMemory(st, -static_cast<int64_t>(e->MemoryBytes()));
   TouchedIn(st, db, e->key());
 }
 
 void Store::ShrinkIfSparse(Stripe& st, SlotTable* t) {
   const size_t cap = t->capacity();
   if (t->MaybeShrink()) {
-    st.memory.Add((static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(cap)) *
-                  static_cast<int64_t>(SlotTable::kBytesPerSlot));
+    AddMemory(st, (static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(cap)) *
+                      static_cast<int64_t>(SlotTable::kBytesPerSlot));
   }
 }
 
@@ -165,7 +187,12 @@ Entry* Store::Find(int db, std::string_view key, Lookup mode) {
     ShrinkIfSparse(st, t);
     e = nullptr;
   }
-  if (mode == Lookup::kRead) (e != nullptr ? st.hits : st.misses).Add(1);
+  if (mode != Lookup::kWrite) (e != nullptr ? st.hits : st.misses).Add(1);
+  if (e != nullptr && mode != Lookup::kReadNoTouch) {
+    const PolicyRef pr = PolicyOf(st);
+    pr.policy->OnAccess(pr.shard, &e->meta(), HookCtx(st));
+    if (pr.shard != nullptr) AfterHook(st);
+  }
   return e;
 }
 
@@ -191,7 +218,14 @@ void Store::Put(int db, Entry* e) {
     st.volatile_total.Add(vol);
     t->add_volatile(vol);
   }
-  st.memory.Add(bytes);
+  const PolicyRef pr = PolicyOf(st);
+  if (old != nullptr) {
+    pr.policy->OnReplace(pr.shard, &old->meta(), &e->meta(), HookCtx(st));
+  } else {
+    pr.policy->OnInsert(pr.shard, &e->meta(), HookCtx(st));
+  }
+  if (pr.shard != nullptr) AfterHook(st);
+  AddMemory(st, bytes);
   TouchedIn(st, db, e->key());
   if (old != nullptr) Entry::Free(old);
 }
@@ -204,10 +238,13 @@ void Store::Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only) {
   SlotTable* t = Table(db, slot, false);
   assert(t != nullptr);
   t->ReplaceSameKey(old_e, new_e);
+  const PolicyRef pr = PolicyOf(st);
+  pr.policy->OnReplace(pr.shard, &old_e->meta(), &new_e->meta(), HookCtx(st));
+  if (pr.shard != nullptr) AfterHook(st);
   // With old_shell_only the object now belongs to new_e, but it is still
   // alive, so old_e->MemoryBytes() counts it as it did when old_e was added.
-  st.memory.Add(static_cast<int64_t>(new_e->MemoryBytes()) -
-                static_cast<int64_t>(old_e->MemoryBytes()));
+  AddMemory(st, static_cast<int64_t>(new_e->MemoryBytes()) -
+                    static_cast<int64_t>(old_e->MemoryBytes()));
   const int vol = (new_e->has_expire() ? 1 : 0) - (old_e->has_expire() ? 1 : 0);
   if (vol != 0) {
     st.db[db].volatile_keys.Add(vol);
@@ -248,13 +285,14 @@ bool Store::Erase(int db, std::string_view key) {
 }
 
 Entry* Store::SetExpire(int db, Entry* e, int64_t when_ms) {
-  if (when_ms > 0 && e->has_expire()) {
+  if (when_ms > 0 && e->CanSetExpireInPlace(when_ms)) {
     e->set_expire_ms(when_ms);  // same layout: in place
     Touched(db, e->key());
     return e;
   }
   if (when_ms <= 0 && !e->has_expire()) return e;  // nothing to clear
-  // The expire's presence changes the layout: rebuild, moving any object.
+  // The expire's presence (or width) changes the layout: rebuild, moving
+  // any object.
   Entry* n = Entry::Rebuild(e, e->key(), when_ms > 0 ? when_ms : 0, /*steal=*/true);
   Replace(db, e, n, /*old_shell_only=*/true);
   return n;
@@ -263,7 +301,7 @@ Entry* Store::SetExpire(int db, Entry* e, int64_t when_ms) {
 void Store::MarkModified(int db, std::string_view key, int64_t bytes_delta) {
   Stripe& st = StripeFor(KeySlot(key));
   st.mu.AssertHeld();
-  if (bytes_delta != 0) st.memory.Add(bytes_delta);
+  if (bytes_delta != 0) AddMemory(st, bytes_delta);
   TouchedIn(st, db, key);
 }
 
@@ -279,10 +317,18 @@ void Store::TouchedIn(Stripe& st, int db, std::string_view key) {
   for (Watcher* w : it->second) w->dirty.store(true, std::memory_order_release);
 }
 
-void Store::TouchDb(int db) {
+void Store::TouchExistingInDb(int db, int other) {
+  // Redis marks only watchers of keys that exist (in the emptied db, or in
+  // the db swapped in): WATCHing a missing key survives a FLUSHDB.
+  auto live = [this](int d, std::string_view key) {
+    if (d < 0) return false;
+    SlotTable* t = Table(d, KeySlot(key), false);
+    const Entry* e = t != nullptr ? t->Find(key) : nullptr;
+    return e != nullptr && !IsExpired(e);
+  };
   for (auto& st : stripes_) {
     for (auto& [k, watchers] : st->watchers) {
-      if (k.db != db) continue;
+      if (k.db != db || !(live(db, k.key) || live(other, k.key))) continue;
       for (Watcher* w : watchers) w->dirty.store(true, std::memory_order_release);
     }
   }
@@ -335,10 +381,16 @@ int64_t Store::UsedMemory() const {
   return bytes;
 }
 
+int64_t Store::UsedMemoryApprox() const {
+  return tables_bytes_.load(std::memory_order_relaxed) +
+         approx_memory_.load(std::memory_order_relaxed);
+}
+
 StoreStats Store::Stats() const {
   StoreStats s;
   for (const auto& st : stripes_) {
     s.expired_keys += st->expired.Get();
+    s.evicted_keys += st->evicted.Get();
     s.keyspace_hits += st->hits.Get();
     s.keyspace_misses += st->misses.Get();
   }
@@ -351,6 +403,7 @@ void Store::ResetStats() {
   for (auto& st : stripes_) {
     StripeGuard guard(&st->mu, held);  // the counters' writers hold this lock
     st->expired.Set(0);
+    st->evicted.Set(0);
     st->hits.Set(0);
     st->misses.Set(0);
   }

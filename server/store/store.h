@@ -21,8 +21,17 @@
 // nobody reads, a budgeted step at a time, split across callers by `part`.
 //
 // WATCH: a Watcher registered on (db, key) is marked dirty whenever that key
-// is written, deleted, expired or flushed through the store. Commands that
-// change a value in place (INCR on an int) call MarkModified.
+// is written, deleted, expired, evicted or flushed through the store (a
+// flush or swap marks only watchers of keys that exist, as Redis does).
+// Commands that change a value in place (INCR on an int) call MarkModified.
+//
+// Eviction (store_evict.cc, docs/eviction.md): every entry carries 32 bits of
+// metadata owned by the active EvictionPolicy (eviction/), chosen by the
+// EvictionSettings' maxmemory-policy at each call, so CONFIG SET switches
+// policy at once. The store calls the policy's hooks on insert, lookup
+// (unless kReadNoTouch), replacement and removal, with the key's stripe held,
+// and never branches on which policy it is. EnsureMemory(limit) evicts
+// through the policy until used memory is back under the limit.
 #ifndef SHOAL_SERVER_STORE_STORE_H_
 #define SHOAL_SERVER_STORE_STORE_H_
 
@@ -34,8 +43,11 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
+#include "eviction/policy.h"
+#include "eviction/settings.h"
 #include "server/store/clock.h"
 #include "server/store/entry.h"
 #include "server/store/slot_hash.h"
@@ -49,6 +61,9 @@ struct StoreOptions {
   int databases = 16;
   int stripes = 256;  // power of two, <= kNumSlots
   const Clock* clock = nullptr;  // defaults to SystemClock::Get()
+  // maxmemory-policy and its knobs; defaults to ProcessEvictionSettings().
+  EvictionSettings* eviction = nullptr;
+  uint64_t seed = 0x5EED;  // sampling and LFU coin flips
 };
 
 // A client's WATCH state; dirty is set from any thread.
@@ -89,6 +104,7 @@ struct KeyspaceCounts {
 
 struct StoreStats {
   int64_t expired_keys = 0;
+  int64_t evicted_keys = 0;
   int64_t keyspace_hits = 0;
   int64_t keyspace_misses = 0;
   int64_t expired_stale_perc_x100 = 0;  // last active cycle, percent × 100
@@ -109,8 +125,10 @@ class Store {
   // ---- Key operations: the caller holds the key's stripe. ----
 
   // Looks a key up; deletes and hides it if expired. kRead lookups count
-  // keyspace_hits/keyspace_misses (as Redis's lookupKeyRead does).
-  enum class Lookup { kRead, kWrite };
+  // keyspace_hits/keyspace_misses (as Redis's lookupKeyRead does). A found
+  // key counts as accessed for eviction (LRU clock, LFU counter...) except
+  // with kReadNoTouch (OBJECT, CLIENT NO-TOUCH), which still counts stats.
+  enum class Lookup { kRead, kWrite, kReadNoTouch };
   Entry* Find(int db, std::string_view key, Lookup mode = Lookup::kWrite);
   // Inserts e (taking ownership), replacing and freeing any entry with the
   // same key. Marks the key modified.
@@ -161,8 +179,30 @@ class Store {
   std::vector<std::string> KeysInSlot(int db, int slot, size_t max);
   int64_t CountKeysInSlot(int db, int slot);
 
-  // ---- Memory and stats ----
-  int64_t UsedMemory() const;  // sum of stripe counters (entries + tables)
+  // ---- Memory, eviction and stats ----
+
+  // Exact: the sum of the stripe counters (entries, tables, policy side
+  // structures).
+  int64_t UsedMemory() const;
+  // One atomic load: within kApproxSlackPerStripe * stripes() of UsedMemory
+  // (stripes publish their changes in batches of that size).
+  int64_t UsedMemoryApprox() const;
+  static constexpr int64_t kApproxSlackPerStripe = 256;
+
+  // Makes used memory at most `limit` bytes if it is over: evicts keys
+  // through the active policy, a little below the limit so that the next
+  // writes do not each evict. Returns whether used memory is now within the
+  // limit (false: noeviction, or nothing evictable — the caller replies
+  // -OOM). Takes stripes one at a time: the caller must hold none. Evictions
+  // are serialized; concurrent callers wait and then see the freed memory.
+  bool EnsureMemory(int64_t limit);
+
+  // OBJECT IDLETIME / OBJECT FREQ for an entry from Find (stripe held):
+  // false when the active policy does not track it (Redis's errors).
+  bool IdleTimeMs(const Entry& e, int64_t* idle_ms) const;
+  bool Frequency(const Entry& e, int64_t* freq) const;
+  const EvictionSettings& eviction_settings() const { return *settings_; }
+
   StoreStats Stats() const;
   void ResetStats();
 
@@ -171,11 +211,24 @@ class Store {
   struct Stripe;
   struct ExpireState;
   struct ExpireRun;
+  class EvictionHostImpl;
+  class StripeWalker;
+  class KeyInfo : public EntryInfo {
+   public:
+    uint64_t KeyHash(EntryRef e) const override;
+  };
+  // The active policy and the stripe's shard of it (created or replaced
+  // here when the policy changed since the stripe last saw it).
+  struct PolicyRef {
+    EvictionPolicy* policy;
+    PolicyShard* shard;
+  };
 
   SlotTable* Table(int db, int slot, bool create);
   SlotTable* CreateDbTables(int db);
   void Touched(int db, std::string_view key);  // WATCH invalidation
-  void TouchDb(int db);
+  // Marks the watchers of db's keys that exist in db or in `other` (-1: none).
+  void TouchExistingInDb(int db, int other);
 
   // Internal helpers; `st` is the (held) stripe of the slot concerned.
   Stripe& StripeFor(int slot) const { return *stripes_[StripeOfSlot(slot)]; }
@@ -187,6 +240,19 @@ class Store {
   bool IsExpired(const Entry* e) const {
     return e->has_expire() && e->expire_ms() <= clock_->NowMs();
   }
+  // Memory accounting: exact per stripe, published in batches (approx).
+  void AddMemory(Stripe& st, int64_t delta);
+  // Eviction hooks' plumbing (store_evict.cc).
+  EvictionPolicy* ActivePolicy() const {
+    return policies_[settings_->policy.load(std::memory_order_relaxed)].get();
+  }
+  PolicyRef PolicyOf(Stripe& st);
+  void SetShard(Stripe& st, EvictionPolicy* p);
+  HookContext HookCtx(Stripe& st);
+  void AfterHook(Stripe& st);  // accounts the shard's memory change
+  // Removes e (found in table t of db) as an eviction; returns bytes freed.
+  int64_t EvictEntry(Stripe& st, int db, SlotTable* t, Entry* e);
+  int64_t StripeKeys(const Stripe& st) const;
   int64_t TotalVolatile() const;
   enum class Pick { kFound, kEmpty, kDeletedExpired };
   Pick RandomInSlot(int db, int slot, uint64_t rnd, bool held, std::string* key);
@@ -203,6 +269,14 @@ class Store {
   std::vector<std::atomic<SlotTable*>> tables_;
   absl::Mutex create_mu_;
   std::atomic<int64_t> tables_bytes_{0};  // the arrays above, for UsedMemory
+  std::atomic<int64_t> approx_memory_{0};  // stripes' published memory
+  EvictionSettings* settings_;
+  // One instance per PolicyKind, for the store's life: a policy switch never
+  // frees a policy another thread may be calling.
+  std::vector<std::unique_ptr<EvictionPolicy>> policies_;
+  KeyInfo key_info_;
+  absl::Mutex evict_mu_;  // one evictor at a time
+  uint64_t evict_rng_ ABSL_GUARDED_BY(evict_mu_);
   // Hit/miss/expired counters live in the stripes (no shared atomics on the
   // hot path); this one is written once per active expiry cycle.
   std::atomic<int64_t> stale_perc_x100_{0};

@@ -2,11 +2,11 @@
 //
 // Each caller (a worker, `part` of `parts`) owns the slots s with
 // s % parts == part and walks them in order from a cursor that persists
-// between calls: slot, then database, then the number of entries already
-// kept in that table. Erasing from an absl table does not move the other
-// elements, so after a pause the walk resumes by skipping that many entries
-// (an insertion meanwhile may reorder the table; then a few keys are seen
-// twice or left to the next pass, which is harmless).
+// between calls: slot, then database, then the index reached in that table
+// (slot_table.h: a removal shifts later entries back into the index, which
+// the walk then looks at again). After a pause the walk resumes at that
+// index; insertions meanwhile may move a few keys so that they are seen twice
+// or left to the next pass, which is harmless.
 //
 // A call stops at the first of:
 //  - its time budget: the clock is read every kCheckEvery units of work (a
@@ -60,31 +60,32 @@ void Store::CheckBudget(ExpireRun* run) const {
   }
 }
 
-// Walks table t from *offset; returns false when the run must stop first,
-// leaving *offset at the resume point.
+// Walks table t from index *offset; returns false when the run must stop
+// first, leaving *offset at the resume point.
 bool Store::ExpireInTable(Stripe& st, int db, SlotTable* t, size_t* offset, ExpireRun* run) {
-  auto it = t->begin();
-  const auto end = t->end();
-  for (size_t i = 0; i < *offset && it != end; ++i) ++it;
-  while (it != end) {
+  size_t i = *offset;
+  while (i < t->capacity()) {
     if (run->work >= run->next_check) {
       CheckBudget(run);
-      if (run->stop) return false;
+      if (run->stop) {
+        *offset = i;
+        return false;
+      }
     }
     ++run->work;
-    Entry* e = *it;
-    auto cur = it++;
-    if (!e->has_expire()) {
-      ++*offset;
+    Entry* e = t->At(i);
+    if (e == nullptr || !e->has_expire()) {
+      ++i;
       continue;
     }
     ++run->sampled;
     ++run->window_sampled;
     if (e->expire_ms() > run->now_ms) {
-      ++*offset;
+      ++i;
       continue;
     }
-    t->Erase(cur);  // leaves the other elements where they are
+    // Removal shifts the rest of the cluster back into i: look at i again.
+    t->RemoveAt(i);
     st.expired.Add(1);
     Unlinked(st, db, t, e);
     Entry::Free(e);

@@ -108,16 +108,32 @@ using WatchMap = absl::flat_hash_map<WatchKey, std::vector<Watcher*>, WatchKeyHa
 // One lock stripe: the slots s with s % stripes == index. Aligned so that two
 // stripes' locks and counters never share a cache line.
 struct alignas(64) Store::Stripe {
-  explicit Stripe(int databases) : db(databases) {}
+  Stripe(int databases, int index, uint64_t seed)
+      : db(databases), index(index), rng(seed ^ (0x9E3779B97F4A7C15ull * (index + 1))) {}
 
   StoreMutex mu;
-  StripeCounter memory;  // entries' MemoryBytes + table arrays, bytes
+  // Entries' MemoryBytes + table arrays + the policy shard, bytes.
+  StripeCounter memory;
   StripeCounter hits;
   StripeCounter misses;
   StripeCounter expired;
+  StripeCounter evicted;
   StripeCounter volatile_total;  // over all dbs, lets the expiry cycle skip
   std::vector<DbCounters> db;    // per database
   WatchMap watchers ABSL_GUARDED_BY(mu);
+  const int index;
+
+  // Memory changes not yet added to Store::approx_memory_.
+  int64_t unpublished_memory ABSL_GUARDED_BY(mu) = 0;
+  // The policy this stripe's shard belongs to, and the shard (nullptr for
+  // policies without side state). See Store::PolicyOf.
+  EvictionPolicy* policy ABSL_GUARDED_BY(mu) = nullptr;
+  std::unique_ptr<PolicyShard> shard ABSL_GUARDED_BY(mu);
+  uint64_t rng ABSL_GUARDED_BY(mu);
+  // ShardWalker cursor: slot number within the stripe, db, table index.
+  int walk_slot ABSL_GUARDED_BY(mu) = 0;
+  int walk_db ABSL_GUARDED_BY(mu) = 0;
+  size_t walk_index ABSL_GUARDED_BY(mu) = 0;
 };
 
 // The active expiry cycle's resume points, one per part (worker).
@@ -126,7 +142,7 @@ struct Store::ExpireState {
   struct Cursor {
     int pos = 0;        // index among the part's slots
     int db = 0;         // next database within that slot
-    size_t offset = 0;  // entries already kept in that table (resume point)
+    size_t offset = 0;  // index reached in that table (resume point)
   };
   absl::flat_hash_map<int, Cursor> cursors ABSL_GUARDED_BY(mu);
 };

@@ -8,20 +8,13 @@
 // (StripeLocks::AddAll), as they rewrite all of a database at once.
 #include <cassert>
 
+#include "eviction/policy.h"  // NextRandom (splitmix64) for the seeded RandomKey
 #include "server/store/slot_table.h"
 #include "server/store/store.h"
 #include "server/store/store_internal.h"
 
 namespace shoal {
 namespace {
-
-// splitmix64: a tiny, well-mixed generator for the seeded RandomKey.
-uint64_t NextRandom(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 // Random slots probed before falling back to a scan from a random slot.
 constexpr int kRandomProbes = 32;
@@ -58,7 +51,7 @@ Store::Pick Store::RandomInSlot(int db, int slot, uint64_t rnd, bool held, std::
   StripeGuard guard(&st.mu, held);
   SlotTable* t = Table(db, slot, false);
   if (t == nullptr || t->empty()) return Pick::kEmpty;
-  Entry* e = t->Nth(rnd % t->size());
+  Entry* e = t->RandomEntry(rnd);
   if (IsExpired(e)) {
     t->Remove(e->key());
     st.expired.Add(1);
@@ -96,21 +89,27 @@ bool Store::RandomKey(int db, std::string* key, uint64_t seed) {
 
 void Store::FlushDb(int db) {
   assert(AllHeld());
+  TouchExistingInDb(db, -1);  // before the keys are gone
   for (int slot = 0; slot < kNumSlots; ++slot) {
     SlotTable* t = Table(db, slot, false);
     if (t == nullptr) break;  // the db was never written
     if (t->capacity() == 0) continue;
+    Stripe& st = StripeFor(slot);
+    const PolicyRef pr = PolicyOf(st);
     int64_t bytes = static_cast<int64_t>(t->capacity() * SlotTable::kBytesPerSlot);
-    for (Entry* e : *t) bytes += static_cast<int64_t>(e->MemoryBytes());
+    for (Entry* e : *t) {
+      bytes += static_cast<int64_t>(e->MemoryBytes());
+      pr.policy->OnRemove(pr.shard, &e->meta());
+    }
     t->FreeAll();
-    StripeFor(slot).memory.Add(-bytes);
+    AddMemory(st, -bytes);
   }
   for (auto& st : stripes_) {
     st->volatile_total.Add(-st->db[db].volatile_keys.Get());
     st->db[db].keys.Set(0);
     st->db[db].volatile_keys.Set(0);
+    AfterHook(*st);
   }
-  TouchDb(db);
 }
 
 void Store::FlushAll() {
@@ -120,6 +119,9 @@ void Store::FlushAll() {
 void Store::SwapDb(int a, int b) {
   assert(AllHeld());
   if (a == b) return;
+  // Watchers of a key existing in either db see it change.
+  TouchExistingInDb(a, b);
+  TouchExistingInDb(b, a);
   SlotTable* ta = tables_[a].load(std::memory_order_relaxed);
   tables_[a].store(tables_[b].load(std::memory_order_relaxed), std::memory_order_release);
   tables_[b].store(ta, std::memory_order_release);
@@ -132,8 +134,6 @@ void Store::SwapDb(int a, int b) {
     cb.keys.Set(keys);
     cb.volatile_keys.Set(vol);
   }
-  TouchDb(a);
-  TouchDb(b);
 }
 
 std::vector<std::string> Store::KeysInSlot(int db, int slot, size_t max) {

@@ -320,13 +320,19 @@ TEST_F(StoreTest, WatchersDirtiedByWritesToTheirKeyOnly) {
   EXPECT_FALSE(w.dirty);
 }
 
-TEST_F(StoreTest, WatchersDirtiedByActiveExpiryAndFlush) {
-  Watcher a, b, c;
+TEST_F(StoreTest, WatchersDirtiedByActiveExpiryAndFlushOfExistingKeys) {
+  Watcher a, b, c, d, e;
   store_.Watch(0, "x", &a);
   store_.Watch(1, "y", &b);
   store_.Watch(2, "never-set", &c);
+  store_.Watch(1, "missing", &d);
+  store_.Watch(2, "in-3", &e);
   Set(0, "x", "v", kT0 + 5);
+  Set(1, "y", "v");
+  Set(3, "in-3", "v");
   a.dirty = false;
+  b.dirty = false;
+  e.dirty = false;
   clock_.AdvanceMs(10);
   EXPECT_EQ(store_.ActiveExpireCycle(0, 1, 1'000'000), 1);
   EXPECT_TRUE(a.dirty);
@@ -334,14 +340,22 @@ TEST_F(StoreTest, WatchersDirtiedByActiveExpiryAndFlush) {
   StripeLocks all(&store_);
   all.AddAll();
   all.Acquire();
+  // As Redis: a flush or swap dirties only watchers of keys that exist.
   store_.FlushDb(1);
   EXPECT_TRUE(b.dirty);
+  EXPECT_FALSE(d.dirty);
   EXPECT_FALSE(c.dirty);
   store_.SwapDb(2, 3);
-  EXPECT_TRUE(c.dirty);
+  EXPECT_FALSE(c.dirty);
+  EXPECT_TRUE(e.dirty);  // in-3 exists in the db swapped in
+  store_.FlushAll();
+  EXPECT_FALSE(c.dirty);
+  EXPECT_FALSE(d.dirty);
   store_.Unwatch(0, "x", &a);  // self-locking, no relock under AddAll
   store_.Unwatch(1, "y", &b);
   store_.Unwatch(2, "never-set", &c);
+  store_.Unwatch(1, "missing", &d);
+  store_.Unwatch(2, "in-3", &e);
 }
 
 TEST_F(StoreTest, StripeLocksTakeManyKeysInAnyOrder) {
