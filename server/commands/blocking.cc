@@ -28,9 +28,14 @@ void BlockingRegistry::Block(CommandContext& ctx, const std::vector<std::string_
     if (std::find(q.begin(), q.end(), c) == q.end()) q.push_back(c);
   }
   ++blocked_;
+  blocked_hint_.store(blocked_, std::memory_order_release);
 }
 
 void BlockingRegistry::KeyReady(int db, std::string_view key) {
+  // A blocking handler registers while it holds the key's stripe, and the
+  // pusher holds that stripe here: a zero seen here means nobody waits on
+  // this key (the stripe's lock orders the two).
+  if (blocked_hint_.load(std::memory_order_acquire) == 0) return;
   ClientSession* first = nullptr;
   {
     absl::MutexLock l(&mu_);
@@ -58,6 +63,7 @@ void BlockingRegistry::Unblock(ClientSession* c) {
       if (q.empty()) waiters_.erase(it);
     }
     --blocked_;
+    blocked_hint_.store(blocked_, std::memory_order_release);
   }
   b.blocked = false;
   b.keys.clear();

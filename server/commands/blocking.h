@@ -23,6 +23,7 @@
 #ifndef SHOAL_SERVER_COMMANDS_BLOCKING_H_
 #define SHOAL_SERVER_COMMANDS_BLOCKING_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -73,6 +74,8 @@ class BlockingRegistry {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, std::deque<ClientSession*>> waiters_ ABSL_GUARDED_BY(mu_);
   int64_t blocked_ ABSL_GUARDED_BY(mu_) = 0;
+  // Mirrors blocked_ so that pushes skip the mutex when nobody is blocked.
+  std::atomic<int64_t> blocked_hint_{0};
 };
 
 }  // namespace shoal
