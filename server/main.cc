@@ -7,7 +7,10 @@
 #include <gflags/gflags.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -15,6 +18,10 @@
 #include "base/strings.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cluster/cluster_family.h"
+#include "cluster/cluster_node.h"
+#include "cluster/cluster_router.h"
+#include "cluster/hash_ring.h"
 #include "server/commands/command_table.h"
 #include "server/commands/families.h"
 #include "server/commands/server_state.h"
@@ -30,6 +37,23 @@ DEFINE_int32(stripes, 256, "lock stripes over the 16384 slots (power of two)");
 DEFINE_int32(databases, 16, "number of databases (SELECT 0..n-1)");
 DEFINE_int32(tcp_backlog, 511, "listen backlog");
 
+// Cluster mode (--cluster-enabled yes is a config parameter; docs/cluster.md).
+DEFINE_string(join, "", "cluster members to join: host:port[@busport][,...] (client ports)");
+DEFINE_int32(cluster_port, 0, "cluster bus port (0: port + 10000)");
+DEFINE_string(cluster_config_file, "", "nodes file (default nodes-<port>.conf)");
+DEFINE_string(announce_ip, "", "address announced to peers and clients");
+DEFINE_int32(announce_port, 0, "client port announced (0: --port)");
+DEFINE_int32(announce_bus_port, 0, "bus port announced (0: the bus port)");
+DEFINE_string(cluster_secret, "", "shared secret: HMAC on every bus message");
+DEFINE_int32(vnodes, shoal::kDefaultVnodes, "placement ring tokens per shard");
+DEFINE_int32(replicas, 0, "replicas per shard (only 0 in this version)");
+DEFINE_int64(cluster_probe_interval_ms, 1000, "SWIM probe interval");
+DEFINE_int64(cluster_probe_timeout_ms, 500, "SWIM direct probe timeout before indirect probes");
+DEFINE_int32(cluster_indirect_probes, 3, "SWIM indirect probes (k)");
+DEFINE_double(cluster_suspicion_mult, 4, "suspicion timeout in probe intervals x max(1, log10 N)");
+DEFINE_int64(cluster_gossip_interval_ms, 200, "gossip interval");
+DEFINE_int64(cluster_push_pull_interval_ms, 10000, "full state push-pull interval");
+
 namespace shoal {
 namespace {
 
@@ -41,6 +65,91 @@ std::string RandomHex(int n) {
   for (int i = 0; i < n; ++i) s.push_back(kHex[rng() % 16]);
   return s;
 }
+
+// PUBLISH over the cluster bus: 'P', channel length (4 bytes, little
+// endian), channel, message.
+std::string EncodePublish(std::string_view channel, std::string_view message) {
+  std::string out;
+  out.reserve(5 + channel.size() + message.size());
+  out.push_back('P');
+  uint32_t n = static_cast<uint32_t>(channel.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  out.append(channel);
+  out.append(message);
+  return out;
+}
+
+bool DecodePublish(std::string_view payload, std::string_view* channel,
+                   std::string_view* message) {
+  if (payload.size() < 5 || payload[0] != 'P') return false;
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<uint8_t>(payload[1 + i])) << (8 * i);
+  if (n > payload.size() - 5) return false;
+  *channel = payload.substr(5, n);
+  *message = payload.substr(5 + n);
+  return true;
+}
+
+// What the CLUSTER commands ask of the membership runtime.
+class NodeControl : public ClusterControl {
+ public:
+  explicit NodeControl(ClusterNode* node) : node_(node) {}
+  absl::Status Meet(const std::string& host, int port, int bus_port) override {
+    return node_->Meet(host, port, bus_port);
+  }
+  void BroadcastPublish(std::string_view channel, std::string_view message) override {
+    node_->Broadcast(EncodePublish(channel, message));
+  }
+  ClusterBusStats BusStats() const override {
+    ClusterStats st = node_->stats();
+    ClusterBusStats out;
+    out.sent = {{"ping", static_cast<int64_t>(st.swim.pings_sent)},
+                {"pingreq", static_cast<int64_t>(st.swim.ping_reqs_sent)},
+                {"pushpull", static_cast<int64_t>(st.swim.push_pulls_sent)},
+                {"publish", static_cast<int64_t>(st.swim.broadcasts_sent)}};
+    out.received = {{"pong", static_cast<int64_t>(st.swim.acks_received)},
+                    {"publish", static_cast<int64_t>(st.swim.broadcasts_received)}};
+    out.total_sent = static_cast<int64_t>(st.swim.messages_sent);
+    out.total_received = static_cast<int64_t>(st.swim.messages_received);
+    return out;
+  }
+
+ private:
+  ClusterNode* node_;
+};
+
+// Wakes blocked clients when the slot map changes, so that the ones whose
+// slots moved get -MOVED (ClusterState has no callback: a light poll).
+class BlockedClientRerouter {
+ public:
+  BlockedClientRerouter(const ClusterState* state, ServerState* server)
+      : state_(state), server_(server), thread_([this] { Run(); }) {}
+  ~BlockedClientRerouter() {
+    stop_.store(true);
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    uint64_t seen = 0;
+    std::shared_ptr<const ClusterView> prev;
+    while (!stop_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      uint64_t v = state_->version();
+      if (v == seen) continue;
+      seen = v;
+      std::shared_ptr<const ClusterView> cur = state_->Get();
+      if (cur == nullptr) continue;
+      if (prev != nullptr && SlotMapChanged(prev.get(), *cur)) RerouteBlockedClients(*server_);
+      prev = std::move(cur);
+    }
+  }
+
+  const ClusterState* state_;
+  ServerState* server_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 int Fail(const std::string& msg) {
   fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Shoal %s) ***\n%s\n", kShoalVersion,
@@ -59,6 +168,7 @@ int Main(int argc, char** argv) {
       printf("Usage: shoal [/path/to/shoal.conf] [--name value]...\n"
              "Options take Redis's names (--port, --bind, --maxclients, --requirepass,\n"
              "--maxmemory, --hz, --timeout ...) plus --threads and --stripes.\n"
+             "Cluster mode: --cluster-enabled yes [--join host:port,...] (docs/cluster.md).\n"
              "See docs/configuration.md.\n");
       return 0;
     }
@@ -105,6 +215,7 @@ int Main(int argc, char** argv) {
 
   CommandTable table;
   RegisterAllCommands(&table);
+  RegisterClusterCommands(&table);  // replies "cluster support disabled" in standalone mode
   RuntimeConfig rc;
   rc.databases = FLAGS_databases;
   ServerState server(&table, &rc, threads);
@@ -113,12 +224,25 @@ int Main(int argc, char** argv) {
   char cwd[4096];
   reg.AddString("dir", getcwd(cwd, sizeof(cwd)) ? cwd : "/", false);
   for (const Directive& d : runtime) {
+    // Immutable at run time, so the registry will not set it: read it here.
+    if (EqualsIgnoreCase(d.name, "cluster-enabled") || EqualsIgnoreCase(d.name, "cluster_enabled")) {
+      std::string v = AsciiLower(absl::StrJoin(d.values, " "));
+      if (v != "yes" && v != "no") return Fail("'cluster-enabled': argument must be 'yes' or 'no'");
+      rc.cluster_enabled.store(v == "yes");
+      continue;
+    }
     if (!reg.Known(d.name)) {
       return Fail(StrCat("Bad directive or wrong number of arguments: '", d.name, "'"));
     }
-    absl::Status st = reg.Set(d.name, absl::StrJoin(d.values, " "));
-    if (!st.ok() && !(absl::IsFailedPrecondition(st))) {
-      return Fail(StrCat("'", d.name, "': ", st.message()));
+    std::string value = absl::StrJoin(d.values, " ");
+    absl::Status st = reg.Set(d.name, value);
+    // A read-only parameter is accepted at start-up only with the value Shoal
+    // already has (e.g. "daemonize no"): anything else would be ignored.
+    if (absl::IsFailedPrecondition(st) && AsciiLower(value) == AsciiLower(reg.Value(d.name))) {
+      continue;
+    }
+    if (!st.ok()) {
+      return Fail(StrCat("'", d.name, " ", value, "': ", st.message()));
     }
   }
 
@@ -137,21 +261,80 @@ int Main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   info.executable = n > 0 ? std::string(exe, n) : std::string(argv[0]);
 
+  // Cluster mode: the membership runtime publishes views into cluster_state;
+  // the router reads them for every keyed command and the CLUSTER commands.
+  ClusterState cluster_state;
+  std::unique_ptr<ClusterNode> cluster_node;
+  std::unique_ptr<NodeControl> cluster_control;
+  std::unique_ptr<ClusterRouter> cluster_router;
+  if (rc.cluster_enabled.load()) {
+    if (FLAGS_replicas != 0) return Fail("--replicas: only 0 is supported in this version");
+    if (FLAGS_vnodes < 1 || FLAGS_vnodes > 4096) return Fail("--vnodes must be 1..4096");
+    ClusterOptions co;
+    co.ip = bind.empty() ? "0.0.0.0" : bind.front();
+    co.port = FLAGS_port;
+    co.bus_port = FLAGS_cluster_port;
+    co.announce_ip = FLAGS_announce_ip;
+    co.announce_port = FLAGS_announce_port;
+    co.announce_bus_port = FLAGS_announce_bus_port;
+    co.seeds = absl::StrSplit(FLAGS_join, ',', absl::SkipWhitespace());
+    co.config_file = FLAGS_cluster_config_file.empty()
+                         ? StrCat("nodes-", FLAGS_port, ".conf")
+                         : FLAGS_cluster_config_file;
+    co.secret = FLAGS_cluster_secret;
+    co.vnodes = FLAGS_vnodes;
+    co.replicas = FLAGS_replicas;
+    co.swim.probe_interval_ms = FLAGS_cluster_probe_interval_ms;
+    co.swim.probe_timeout_ms = FLAGS_cluster_probe_timeout_ms;
+    co.swim.indirect_probes = FLAGS_cluster_indirect_probes;
+    co.swim.suspicion_mult = FLAGS_cluster_suspicion_mult;
+    co.swim.gossip_interval_ms = FLAGS_cluster_gossip_interval_ms;
+    co.swim.push_pull_interval_ms = FLAGS_cluster_push_pull_interval_ms;
+    cluster_node = std::make_unique<ClusterNode>(co, &cluster_state);
+    PubSubRegistry* pubsub = &server.pubsub();
+    cluster_node->SetBroadcastHandler([pubsub](std::string_view payload) {
+      std::string_view channel, message;
+      if (DecodePublish(payload, &channel, &message)) {
+        pubsub->Publish(SubKind::kChannel, channel, message, nullptr, nullptr);
+      }
+    });
+    cluster_control = std::make_unique<NodeControl>(cluster_node.get());
+    cluster_router = std::make_unique<ClusterRouter>(&cluster_state, cluster_control.get());
+    server.router = cluster_router.get();
+  }
+
   NetOptions no;
   no.bind = bind;
   no.port = FLAGS_port;
   no.threads = threads;
   no.tcp_backlog = FLAGS_tcp_backlog;
+  // The bus first: a bus port in use must fail before workers start.
+  if (cluster_node != nullptr) {
+    absl::Status cst = cluster_node->Start();
+    if (!cst.ok()) {
+      fprintf(stderr, "cluster: %s\n", std::string(cst.message()).c_str());
+      return 1;
+    }
+  }
   NetServer net(&store, &server, no);
   absl::Status st = net.Start();
   if (!st.ok()) {
     fprintf(stderr, "%s\n", std::string(st.message()).c_str());
     return 1;
   }
+  std::unique_ptr<BlockedClientRerouter> rerouter;
+  if (cluster_node != nullptr) {
+    rerouter = std::make_unique<BlockedClientRerouter>(&cluster_state, &server);
+    printf("Cluster node %s, bus port %d\n", cluster_node->my_id().c_str(),
+           cluster_node->bus_port());
+  }
   printf("Shoal %s (Redis %s compatible) ready to accept connections on port %d, %d threads\n",
          kShoalVersion, kRedisVersion, FLAGS_port, threads);
   fflush(stdout);
   net.Run();
+  rerouter.reset();
+  // A graceful stop leaves the cluster: the coordinator retires the shard.
+  if (cluster_node != nullptr) cluster_node->Leave();
   printf("Shoal is now ready to exit, bye bye...\n");
   return 0;
 }

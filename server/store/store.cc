@@ -102,9 +102,11 @@ Store::Store(const StoreOptions& options)
   for (int k = 0; k < static_cast<int>(PolicyKind::kCount); ++k) {
     policies_.push_back(MakePolicy(static_cast<PolicyKind>(k), settings_));
   }
+  if (options.reclaim_memory) StartReclaimer();
 }
 
 Store::~Store() {
+  StopReclaimer();
   for (auto& db : tables_) {
     SlotTable* tables = db.load(std::memory_order_relaxed);
     if (tables == nullptr) continue;

@@ -25,7 +25,7 @@
 // flush or swap marks only watchers of keys that exist, as Redis does).
 // Commands that change a value in place (INCR on an int) call MarkModified.
 //
-// Eviction (store_evict.cc, docs/eviction.md): every entry carries 32 bits of
+// Eviction (store_evict.cc, docs/memory.md): every entry carries 32 bits of
 // metadata owned by the active EvictionPolicy (eviction/), chosen by the
 // EvictionSettings' maxmemory-policy at each call, so CONFIG SET switches
 // policy at once. The store calls the policy's hooks on insert, lookup
@@ -64,6 +64,9 @@ struct StoreOptions {
   // maxmemory-policy and its knobs; defaults to ProcessEvictionSettings().
   EvictionSettings* eviction = nullptr;
   uint64_t seed = 0x5EED;  // sampling and LFU coin flips
+  // Runs a background thread that gives freed memory back to the OS
+  // (malloc_trim) after used memory fell by a lot (store_memory.cc).
+  bool reclaim_memory = true;
 };
 
 // A client's WATCH state; dirty is set from any thread.
@@ -172,7 +175,10 @@ class Store {
   KeyspaceCounts Counts(int db) const;
 
   // Reclaims expired keys in slots s with s % parts == part, for at most
-  // budget_us microseconds. Returns keys reclaimed.
+  // budget_us microseconds, and never more than kMaxExpireSliceUs in one call
+  // (the caller's thread serves clients: a longer slice is a latency spike).
+  // Returns keys reclaimed.
+  static constexpr int64_t kMaxExpireSliceUs = 5000;
   int64_t ActiveExpireCycle(int part, int parts, int64_t budget_us);
 
   // Keys of one slot in db (self-locking). For CLUSTER GETKEYSINSLOT & co.
@@ -225,6 +231,8 @@ class Store {
   };
 
   SlotTable* Table(int db, int slot, bool create);
+  void StartReclaimer();
+  void StopReclaimer();
   SlotTable* CreateDbTables(int db);
   void Touched(int db, std::string_view key);  // WATCH invalidation
   // Marks the watchers of db's keys that exist in db or in `other` (-1: none).
@@ -281,6 +289,12 @@ class Store {
   // hot path); this one is written once per active expiry cycle.
   std::atomic<int64_t> stale_perc_x100_{0};
   std::unique_ptr<ExpireState> expire_;  // per-part cursors of the active cycle
+  // The memory reclaimer (store_memory.cc).
+  struct Reclaimer;
+  struct ReclaimerDeleter {
+    void operator()(Reclaimer* r) const;  // defined where Reclaimer is
+  };
+  std::unique_ptr<Reclaimer, ReclaimerDeleter> reclaimer_;
 };
 
 }  // namespace shoal

@@ -113,7 +113,7 @@ int64_t Store::ActiveExpireCycle(int part, int parts, int64_t budget_us) {
 
   ExpireRun run;
   const int64_t start_us = clock_->NowUs();
-  run.deadline_us = start_us + std::max<int64_t>(budget_us, 0);
+  run.deadline_us = start_us + std::clamp<int64_t>(budget_us, 0, kMaxExpireSliceUs);
   run.now_ms = start_us / 1000;
   const bool held = AllHeld();
 

@@ -127,7 +127,11 @@ TEST(ActiveExpire, PartsRunConcurrentlyWithWriters) {
 
 // The design target: 1M volatile keys expiring together are reclaimed within a
 // few seconds at hz 10 when each cycle gets 25 ms (i.e. within ~40 cycles).
-TEST(ActiveExpire, ReclaimsAMillionKeysWithinFortyCycles) {
+// A call runs at most Store::kMaxExpireSliceUs (5 ms) whatever budget it is
+// given, so that a worker's clients never wait longer: a million keys take
+// ~100 slices of work (about half a second of CPU); 250 leaves room for a
+// loaded machine.
+TEST(ActiveExpire, ReclaimsAMillionKeysWithinAFewHundredSlices) {
   const int n = kSanitized ? 100'000 : 1'000'000;
   Store store(StoreOptions{16, 256, SystemClock::Get()});
   const int64_t expire = SystemClock::Get()->NowMs() + 1;
@@ -140,10 +144,10 @@ TEST(ActiveExpire, ReclaimsAMillionKeysWithinFortyCycles) {
     ++cycles;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("reclaimed %d keys in %d cycles of 25 ms (%.3f s of CPU)\n", n, cycles, secs);
+  std::printf("reclaimed %d keys in %d slices (%.3f s)\n", n, cycles, secs);
   EXPECT_EQ(store.Counts(0).keys, 0);
   if (!kSanitized) {
-    EXPECT_LE(cycles, 40);
+    EXPECT_LE(cycles, 250);
   }
   EXPECT_EQ(store.Stats().expired_keys, n);
 }

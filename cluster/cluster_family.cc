@@ -1,0 +1,534 @@
+// CLUSTER and its friends, answered from the ClusterView (see
+// cluster_family.h). Formats follow Redis 7.2 so that redis-cli --cluster,
+// redis-benchmark --cluster, redis-py and ioredis parse them unmodified:
+//   NODES  "<id> <ip>:<port>@<cport> <flags> <master> <ping-sent> <pong-recv>
+//           <config-epoch> <link-state> <slot-range>..."
+//   SLOTS  [[start, end, [ip, port, id, {}], replica...], ...] by slot
+//   SHARDS [{"slots": [start, end, ...], "nodes": [{id, port, ip, endpoint,
+//           role, replication-offset, health}, ...]}, ...]
+// A dead primary keeps its slots in these listings (as a failed Redis master
+// does); routing answers CLUSTERDOWN for them.
+#include "cluster/cluster_family.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "base/strings.h"
+#include "cluster/hash_ring.h"
+#include "server/commands/arg_parse.h"
+#include "server/commands/command_context.h"
+#include "server/store/slot_hash.h"
+
+namespace shoal {
+namespace {
+
+constexpr std::string_view kErrDisabled = "ERR This instance has cluster support disabled";
+
+// The router when cluster mode is on; otherwise replies the error.
+ClusterRouter* RouterOrError(CommandContext& ctx) {
+  auto* router = dynamic_cast<ClusterRouter*>(ctx.server->router);
+  if (router == nullptr) ctx.Error(kErrDisabled);
+  return router;
+}
+
+// The host part of "ip:port" / "[v6]:port".
+std::string_view HostOf(std::string_view addr) {
+  size_t colon = addr.rfind(':');
+  std::string_view host = colon == std::string_view::npos ? addr : addr.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+// What the listings need to know of the view, computed once per command.
+struct Layout {
+  const ClusterView& view;
+  std::string local_ip;
+  std::vector<SlotRange> ranges;                // assigned and unassigned runs
+  std::map<int, std::vector<SlotRange>> owned;  // shard index -> its runs
+  // node id -> (shard index, is primary)
+  std::map<std::string, std::pair<int, bool>> role;
+
+  Layout(const ClusterView& v, std::string_view local) : view(v), local_ip(local) {
+    ranges = SlotRanges(v.slot_shard);
+    for (const SlotRange& r : ranges) {
+      if (r.owner >= 0) owned[r.owner].push_back(r);
+    }
+    for (size_t i = 0; i < v.table.shards.size(); ++i) {
+      const ShardInfo& s = v.table.shards[i];
+      for (const std::string& rep : s.replicas) role[rep] = {static_cast<int>(i), false};
+      role[s.primary] = {static_cast<int>(i), true};
+    }
+  }
+
+  std::string Ip(const NodeInfo& n) const {
+    if ((n.ip.empty() || n.ip == "0.0.0.0" || n.ip == "::") && n.id == view.my_id) {
+      return local_ip;
+    }
+    return n.ip;
+  }
+  const ShardInfo* ShardOf(const std::string& node_id, bool* primary) const {
+    auto it = role.find(node_id);
+    if (it == role.end()) return nullptr;
+    *primary = it->second.second;
+    return &view.table.shards[it->second.first];
+  }
+  int ShardIndexOf(const std::string& node_id) const {
+    auto it = role.find(node_id);
+    return it == role.end() ? -1 : it->second.first;
+  }
+};
+
+// Redis prints when the ping now awaiting a pong was sent, 0 when none is.
+int64_t PendingPingMs(const NodeInfo& n, const std::string& my_id) {
+  if (n.id == my_id || n.ping_sent_ms <= n.pong_received_ms) return 0;
+  return n.ping_sent_ms;
+}
+
+std::string NodeLine(const Layout& l, const NodeInfo& n) {
+  const ClusterView& v = l.view;
+  bool primary = true;
+  const ShardInfo* shard = l.ShardOf(n.id, &primary);
+  std::string flags = n.id == v.my_id ? "myself," : "";
+  flags += primary ? "master" : "slave";
+  if (n.state == MemberState::kSuspect) flags += ",fail?";
+  if (n.state == MemberState::kDead) flags += ",fail";
+  std::string master = shard != nullptr && !primary ? shard->primary : "-";
+  bool connected = n.id == v.my_id || n.state != MemberState::kDead;
+  std::string line =
+      StrCat(n.id, " ", l.Ip(n), ":", n.port, "@", n.bus_port, " ", flags, " ", master, " ",
+             PendingPingMs(n, v.my_id), " ", n.pong_received_ms, " ",
+             shard != nullptr ? shard->config_epoch : 0, " ",
+             connected ? "connected" : "disconnected");
+  if (shard != nullptr && primary) {
+    auto it = l.owned.find(l.ShardIndexOf(n.id));
+    if (it != l.owned.end()) {
+      for (const SlotRange& r : it->second) {
+        if (r.first == r.last) {
+          StrAppend(&line, " ", r.first);
+        } else {
+          StrAppend(&line, " ", r.first, "-", r.last);
+        }
+      }
+    }
+  }
+  line += "\n";
+  return line;
+}
+
+std::vector<const NodeInfo*> NodesById(const ClusterView& v) {
+  std::vector<const NodeInfo*> nodes;
+  for (const NodeInfo& n : v.nodes) nodes.push_back(&n);
+  std::sort(nodes.begin(), nodes.end(),
+            [](const NodeInfo* a, const NodeInfo* b) { return a->id < b->id; });
+  return nodes;
+}
+
+// ------------------------------------------------------------- listings
+
+void ReplySlotNode(CommandContext& ctx, const Layout& l, const NodeInfo& n) {
+  ctx.reply->ArrayHeader(4);
+  ctx.reply->Bulk(l.Ip(n));
+  ctx.reply->Integer(n.port);
+  ctx.reply->Bulk(n.id);
+  ctx.reply->MapHeader(0);  // metadata (hostname when one is announced)
+}
+
+void ClusterSlots(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  auto view = router->View();
+  Layout l(*view, HostOf(ctx.client->laddr));
+  std::vector<std::pair<const SlotRange*, const ShardInfo*>> rows;
+  for (const SlotRange& r : l.ranges) {
+    if (r.owner < 0) continue;
+    const ShardInfo& s = view->table.shards[r.owner];
+    if (view->FindNode(s.primary) == nullptr) continue;
+    rows.push_back({&r, &s});
+  }
+  ctx.reply->ArrayHeader(static_cast<int64_t>(rows.size()));
+  for (const auto& [r, s] : rows) {
+    std::vector<const NodeInfo*> replicas;
+    for (const std::string& id : s->replicas) {
+      const NodeInfo* n = view->FindNode(id);
+      if (n != nullptr && n->state != MemberState::kDead) replicas.push_back(n);
+    }
+    ctx.reply->ArrayHeader(3 + static_cast<int64_t>(replicas.size()));
+    ctx.reply->Integer(r->first);
+    ctx.reply->Integer(r->last);
+    ReplySlotNode(ctx, l, *view->FindNode(s->primary));
+    for (const NodeInfo* n : replicas) ReplySlotNode(ctx, l, *n);
+  }
+}
+
+void ReplyShardNode(CommandContext& ctx, const Layout& l, const NodeInfo& n, bool primary) {
+  ctx.reply->MapHeader(7);
+  ctx.reply->Bulk("id");
+  ctx.reply->Bulk(n.id);
+  ctx.reply->Bulk("port");
+  ctx.reply->Integer(n.port);
+  ctx.reply->Bulk("ip");
+  ctx.reply->Bulk(l.Ip(n));
+  ctx.reply->Bulk("endpoint");
+  ctx.reply->Bulk(l.Ip(n));
+  ctx.reply->Bulk("role");
+  ctx.reply->Bulk(primary ? "master" : "replica");
+  ctx.reply->Bulk("replication-offset");
+  ctx.reply->Integer(0);
+  ctx.reply->Bulk("health");
+  ctx.reply->Bulk(n.state == MemberState::kDead ? "fail" : "online");
+}
+
+void ClusterShards(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  auto view = router->View();
+  Layout l(*view, HostOf(ctx.client->laddr));
+  // Nodes in no shard (joining) are listed as shards of their own without
+  // slots, as Redis lists a master that serves nothing.
+  std::vector<const NodeInfo*> loose;
+  for (const NodeInfo* n : NodesById(*view)) {
+    if (l.ShardIndexOf(n->id) < 0) loose.push_back(n);
+  }
+  ctx.reply->ArrayHeader(static_cast<int64_t>(view->table.shards.size() + loose.size()));
+  for (size_t i = 0; i < view->table.shards.size(); ++i) {
+    const ShardInfo& s = view->table.shards[i];
+    ctx.reply->MapHeader(2);
+    ctx.reply->Bulk("slots");
+    auto it = l.owned.find(static_cast<int>(i));
+    int64_t n = it == l.owned.end() ? 0 : static_cast<int64_t>(it->second.size());
+    ctx.reply->ArrayHeader(2 * n);
+    if (it != l.owned.end()) {
+      for (const SlotRange& r : it->second) {
+        ctx.reply->Integer(r.first);
+        ctx.reply->Integer(r.last);
+      }
+    }
+    ctx.reply->Bulk("nodes");
+    std::vector<std::pair<const NodeInfo*, bool>> members;
+    if (const NodeInfo* p = view->FindNode(s.primary)) members.push_back({p, true});
+    for (const std::string& id : s.replicas) {
+      if (const NodeInfo* r = view->FindNode(id)) members.push_back({r, false});
+    }
+    ctx.reply->ArrayHeader(static_cast<int64_t>(members.size()));
+    for (const auto& [node, primary] : members) ReplyShardNode(ctx, l, *node, primary);
+  }
+  for (const NodeInfo* n : loose) {
+    ctx.reply->MapHeader(2);
+    ctx.reply->Bulk("slots");
+    ctx.reply->ArrayHeader(0);
+    ctx.reply->Bulk("nodes");
+    ctx.reply->ArrayHeader(1);
+    ReplyShardNode(ctx, l, *n, true);
+  }
+}
+
+void ClusterNodes(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  ctx.reply->Verbatim("txt", ClusterNodesText(*router->View(), HostOf(ctx.client->laddr)));
+}
+
+void ClusterReplicas(CommandContext& ctx, CmdArgs args) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  auto view = router->View();
+  std::string id(args[2]);
+  if (view->FindNode(id) == nullptr) return ctx.Error(StrCat("ERR Unknown node ", args[2]));
+  Layout l(*view, HostOf(ctx.client->laddr));
+  bool primary = true;
+  const ShardInfo* shard = l.ShardOf(id, &primary);
+  if (shard != nullptr && !primary) return ctx.Error("ERR The specified node is not a master");
+  std::vector<std::string> lines;
+  if (shard != nullptr) {
+    for (const std::string& rep : shard->replicas) {
+      if (const NodeInfo* n = view->FindNode(rep)) lines.push_back(NodeLine(l, *n));
+    }
+  }
+  ctx.reply->ArrayHeader(static_cast<int64_t>(lines.size()));
+  for (std::string& line : lines) {
+    line.pop_back();  // Redis replies each line without its newline
+    ctx.reply->Bulk(line);
+  }
+}
+
+// ------------------------------------------------------------ the rest
+
+void ClusterInfo(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  ClusterBusStats stats;
+  if (router->control() != nullptr) stats = router->control()->BusStats();
+  ctx.reply->Verbatim("txt", ClusterInfoText(*router->View(), stats));
+}
+
+void ClusterMyId(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  ctx.reply->Bulk(router->View()->my_id);
+}
+
+void ClusterMyShardId(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  auto view = router->View();
+  for (const ShardInfo& s : view->table.shards) {
+    if (s.primary == view->my_id ||
+        std::find(s.replicas.begin(), s.replicas.end(), view->my_id) != s.replicas.end()) {
+      return ctx.reply->Bulk(s.id);
+    }
+  }
+  ctx.Error("ERR This node is not part of a shard yet");
+}
+
+void ClusterKeySlot(CommandContext& ctx, CmdArgs args) {
+  if (RouterOrError(ctx) == nullptr) return;
+  ctx.reply->Integer(KeySlot(args[2]));
+}
+
+void ClusterCountKeysInSlot(CommandContext& ctx, CmdArgs args) {
+  if (RouterOrError(ctx) == nullptr) return;
+  int64_t slot;
+  if (!ParseInt(args[2], &slot)) return ctx.Error(kErrNotInteger);
+  if (slot < 0 || slot >= kClusterSlots) return ctx.Error("ERR Invalid slot");
+  ctx.reply->Integer(ctx.store->CountKeysInSlot(ctx.db(), static_cast<int>(slot)));
+}
+
+void ClusterGetKeysInSlot(CommandContext& ctx, CmdArgs args) {
+  if (RouterOrError(ctx) == nullptr) return;
+  int64_t slot, count;
+  if (!ParseInt(args[2], &slot) || !ParseInt(args[3], &count)) return ctx.Error(kErrNotInteger);
+  if (slot < 0 || slot >= kClusterSlots || count < 0) {
+    return ctx.Error("ERR Invalid slot or number of keys");
+  }
+  std::vector<std::string> keys =
+      count == 0 ? std::vector<std::string>{}
+                 : ctx.store->KeysInSlot(ctx.db(), static_cast<int>(slot),
+                                         static_cast<size_t>(count));
+  ctx.reply->ArrayHeader(static_cast<int64_t>(keys.size()));
+  for (const std::string& k : keys) ctx.reply->Bulk(k);
+}
+
+void ClusterMeet(CommandContext& ctx, CmdArgs args) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  if (args.size() > 5) return ctx.Error(WrongArityText("cluster|meet"));
+  int64_t port, bus_port;
+  if (!ParseInt(args[3], &port) || port < 0 || port > 65535) {
+    return ctx.Error(StrCat("ERR Invalid TCP base port specified: ", args[3]));
+  }
+  if (args.size() == 5) {
+    if (!ParseInt(args[4], &bus_port) || bus_port < 0 || bus_port > 65535) {
+      return ctx.Error(StrCat("ERR Invalid TCP bus port specified: ", args[4]));
+    }
+  } else {
+    bus_port = port + 10000;
+  }
+  absl::Status st = router->control() == nullptr
+                        ? absl::UnavailableError("no cluster runtime")
+                        : router->control()->Meet(std::string(args[2]), static_cast<int>(port),
+                                                  static_cast<int>(bus_port));
+  if (!st.ok()) {
+    return ctx.Error(StrCat("ERR Invalid node address specified: ", args[2], ":", args[3]));
+  }
+  ctx.reply->Ok();
+}
+
+void ClusterHelp(CommandContext& ctx, CmdArgs) {
+  if (RouterOrError(ctx) == nullptr) return;
+  static constexpr std::string_view kLines[] = {
+      "CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "COUNTKEYSINSLOT <slot>",
+      "    Return the number of keys in <slot>.",
+      "GETKEYSINSLOT <slot> <count>",
+      "    Return key names stored by current node in a slot.",
+      "INFO",
+      "    Return information about the cluster.",
+      "KEYSLOT <key>",
+      "    Return the hash slot for <key>.",
+      "MEET <ip> <port> [<bus-port>]",
+      "    Connect nodes into a working cluster.",
+      "MYID",
+      "    Return the node id.",
+      "MYSHARDID",
+      "    Return the node's shard id.",
+      "NODES",
+      "    Return cluster configuration seen by node. Output format:",
+      "    <id> <ip:port@bus-port[,hostname]> <flags> <master> <pings> <pongs> <epoch> <link> "
+      "<slot> ...",
+      "REPLICAS <node-id>",
+      "    Return <node-id> replicas.",
+      "SLOTS",
+      "    Return information about slots range mappings. Each range is made of:",
+      "    start, end, master and replicas IP addresses, ports and ids",
+      "SHARDS",
+      "    Return information about slot range mappings and the nodes associated with them.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.reply->ArrayHeader(static_cast<int64_t>(std::size(kLines)));
+  for (std::string_view l : kLines) ctx.reply->SimpleString(l);
+}
+
+void ReadOnly(CommandContext& ctx, CmdArgs) {
+  if (RouterOrError(ctx) == nullptr) return;
+  ctx.reply->Ok();
+}
+
+void ContainerArity(CommandContext& ctx, CmdArgs) { ctx.Error(WrongArityText("cluster")); }
+
+CommandSpec Sub(std::string_view name, int arity, uint32_t flags, CommandHandler h,
+                std::string_view summary, std::string_view since, std::string_view complexity,
+                std::string_view syntax, std::string_view acl) {
+  CommandSpec s;
+  s.name = name;
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = h;
+  s.group = "cluster";
+  s.summary = summary;
+  s.since = since;
+  s.complexity = complexity;
+  s.syntax = syntax;
+  s.acl_categories = acl;
+  return s;
+}
+
+}  // namespace
+
+std::string ClusterNodesText(const ClusterView& view, std::string_view local_ip) {
+  Layout l(view, local_ip);
+  std::string out;
+  for (const NodeInfo* n : NodesById(view)) out += NodeLine(l, *n);
+  return out;
+}
+
+std::string ClusterInfoText(const ClusterView& v, const ClusterBusStats& stats) {
+  int64_t assigned = 0, ok = 0, pfail = 0, fail = 0;
+  std::vector<MemberState> primary_state(v.table.shards.size(), MemberState::kDead);
+  for (size_t i = 0; i < v.table.shards.size(); ++i) {
+    if (const NodeInfo* p = v.FindNode(v.table.shards[i].primary)) primary_state[i] = p->state;
+  }
+  std::vector<bool> has_slots(v.table.shards.size(), false);
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    int s = v.slot_shard[slot];
+    if (s < 0) continue;
+    ++assigned;
+    has_slots[s] = true;
+    switch (primary_state[s]) {
+      case MemberState::kDead:
+        ++fail;
+        break;
+      case MemberState::kSuspect:
+        ++pfail;
+        break;
+      default:
+        ++ok;
+    }
+  }
+  uint64_t my_epoch = 0;
+  for (const ShardInfo& s : v.table.shards) {
+    if (s.primary == v.my_id ||
+        std::find(s.replicas.begin(), s.replicas.end(), v.my_id) != s.replicas.end()) {
+      my_epoch = s.config_epoch;
+    }
+  }
+  // As Redis with full coverage required: ok only when every slot is served
+  // (a suspect primary still counts, as PFAIL does in Redis).
+  bool state_ok = assigned == kClusterSlots && fail == 0;
+  std::string out;
+  auto field = [&out](std::string_view k, auto v) { StrAppend(&out, k, ":", v, "\r\n"); };
+  field("cluster_state", state_ok ? "ok" : "fail");
+  field("cluster_slots_assigned", assigned);
+  field("cluster_slots_ok", ok);
+  field("cluster_slots_pfail", pfail);
+  field("cluster_slots_fail", fail);
+  field("cluster_known_nodes", v.nodes.size());
+  field("cluster_size", std::count(has_slots.begin(), has_slots.end(), true));
+  field("cluster_current_epoch", v.current_epoch);
+  field("cluster_my_epoch", my_epoch);
+  for (const auto& [type, n] : stats.sent) {
+    field(StrCat("cluster_stats_messages_", type, "_sent"), n);
+  }
+  field("cluster_stats_messages_sent", stats.total_sent);
+  for (const auto& [type, n] : stats.received) {
+    field(StrCat("cluster_stats_messages_", type, "_received"), n);
+  }
+  field("cluster_stats_messages_received", stats.total_received);
+  field("total_cluster_links_buffer_limit_exceeded", 0);
+  return out;
+}
+
+void RegisterClusterCommands(CommandTable* table) {
+  constexpr uint32_t kAdmin = kCmdAdmin | kCmdStale;
+  constexpr std::string_view kSlowAcl = "@slow";
+  constexpr std::string_view kAdminAcl = "@admin @slow @dangerous";
+  CommandSpec cluster;
+  cluster.name = "cluster";
+  cluster.arity = -2;
+  cluster.handler = ContainerArity;
+  cluster.group = "cluster";
+  cluster.summary = "A container for Redis Cluster commands.";
+  cluster.since = "3.0.0";
+  cluster.complexity = "Depends on subcommand.";
+  cluster.acl_categories = kSlowAcl;
+  cluster.subcommands = {
+      Sub("cluster|countkeysinslot", 3, kCmdStale, ClusterCountKeysInSlot,
+          "Returns the number of keys in a hash slot.", "3.0.0", "O(1)", "slot", kSlowAcl),
+      Sub("cluster|getkeysinslot", 4, kCmdStale, ClusterGetKeysInSlot,
+          "Returns the key names in a hash slot.", "3.0.0",
+          "O(N) where N is the number of requested keys", "slot count", kSlowAcl),
+      Sub("cluster|help", 2, kCmdLoading | kCmdStale, ClusterHelp,
+          "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "",
+          kSlowAcl),
+      Sub("cluster|info", 2, kCmdStale, ClusterInfo,
+          "Returns information about the state of a node.", "3.0.0", "O(1)", "", kSlowAcl),
+      Sub("cluster|keyslot", 3, kCmdStale, ClusterKeySlot, "Returns the hash slot for a key.",
+          "3.0.0", "O(N) where N is the number of bytes in the key", "key", kSlowAcl),
+      Sub("cluster|meet", -4, kAdmin, ClusterMeet, "Forces a node to handshake with another node.",
+          "3.0.0", "O(1)", "ip port [cluster-bus-port]", kAdminAcl),
+      Sub("cluster|myid", 2, kCmdStale, ClusterMyId, "Returns the ID of a node.", "3.0.0", "O(1)",
+          "", kSlowAcl),
+      Sub("cluster|myshardid", 2, kCmdStale, ClusterMyShardId,
+          "Returns the shard ID of a node.", "7.2.0", "O(1)", "", kSlowAcl),
+      Sub("cluster|nodes", 2, kCmdStale, ClusterNodes,
+          "Returns the cluster configuration for a node.", "3.0.0",
+          "O(N) where N is the total number of Cluster nodes", "", kSlowAcl),
+      Sub("cluster|replicas", 3, kAdmin, ClusterReplicas,
+          "Lists the replica nodes of a master node.", "5.0.0", "O(N) where N is the number of "
+          "replicas.", "node-id", kAdminAcl),
+      Sub("cluster|shards", 2, kCmdStale, ClusterShards,
+          "Returns the mapping of cluster slots to shards.", "7.0.0",
+          "O(N) where N is the total number of cluster nodes", "", kSlowAcl),
+      Sub("cluster|slaves", 3, kAdmin, ClusterReplicas,
+          "Lists the replica nodes of a master node.", "3.0.0", "O(N) where N is the number of "
+          "replicas.", "node-id", kAdminAcl),
+      Sub("cluster|slots", 2, kCmdStale, ClusterSlots,
+          "Returns the mapping of cluster slots to nodes.", "3.0.0",
+          "O(N) where N is the total number of Cluster nodes", "", kSlowAcl),
+  };
+  table->Register(std::move(cluster));
+
+  auto simple = [&](std::string_view name, uint32_t flags, std::string_view summary) {
+    CommandSpec s;
+    s.name = name;
+    s.arity = 1;
+    s.flags = flags;
+    s.handler = ReadOnly;
+    s.group = "cluster";
+    s.summary = summary;
+    s.since = "3.0.0";
+    s.complexity = "O(1)";
+    s.acl_categories = "@fast @connection";
+    table->Register(std::move(s));
+  };
+  simple("asking", kCmdFast, "Signals that a cluster client is following an -ASK redirect.");
+  simple("readonly", kCmdLoading | kCmdStale | kCmdFast,
+         "Enables read-only queries for a connection to a Redis Cluster replica node.");
+  simple("readwrite", kCmdLoading | kCmdStale | kCmdFast,
+         "Enables read-write queries for a connection to a Redis Cluster replica node.");
+}
+
+}  // namespace shoal

@@ -1,0 +1,101 @@
+// ClusterView: an immutable snapshot of what this node knows of the cluster —
+// members, the shard table and the slot map derived from it. The membership
+// runtime builds a new view whenever something changes and publishes it
+// through ClusterState; routing (KeyRouter), CLUSTER commands and INFO read
+// the current view without locks held across their work.
+//
+// The slot map is a pure function of the shard table (hash_ring.h), so every
+// node that holds the same table epoch serves the same map.
+#ifndef SHOAL_CLUSTER_CLUSTER_VIEW_H_
+#define SHOAL_CLUSTER_CLUSTER_VIEW_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace shoal {
+
+inline constexpr int kClusterSlots = 16384;
+
+enum class MemberState : uint8_t { kJoining, kActive, kLeaving, kSuspect, kDead };
+const char* MemberStateName(MemberState s);
+
+struct NodeInfo {
+  std::string id;          // 40 hex characters, stable across restarts
+  std::string ip;          // announced address clients should use
+  int port = 0;            // client port
+  int bus_port = 0;        // cluster bus port
+  MemberState state = MemberState::kJoining;
+  uint64_t incarnation = 0;
+  int64_t joined_ms = 0;   // for "oldest active member" (the coordinator)
+  int64_t ping_sent_ms = 0;
+  int64_t pong_received_ms = 0;
+  bool myself = false;
+};
+
+struct ShardInfo {
+  std::string id;                  // 40 hex characters
+  std::string primary;             // node id
+  std::vector<std::string> replicas;
+  uint64_t config_epoch = 0;
+
+  bool operator==(const ShardInfo&) const = default;
+};
+
+struct ShardTable {
+  uint64_t epoch = 0;              // bumped by the coordinator on every change
+  std::vector<ShardInfo> shards;   // sorted by shard id
+  // Node id of the coordinator that wrote this epoch. Two coordinators can
+  // write the same epoch (a partition, a hand-over); (epoch, author) orders
+  // tables totally so every node keeps the same winner.
+  std::string author;
+
+  bool operator==(const ShardTable&) const = default;
+};
+
+struct ClusterView {
+  std::string my_id;
+  std::vector<NodeInfo> nodes;     // includes myself
+  ShardTable table;
+  // slot -> index into table.shards, or -1 when unassigned.
+  std::array<int16_t, kClusterSlots> slot_shard;
+  uint64_t current_epoch = 0;
+  std::string coordinator_id;
+
+  const NodeInfo* FindNode(const std::string& id) const;
+  const ShardInfo* ShardOfSlot(int slot) const {
+    int i = slot_shard[slot];
+    return i < 0 ? nullptr : &table.shards[i];
+  }
+};
+
+// Holds the current view; Get/Set from any thread. Hot paths (routing on
+// every keyed command) should keep a thread-local copy and refresh it only
+// when version() changes, so workers do not contend on the mutex.
+class ClusterState {
+ public:
+  std::shared_ptr<const ClusterView> Get() const {
+    absl::MutexLock l(&mu_);
+    return view_;
+  }
+  void Set(std::shared_ptr<const ClusterView> v) {
+    absl::MutexLock l(&mu_);
+    view_ = std::move(v);
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const ClusterView> view_;
+  std::atomic<uint64_t> version_{0};
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_CLUSTER_CLUSTER_VIEW_H_

@@ -1,0 +1,277 @@
+// Membership protocol tests on the simulated network (sim_network.h):
+// joins, leaves, crashes, partitions and heals, with message loss; the shard
+// table and slot map agree everywhere once converged; restarts keep ids;
+// garbage and forged messages are dropped and counted.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "cluster/coordinator.h"
+#include "cluster/sim_network.h"
+
+namespace shoal {
+namespace {
+
+constexpr int64_t kMinute = 60'000;
+
+std::set<int> All(int n) {
+  std::set<int> s;
+  for (int i = 0; i < n; ++i) s.insert(i);
+  return s;
+}
+
+// Node 0 starts the cluster, then n-1 nodes join through it at once.
+void Grow(SimCluster& c, int n) {
+  c.AddNode({});
+  for (int i = 1; i < n; ++i) c.AddNode({0});
+}
+
+uint64_t Sum(SimCluster& c, uint64_t SwimStats::*field) {
+  uint64_t s = 0;
+  for (int i = 0; i < c.size(); ++i) s += c.node(i).stats().*field;
+  return s;
+}
+
+TEST(SwimSim, TenNodesConvergeAfterJoining) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 10);
+  int64_t t = c.RunUntil([&] { return c.Converged(All(10)); }, kMinute);
+  ASSERT_GE(t, 0) << c.Describe();
+  std::printf("[ report ] 10 nodes joining at once converge in %lld ms (simulated, no loss)\n",
+              static_cast<long long>(t));
+  EXPECT_EQ(c.node(3).table().shards.size(), 10u);
+  EXPECT_EQ(c.node(3).Coordinator(), c.id(0));  // the oldest
+  // Every node has the same slot map, and every slot is served.
+  auto v = c.node(5).BuildView(64);
+  for (int s = 0; s < kClusterSlots; ++s) ASSERT_GE(v->slot_shard[s], 0);
+}
+
+TEST(SwimSim, ConvergesWithTenPercentLossAndLongDelays) {
+  SimOptions so;
+  so.udp_loss = 0.10;
+  so.max_delay_ms = 40;
+  so.seed = 5;
+  SimCluster c(so, SwimOptions{});
+  Grow(c, 10);
+  int64_t t = c.RunUntil([&] { return c.Converged(All(10)); }, kMinute);
+  ASSERT_GE(t, 0) << c.Describe();
+  std::printf("[ report ] 10 nodes, 10%% loss, 1-40 ms delay: converge in %lld ms (simulated)\n",
+              static_cast<long long>(t));
+}
+
+TEST(SwimSim, NoFalseDeathUnderTenPercentLoss) {
+  for (uint64_t seed : {1, 2, 3}) {
+    SimOptions so;
+    so.seed = seed;
+    SimCluster c(so, SwimOptions{});
+    Grow(c, 10);
+    ASSERT_GE(c.RunUntil([&] { return c.Converged(All(10)); }, kMinute), 0);
+    c.SetUdpLoss(0.10);
+    c.RunFor(10 * kMinute);
+    EXPECT_EQ(Sum(c, &SwimStats::deaths), 0u) << "seed " << seed << "\n" << c.Describe();
+    EXPECT_GT(Sum(c, &SwimStats::probes_failed), 0u);  // the loss did bite
+    c.SetUdpLoss(0);
+    EXPECT_GE(c.RunUntil([&] { return c.Converged(All(10)); }, kMinute), 0) << c.Describe();
+    std::printf("[ report ] seed %llu: 10 min at 10%% loss: %llu suspicions, %llu refutations, "
+                "0 deaths\n",
+                static_cast<unsigned long long>(seed),
+                static_cast<unsigned long long>(Sum(c, &SwimStats::suspicions)),
+                static_cast<unsigned long long>(Sum(c, &SwimStats::refutations)));
+  }
+}
+
+TEST(SwimSim, CrashIsDetectedAndTheShardKept) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 6);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(6)); }, kMinute), 0);
+  uint64_t epoch = c.node(0).table().epoch;
+  c.Crash(4);
+  std::set<int> alive = {0, 1, 2, 3, 5};
+  int64_t t = c.RunUntil([&] { return c.Converged(alive); }, kMinute);
+  ASSERT_GE(t, 0) << c.Describe();
+  std::printf("[ report ] 6 nodes: a crash is known everywhere after %lld ms\n",
+              static_cast<long long>(t));
+  // The dead node keeps its shard (its slots go unserved); nothing changed.
+  EXPECT_EQ(c.node(0).table().epoch, epoch);
+  EXPECT_NE(ShardOfNode(c.node(0).table(), c.id(4)), nullptr);
+}
+
+TEST(SwimSim, GracefulLeaveRetiresTheShard) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 5);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(5)); }, kMinute), 0);
+  c.Leave(2);
+  std::set<int> alive = {0, 1, 3, 4};
+  ASSERT_GE(c.RunUntil([&] {
+    return c.Converged(alive) && !ShardOfNode(c.node(0).table(), c.id(2));
+  }, kMinute), 0) << c.Describe();
+  EXPECT_EQ(c.node(1).table().shards.size(), 4u);
+  EXPECT_EQ(Sum(c, &SwimStats::deaths), 0u);  // left, not died
+  // After the reap delay it is forgotten altogether.
+  c.RunFor(2 * kMinute);
+  EXPECT_EQ(c.node(0).Records().size(), 4u);
+}
+
+TEST(SwimSim, PartitionThenHeal) {
+  SimOptions so;
+  so.udp_loss = 0.05;
+  SimCluster c(so, SwimOptions{});
+  Grow(c, 7);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(7)); }, kMinute), 0);
+  c.Partition({{0, 1, 2, 3}, {4, 5, 6}});
+  // Each side sees the other side dead.
+  ASSERT_GE(c.RunUntil([&] { return c.Converged({0, 1, 2, 3}) && c.Converged({4, 5, 6}); },
+                       kMinute), 0) << c.Describe();
+  c.Heal();
+  int64_t t = c.RunUntil([&] { return c.Converged(All(7)); }, 2 * kMinute);
+  ASSERT_GE(t, 0) << c.Describe();
+  std::printf("[ report ] 7 nodes: partition 4|3 healed, converged again in %lld ms\n",
+              static_cast<long long>(t));
+  EXPECT_EQ(c.node(6).table().shards.size(), 7u);
+}
+
+TEST(SwimSim, CoordinatorDeathHandsOverToTheNextOldest) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 5);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(5)); }, kMinute), 0);
+  ASSERT_EQ(c.node(2).Coordinator(), c.id(0));
+  c.Crash(0);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged({1, 2, 3, 4}); }, kMinute), 0);
+  EXPECT_EQ(c.node(2).Coordinator(), c.id(1));
+  // The new coordinator acts: a newcomer gets a shard.
+  int n = c.AddNode({3});
+  ASSERT_GE(c.RunUntil([&] { return c.Converged({1, 2, 3, 4, n}); }, kMinute), 0)
+      << c.Describe();
+  EXPECT_EQ(c.node(n).table().author, c.id(1));
+  EXPECT_EQ(c.node(n).table().shards.size(), 6u);  // the dead node's shard stays
+}
+
+TEST(SwimSim, MinoritySideDoesNotChangeTheTable) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 5);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(5)); }, kMinute), 0);
+  // The coordinator (node 0) ends up in the minority.
+  c.Partition({{0, 1}, {2, 3, 4}});
+  ASSERT_GE(c.RunUntil([&] { return c.Converged({0, 1}) && c.Converged({2, 3, 4}); }, kMinute),
+            0);
+  uint64_t epoch = c.node(0).table().epoch;
+  int n = c.AddNode({0});  // joins the minority side
+  c.Partition({{0, 1, n}, {2, 3, 4}});
+  c.RunFor(20'000);
+  EXPECT_EQ(c.node(0).table().epoch, epoch);
+  EXPECT_EQ(ShardOfNode(c.node(n).table(), c.id(n)), nullptr);
+  // The majority side has its own coordinator, which could act.
+  EXPECT_EQ(c.node(3).Coordinator(), c.id(2));
+  c.Heal();
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(6)); }, 2 * kMinute), 0) << c.Describe();
+  EXPECT_NE(ShardOfNode(c.node(4).table(), c.id(n)), nullptr);
+}
+
+TEST(SwimSim, RestartedNodeKeepsItsIdAndShard) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 4);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(4)); }, kMinute), 0);
+  std::string id = c.id(3);
+  std::string shard = ShardOfNode(c.node(0).table(), id)->id;
+  c.Crash(3);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged({0, 1, 2}); }, kMinute), 0);
+  c.Restart(3);  // no seeds: it finds the cluster from its nodes file
+  EXPECT_EQ(c.id(3), id);
+  EXPECT_EQ(c.node(3).id(), id);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(4)); }, kMinute), 0) << c.Describe();
+  EXPECT_EQ(ShardOfNode(c.node(1).table(), id)->id, shard);
+  EXPECT_EQ(c.node(1).table().shards.size(), 4u);
+}
+
+TEST(SwimSim, WholeClusterRestart) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 4);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(4)); }, kMinute), 0);
+  ShardTable before = c.node(0).table();
+  for (int i = 0; i < 4; ++i) c.Crash(i);
+  c.RunFor(1000);
+  for (int i = 0; i < 4; ++i) c.Restart(i);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(4)); }, kMinute), 0) << c.Describe();
+  EXPECT_EQ(TableFingerprint(c.node(2).table()), TableFingerprint(before));
+}
+
+TEST(SwimSim, MeetMergesTwoClusters) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  c.AddNode({});
+  c.AddNode({0});
+  c.AddNode({});  // a second, separate cluster
+  c.AddNode({2});
+  ASSERT_GE(c.RunUntil([&] { return c.Converged({0, 1}) && c.Converged({2, 3}); }, kMinute), 0);
+  c.Meet(1, 3);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(4)); }, kMinute), 0) << c.Describe();
+  EXPECT_EQ(c.node(2).table().shards.size(), 4u);
+  EXPECT_EQ(c.node(2).Coordinator(), c.id(0));
+}
+
+TEST(SwimSim, ChurnWithLossConverges) {
+  SimOptions so;
+  so.udp_loss = 0.05;
+  so.seed = 9;
+  SimCluster c(so, SwimOptions{});
+  Grow(c, 6);
+  c.RunFor(3000);
+  c.Crash(2);
+  c.AddNode({1});
+  c.Leave(4);
+  c.RunFor(2000);
+  c.AddNode({5, 3});  // its first seed dies at once; the second one lets it in
+  c.Crash(5);
+  c.RunFor(5000);
+  c.Restart(2);
+  std::set<int> alive = {0, 1, 2, 3, 6, 7};
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(alive); }, 2 * kMinute), 0) << c.Describe();
+  EXPECT_EQ(c.node(7).table().shards.size(), 7u);  // 4 retired, 5 kept while dead
+}
+
+TEST(SwimSim, GarbageAndForgedMessagesAreDroppedAndCounted) {
+  SimOptions so;
+  so.secret = "cluster-secret";
+  SimCluster c(so, SwimOptions{});
+  Grow(c, 3);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(3)); }, kMinute), 0);
+  // Garbage.
+  c.Inject(0, "10.9.9.9", "hello");
+  c.Inject(0, "10.9.9.9", std::string(5000, '\xff'));
+  c.Inject(0, "10.9.9.9", "");
+  // A well-formed push-pull announcing an intruder, unsigned and badly signed.
+  ClusterRng rng(99);
+  BusMessage m;
+  m.kind = BusKind::kPushPull;
+  m.sender = MemberUpdate{NewNodeId(rng), "10.9.9.9", 7000, 17000, MemberState::kActive, 1, 0};
+  m.updates = {m.sender};
+  c.Inject(0, "10.9.9.9", EncodeBusMessage(m, ""));
+  c.Inject(0, "10.9.9.9", EncodeBusMessage(m, "guessed-secret"));
+  // And one claiming a member is dead.
+  MemberUpdate lie{c.id(1), c.endpoint(1).ip, 7000, 17000, MemberState::kDead, 1000, 0};
+  m.kind = BusKind::kGossip;
+  m.updates = {lie};
+  c.Inject(0, "10.9.9.9", EncodeBusMessage(m, "guessed-secret"));
+  c.RunFor(5000);
+  const SwimStats& s = c.node(0).stats();
+  EXPECT_EQ(s.dropped_malformed, 3u);
+  EXPECT_EQ(s.dropped_bad_auth, 3u);
+  EXPECT_EQ(c.node(0).Records().size(), 3u);
+  EXPECT_TRUE(c.Converged(All(3))) << c.Describe();
+}
+
+TEST(SwimSim, SameSeedSameRun) {
+  auto run = [] {
+    SimOptions so;
+    so.udp_loss = 0.1;
+    SimCluster c(so, SwimOptions{});
+    Grow(c, 6);
+    c.RunFor(20'000);
+    c.Crash(1);
+    c.RunFor(20'000);
+    return c.Describe() + std::to_string(c.node(0).stats().messages_sent);
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace shoal

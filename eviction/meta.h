@@ -1,0 +1,79 @@
+// The per-key metadata formats: what a policy keeps in an entry's 32 bits.
+//
+// The top two bits are a format tag, so that after a policy switch the new
+// policy recognises metadata written by the old one and treats it as
+// unknown (or converts it) instead of misreading it:
+//
+//   tag 0  none     a fresh entry no policy has seen yet
+//   tag 1  clock    30-bit time in 16 ms ticks (wraps after ~199 days):
+//                   last access (LRU, random, TTL, noeviction) or last write
+//                   (FIFO). Redis keeps 24 bits of seconds; the finer tick
+//                   lets LRU order keys touched within the same second.
+//   tag 2  lfu      8-bit logarithmic counter (bits 0-7) and the minute of
+//                   its last decrement (bits 8-29, wraps after ~8 years), as
+//                   Redis's 8 + 16 bits with a longer time.
+//   tag 3  queue    S3-FIFO: position in its queue (bits 0-26), a 2-bit
+//                   frequency (27-28) and the queue (bit 29: 0 small, 1 main).
+//
+// Everything here is pure arithmetic on those bits.
+#ifndef SHOAL_EVICTION_META_H_
+#define SHOAL_EVICTION_META_H_
+
+#include <cstdint>
+
+namespace shoal::meta {
+
+enum Tag : uint32_t { kNone = 0, kClock = 1, kLfu = 2, kQueue = 3 };
+
+constexpr int kTagShift = 30;
+constexpr uint32_t kPayloadMask = (1u << kTagShift) - 1;
+
+inline Tag TagOf(uint32_t m) { return static_cast<Tag>(m >> kTagShift); }
+inline uint32_t Make(Tag t, uint32_t payload) {
+  return (static_cast<uint32_t>(t) << kTagShift) | (payload & kPayloadMask);
+}
+
+// ---- clock ----
+constexpr int64_t kTickMs = 16;
+inline uint32_t ClockTicks(int64_t now_ms) {
+  return static_cast<uint32_t>(now_ms / kTickMs) & kPayloadMask;
+}
+inline uint32_t Clock(int64_t now_ms) { return Make(kClock, ClockTicks(now_ms)); }
+// Ticks elapsed since the clock value in m (modulo the wrap).
+inline uint32_t ClockAgeTicks(uint32_t m, int64_t now_ms) {
+  return (ClockTicks(now_ms) - (m & kPayloadMask)) & kPayloadMask;
+}
+inline int64_t ClockAgeMs(uint32_t m, int64_t now_ms) {
+  return static_cast<int64_t>(ClockAgeTicks(m, now_ms)) * kTickMs;
+}
+
+// ---- lfu ----
+constexpr uint32_t kLfuMinutesMask = (1u << 22) - 1;
+inline uint32_t LfuMinutes(int64_t now_ms) {
+  return static_cast<uint32_t>(now_ms / 60000) & kLfuMinutesMask;
+}
+inline uint32_t Lfu(uint32_t minutes, uint32_t counter) {
+  return Make(kLfu, ((minutes & kLfuMinutesMask) << 8) | (counter & 0xff));
+}
+inline uint32_t LfuCounter(uint32_t m) { return m & 0xff; }
+inline uint32_t LfuTime(uint32_t m) { return (m >> 8) & kLfuMinutesMask; }
+inline uint32_t LfuElapsedMinutes(uint32_t m, int64_t now_ms) {
+  return (LfuMinutes(now_ms) - LfuTime(m)) & kLfuMinutesMask;
+}
+
+// ---- queue ----
+constexpr int kPosBits = 27;
+constexpr uint32_t kPosMask = (1u << kPosBits) - 1;
+// Written into a victim's metadata; any position is only trusted after the
+// queue confirms it holds that entry there (RefQueue::Holds).
+constexpr uint32_t kNoPos = kPosMask;
+inline uint32_t Queue(bool main, uint32_t freq, uint32_t pos) {
+  return Make(kQueue, (main ? 1u << 29 : 0) | ((freq & 3) << 27) | (pos & kPosMask));
+}
+inline bool QueueIsMain(uint32_t m) { return (m >> 29) & 1; }
+inline uint32_t QueueFreq(uint32_t m) { return (m >> 27) & 3; }
+inline uint32_t QueuePos(uint32_t m) { return m & kPosMask; }
+
+}  // namespace shoal::meta
+
+#endif  // SHOAL_EVICTION_META_H_

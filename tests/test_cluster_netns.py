@@ -1,0 +1,241 @@
+"""Cluster mode across hosts: each node runs in its own network namespace
+with its own address (10.77.0.0/24, on the same client port 6379), joined by
+a bridge that lives in a namespace of its own, so no address is added to the
+machine's own network. Clients run in a fifth namespace, as they would on
+another host: redis-py RedisCluster, redis-cli -c, redis-cli --cluster
+check. Then one namespace is cut off the bridge and the others must mark
+its node failed and answer CLUSTERDOWN for its slots.
+
+Needs root (ip netns); CI runs as root. Everything is removed afterwards.
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import SHOAL
+
+NODES = 3
+SUBNET = "10.77.0"
+PORT = 6379
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create network namespaces"),
+    pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2 (ip netns)"),
+]
+
+
+def sh(*args, check=True, timeout=30, input=None):
+    res = subprocess.run([str(a) for a in args], capture_output=True, timeout=timeout,
+                         input=input)
+    if check and res.returncode != 0:
+        raise RuntimeError(f"{args}: {res.stderr.decode(errors='replace')}")
+    return res.stdout.decode(errors="replace")
+
+
+class Hosts:
+    """A bridge namespace, NODES node namespaces and one client namespace."""
+
+    def __init__(self):
+        tag = f"sh{os.getpid() % 100000}"
+        self.switch = f"{tag}-sw"
+        self.names = [f"{tag}-n{i}" for i in range(NODES)]
+        self.client = f"{tag}-cl"
+        self.ips = [f"{SUBNET}.{10 + i}" for i in range(NODES)]
+        self.client_ip = f"{SUBNET}.100"
+        self.created = []
+        self.procs = []
+        self.workdir = tempfile.mkdtemp(prefix="shoal-netns-")
+
+    def setup(self):
+        sh("ip", "netns", "add", self.switch)
+        self.created.append(self.switch)
+        sh("ip", "-n", self.switch, "link", "add", "br0", "type", "bridge")
+        sh("ip", "-n", self.switch, "link", "set", "br0", "up")
+        for i, (ns, ip) in enumerate(list(zip(self.names, self.ips)) +
+                                     [(self.client, self.client_ip)]):
+            sh("ip", "netns", "add", ns)
+            self.created.append(ns)
+            tmp = f"{ns[-6:]}-v{i}"[:15]
+            sh("ip", "link", "add", tmp, "netns", ns, "type", "veth", "peer", "name",
+               f"port{i}", "netns", self.switch)
+            sh("ip", "-n", ns, "link", "set", tmp, "name", "eth0")
+            sh("ip", "-n", ns, "addr", "add", f"{ip}/24", "dev", "eth0")
+            sh("ip", "-n", ns, "link", "set", "eth0", "up")
+            sh("ip", "-n", ns, "link", "set", "lo", "up")
+            sh("ip", "-n", self.switch, "link", "set", f"port{i}", "master", "br0")
+            sh("ip", "-n", self.switch, "link", "set", f"port{i}", "up")
+
+    def start_node(self, i):
+        ns, ip = self.names[i], self.ips[i]
+        args = ["ip", "netns", "exec", ns, SHOAL, "--port", str(PORT), "--bind", ip,
+                "--threads", "2", "--cluster-enabled", "yes", "--announce-ip", ip,
+                "--cluster-config-file", os.path.join(self.workdir, f"nodes-{i}.conf"),
+                "--cluster-probe-interval-ms", "200", "--cluster-probe-timeout-ms", "100",
+                "--cluster-push-pull-interval-ms", "1000", "--cluster-gossip-interval-ms", "100"]
+        if i > 0:
+            args += ["--join", f"{self.ips[0]}:{PORT}"]
+        log = open(os.path.join(self.workdir, f"shoal-{i}.log"), "wb")
+        self.procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
+
+    def py(self, script, timeout=60):
+        """Runs a Python script in the client namespace; returns its JSON output."""
+        out = sh("ip", "netns", "exec", self.client, "/usr/bin/python3", "-c", script,
+                 timeout=timeout)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def cli(self, *args, timeout=60):
+        return sh("ip", "netns", "exec", self.client, "redis-cli", *args, check=False,
+                  timeout=timeout)
+
+    def teardown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        for ns in reversed(self.created):
+            sh("ip", "netns", "del", ns, check=False)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+SLOTS_SCRIPT = """
+import json, redis
+out = {}
+for ip in %r:
+    try:
+        r = redis.Redis(host=ip, port=%d, socket_timeout=2)
+        out[ip] = sorted([int(e[0]), int(e[1]), e[2][0].decode(), int(e[2][1])]
+                         for e in r.execute_command('CLUSTER', 'SLOTS'))
+    except Exception as e:
+        out[ip] = str(e)
+print(json.dumps(out))
+"""
+
+
+def wait_converged(hosts, ips, timeout=40):
+    deadline = time.time() + timeout
+    views = None
+    while time.time() < deadline:
+        views = hosts.py(SLOTS_SCRIPT % (ips, PORT))
+        first = views[ips[0]]
+        if isinstance(first, list) and all(views[ip] == first for ip in ips):
+            covered = sum(e - s + 1 for s, e, _, _ in first)
+            if covered == 16384 and {h for _, _, h, _ in first} == set(ips):
+                return first
+        time.sleep(0.3)
+    raise AssertionError(f"no convergence: {views!r:.2000}")
+
+
+@pytest.fixture(scope="module")
+def hosts():
+    h = Hosts()
+    try:
+        h.setup()
+        for i in range(NODES):
+            h.start_node(i)
+            time.sleep(0.2)
+        yield h
+        for p in h.procs:
+            assert p.poll() is None, "a node died during the test"
+    finally:
+        h.teardown()
+
+
+def test_nodes_on_separate_hosts_agree(hosts):
+    slots = wait_converged(hosts, hosts.ips)
+    assert {h for _, _, h, _ in slots} == set(hosts.ips)
+    assert all(p == PORT for _, _, _, p in slots)
+
+
+def test_clients_across_hosts(hosts):
+    wait_converged(hosts, hosts.ips)
+    res = hosts.py("""
+import json, redis
+from redis.cluster import RedisCluster, ClusterNode
+rc = RedisCluster(startup_nodes=[ClusterNode(%r, %d)], decode_responses=True)
+for i in range(1000):
+    rc.set(f"k{i}", i)
+ok = all(rc.get(f"k{i}") == str(i) for i in range(1000))
+rc.mset({"{t}a": "1", "{t}b": "2"})
+same = rc.mget("{t}a", "{t}b") == ["1", "2"]
+sizes = [redis.Redis(host=ip, port=%d).dbsize() for ip in %r]
+moved = None
+r = redis.Redis(host=%r, port=%d)
+for i in range(1000):
+    try:
+        r.get(f"m{i}")
+    except redis.ResponseError as e:
+        moved = str(e)
+        break
+cross = None
+try:
+    r.execute_command("MGET", "a", "b")
+except redis.ResponseError as e:
+    cross = str(e)
+print(json.dumps({"ok": ok, "same": same, "sizes": sizes, "moved": moved, "cross": cross}))
+""" % (hosts.ips[1], PORT, PORT, hosts.ips, hosts.ips[0], PORT))
+    assert res["ok"] and res["same"]
+    assert all(n > 0 for n in res["sizes"]), res["sizes"]
+    assert res["moved"].startswith("MOVED ") and f":{PORT}" in res["moved"]
+    assert res["moved"].split()[2].rsplit(":", 1)[0] in hosts.ips[1:]
+    assert res["cross"] == "CROSSSLOT Keys in request don't hash to the same slot"
+
+    assert hosts.cli("-c", "-h", hosts.ips[2], "-p", PORT, "set", "netns:key", "v").strip() == "OK"
+    assert hosts.cli("-c", "-h", hosts.ips[0], "-p", PORT, "get", "netns:key").strip() == "v"
+    check = hosts.cli("--cluster", "check", f"{hosts.ips[0]}:{PORT}")
+    assert "[ERR]" not in check, check
+    assert "[OK] All 16384 slots covered." in check, check
+
+
+def test_cut_off_host_is_marked_failed(hosts):
+    slots = wait_converged(hosts, hosts.ips)
+    victim = hosts.ips[NODES - 1]
+    victim_slot = next(s for s, e, h, _ in slots if h == victim)
+    # Unplug the victim's cable: its port on the bridge goes down.
+    sh("ip", "-n", hosts.switch, "link", "set", f"port{NODES - 1}", "down")
+    survivors = hosts.ips[:NODES - 1]
+    script = """
+import json, redis
+out = {}
+for ip in %r:
+    r = redis.Redis(host=ip, port=%d, decode_responses=True, socket_timeout=2)
+    nodes = r.execute_command("CLUSTER", "NODES")
+    flags = [l.split()[2] for l in nodes.splitlines() if l.split()[1].startswith(%r + ":")]
+    info = r.execute_command("CLUSTER", "INFO")
+    key = next(f"x{i}" for i in range(200000)
+               if r.execute_command("CLUSTER", "KEYSLOT", f"x{i}") == %d)
+    try:
+        r.get(key)
+        err = None
+    except redis.ResponseError as e:
+        err = str(e)
+    out[ip] = {"flags": flags, "state": "cluster_state:fail" in info, "err": err}
+print(json.dumps(out))
+"""
+    deadline = time.time() + 40
+    res = None
+    while time.time() < deadline:
+        res = hosts.py(script % (survivors, PORT, victim, victim_slot))
+        if all(v["flags"] and v["flags"][0].split(",")[-1] == "fail" for v in res.values()):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"the cut-off node was not marked failed: {res}")
+    for ip, v in res.items():
+        assert v["state"], ip
+        assert v["err"] == "CLUSTERDOWN Hash slot not served", (ip, v)
+    # The slots of the survivors keep working.
+    ok = hosts.cli("-c", "-h", survivors[0], "-p", PORT, "set", "after:cut", "1")
+    if ok.strip() != "OK":
+        # The key may hash to the victim's slots; try a few others.
+        outs = [hosts.cli("-c", "-h", survivors[0], "-p", PORT, "set", f"after:{i}", "1").strip()
+                for i in range(20)]
+        assert "OK" in outs, outs
