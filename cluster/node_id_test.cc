@@ -64,13 +64,17 @@ TEST(TransmitQueue, SendsEachUpdateABoundedNumberOfTimesFreshestFirst) {
   auto second = q.Take(EncodedUpdateSize(U('c', 1)), 2);  // room for one: the least sent
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].id[0], 'c');
-  q.Take(10'000, 2);  // a and b reach their limit and leave
-  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.Take(10'000, 2).size(), 3u);  // each now sent twice: all leave
+  EXPECT_TRUE(q.empty());
   // A newer record about a member replaces the queued one and starts over.
-  q.Enqueue(U('c', 2));
+  q.Enqueue(U('d', 1));
+  q.Take(10'000, 2);
+  q.Enqueue(U('d', 2));
   EXPECT_EQ(q.size(), 1u);
   auto third = q.Take(10'000, 2);
+  ASSERT_EQ(third.size(), 1u);
   EXPECT_EQ(third[0].incarnation, 2u);
+  EXPECT_EQ(q.size(), 1u);  // sent once since the replacement
   q.Take(10'000, 2);
   EXPECT_TRUE(q.empty());
 }
