@@ -45,9 +45,10 @@ void RefQueue::Relayout(size_t capacity) {
 
 void RefQueue::Push(EntryRef e, bool main, uint32_t freq) {
   if (size_ == buf_.size() || size_ + 1 >= meta::kPosMask) {
-    // Full: drop the empty slots if they are many, else grow.
+    // Full: drop the empty slots if they are many (a third or more), else
+    // double.
     size_t cap = std::max<size_t>(buf_.size(), 8);
-    while (cap < 2 * (live_ + 1)) cap *= 2;
+    while (cap < live_ + live_ / 2 + 1) cap *= 2;
     Relayout(cap);
   }
   const uint32_t pos = (head_pos_ + static_cast<uint32_t>(size_)) & meta::kPosMask;

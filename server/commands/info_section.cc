@@ -303,7 +303,7 @@ void StatsSection(ServerState& server, Store& store, std::string* out) {
   Field(out, "expired_keys", ss.expired_keys);
   Field(out, "expired_stale_perc", Fixed2(ss.expired_stale_perc_x100 / 100.0));
   Field(out, "expired_time_cap_reached_count", 0);
-  Field(out, "evicted_keys", 0);
+  Field(out, "evicted_keys", ss.evicted_keys);
   Field(out, "evicted_clients", 0);
   Field(out, "keyspace_hits", ss.keyspace_hits);
   Field(out, "keyspace_misses", ss.keyspace_misses);

@@ -51,6 +51,7 @@
 #include "server/store/clock.h"
 #include "server/store/entry.h"
 #include "server/store/slot_hash.h"
+#include "server/store/store_mutex.h"
 
 namespace shoal {
 
@@ -283,7 +284,7 @@ class Store {
   // frees a policy another thread may be calling.
   std::vector<std::unique_ptr<EvictionPolicy>> policies_;
   KeyInfo key_info_;
-  absl::Mutex evict_mu_;  // one evictor at a time
+  StoreMutex evict_mu_;  // one evictor at a time
   uint64_t evict_rng_ ABSL_GUARDED_BY(evict_mu_);
   // Hit/miss/expired counters live in the stripes (no shared atomics on the
   // hot path); this one is written once per active expiry cycle.

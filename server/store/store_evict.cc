@@ -242,7 +242,7 @@ class Store::EvictionHostImpl : public EvictionHost {
 
 bool Store::EnsureMemory(int64_t limit) {
   if (UsedMemoryApprox() <= limit) return true;
-  absl::MutexLock lock(&evict_mu_);
+  StripeGuard lock(&evict_mu_, /*already_held=*/false);
   int64_t used = UsedMemory();
   if (used <= limit) return true;
   EvictionPolicy* policy = ActivePolicy();
