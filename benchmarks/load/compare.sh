@@ -131,10 +131,12 @@ measure() {  # name pipeline rep test
   }
   t1="$(cpu_ticks "${PID[$name]}")"
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",...
+  # The last row is the test asked for: lrange_* first prints its own LPUSH.
   line="$(awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" -v n="$n" \
-      -v cpu="$(( (t1 - t0) * TICK_US ))" 'NR == 2 {
-      gsub(/"/, "", $1); gsub(/ \(.*\)/, "", $1); gsub(/"/, "", $NF);
-      printf "%s,%s,%s,%s,%s,%s,%s,%.3f\n", s, p, r, $1, $2, $5, $7, cpu / n }' "$out")"
+      -v cpu="$(( (t1 - t0) * TICK_US ))" 'NR >= 2 { t = $1; rps = $2; p50 = $5; p99 = $7 }
+      END { if (t == "") exit;
+      gsub(/"/, "", t); gsub(/ \(.*\)/, "", t);
+      printf "%s,%s,%s,%s,%s,%s,%s,%.3f\n", s, p, r, t, rps, p50, p99, cpu / n }' "$out")"
   [ -n "$line" ] || { echo "compare.sh: no result for $test from $name" >&2; cat "$out" >&2; exit 1; }
   echo "$line" >>"$WORK/results.csv"
   SUMMARY[$name]+="$(awk -F, '{ printf "%s %.0f (%.2f us)  ", $4, $5, $8 }' <<<"$line")"
