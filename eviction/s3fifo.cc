@@ -81,7 +81,7 @@ EntryRef RefQueue::PopFront() {
       --live_;
       // S drains from every key to 10% of them once eviction starts: give
       // the ring's memory back as it empties.
-      if (buf_.size() > 64 && size_ * 8 < buf_.size()) {
+      if (buf_.size() > 32 && size_ * 4 < buf_.size()) {
         size_t cap = buf_.size();
         while (cap > 16 && cap >= 4 * (size_ + 1)) cap /= 2;
         Relayout(cap);

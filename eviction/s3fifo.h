@@ -33,7 +33,8 @@
 // Memory: an 8-byte EntryRef per key in S (10% of the keys once eviction
 // runs; every key before the first eviction), plus dead slots of keys removed
 // from S until they reach its head or a compaction; the ghost as two rotating
-// Bloom filters of 8 bits per remembered key (one generation sized to M):
+// Bloom filters of 8 bits per remembered key, one generation sized to half of
+// M (measured as good as the paper's full-size ghost, for half the bytes):
 // about 3 bytes per key in steady state (docs/memory.md).
 //
 // Metadata (meta.h, tag kQueue): M/S bit, 2-bit frequency, position in S. An
@@ -52,10 +53,12 @@
 namespace shoal {
 
 struct S3FifoOptions {
-  int small_percent = 10;        // target share of S in the stripe's keys
-  uint32_t move_threshold = 1;   // accesses in S that earn a move to M
-  int ghost_percent = 100;       // keys G remembers, in percent of M
-  uint32_t main_insert_freq = 0;  // frequency a key enters M with (see above)
+  // The paper's defaults where it has them; measured alternatives (zipf
+  // 0.99 and scan-mixed streams, docs/benchmarks.md) in parentheses.
+  int small_percent = 10;         // target share of S in the keys (5: +0.1, 20: -0.4)
+  uint32_t move_threshold = 1;    // accesses in S that earn a move to M (2: -0.6)
+  int ghost_percent = 50;         // keys G remembers, in percent of M (100: same)
+  uint32_t main_insert_freq = 0;  // frequency a key enters M with (1: -0.3)
 };
 
 // A FIFO of EntryRefs with O(1) removal from the middle (the slot becomes

@@ -266,6 +266,9 @@ class Store {
   enum class Pick { kFound, kEmpty, kDeletedExpired };
   Pick RandomInSlot(int db, int slot, uint64_t rnd, bool held, std::string* key);
   bool ExpireInTable(Stripe& st, int db, SlotTable* t, size_t* offset, ExpireRun* run);
+  // ActiveExpireCycle without the slice cap (the reclaimer thread's, which
+  // serves no client); *sampled = volatile keys looked at.
+  int64_t ExpireCycle(int part, int parts, int64_t budget_us, int64_t* sampled);
   void CheckBudget(ExpireRun* run) const;
 
   int databases_;

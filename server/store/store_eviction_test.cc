@@ -27,7 +27,12 @@ class StoreEvictionTest : public ::testing::Test {
   StoreEvictionTest() : clock_(kT0) { UseStripes(16); }
   // S3-FIFO is sharded by stripe; tests of its exact behaviour use one.
   void UseStripes(int n) {
-    store_ = std::make_unique<Store>(StoreOptions{4, n, &clock_, &settings_, 7});
+    store_ = std::make_unique<Store>(StoreOptions{.databases = 4,
+                                                  .stripes = n,
+                                                  .clock = &clock_,
+                                                  .eviction = &settings_,
+                                                  .seed = 7,
+                                                  .reclaim_memory = false});
   }
 
   void Policy(PolicyKind k) { settings_.policy = static_cast<int>(k); }
@@ -292,12 +297,14 @@ TEST_F(StoreEvictionTest, ManyWritersStayWithinTheLimitPlusSlack) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < 5000; ++i) {
           const std::string key = "t" + std::to_string(t) + ":" + std::to_string(i);
+          const std::string old = "t0:" + std::to_string(i / 2);
           ASSERT_TRUE(store_->EnsureMemory(limit));
           StripeLocks locks(store_.get());
           locks.AddKey(key);
+          locks.AddKey(old);
           locks.Acquire();
           store_->Put(0, Entry::NewString(key, std::string(500, 'x')));
-          if (i % 3 == 0) store_->Find(0, "t0:" + std::to_string(i / 2), Store::Lookup::kRead);
+          if (i % 3 == 0) store_->Find(0, old, Store::Lookup::kRead);
           locks.Release();
           const int64_t used = store_->UsedMemory();
           int64_t p = peak.load();

@@ -98,22 +98,32 @@ bool Store::ExpireInTable(Stripe& st, int db, SlotTable* t, size_t* offset, Expi
 }
 
 int64_t Store::ActiveExpireCycle(int part, int parts, int64_t budget_us) {
+  int64_t sampled = 0;
+  const int64_t expired =
+      ExpireCycle(part, parts, std::clamp<int64_t>(budget_us, 0, kMaxExpireSliceUs), &sampled);
+  stale_perc_x100_.store(sampled > 0 ? expired * 10000 / sampled : 0, std::memory_order_relaxed);
+  return expired;
+}
+
+int64_t Store::ExpireCycle(int part, int parts, int64_t budget_us, int64_t* sampled) {
+  *sampled = 0;
   if (parts <= 0 || part < 0 || part >= parts || part >= kNumSlots) return 0;
-  if (TotalVolatile() == 0) {
-    stale_perc_x100_.store(0, std::memory_order_relaxed);
-    return 0;
-  }
+  if (TotalVolatile() == 0) return 0;
+  // Each way of splitting the slots has its own cursors: the workers' parts
+  // and the reclaimer's single part (store_memory.cc) do not disturb each
+  // other.
+  const int64_t key = (static_cast<int64_t>(parts) << 32) | part;
   ExpireState::Cursor c;
   {
     StripeGuard lock(&expire_->mu, false);
-    c = expire_->cursors[part];
+    c = expire_->cursors[key];
   }
   const int slots_in_part = (kNumSlots - 1 - part) / parts + 1;
   if (c.pos >= slots_in_part || c.db >= databases_) c = ExpireState::Cursor();
 
   ExpireRun run;
   const int64_t start_us = clock_->NowUs();
-  run.deadline_us = start_us + std::clamp<int64_t>(budget_us, 0, kMaxExpireSliceUs);
+  run.deadline_us = start_us + std::max<int64_t>(budget_us, 0);
   run.now_ms = start_us / 1000;
   const bool held = AllHeld();
 
@@ -143,10 +153,9 @@ int64_t Store::ActiveExpireCycle(int part, int parts, int64_t budget_us) {
 
   {
     StripeGuard lock(&expire_->mu, false);
-    expire_->cursors[part] = c;
+    expire_->cursors[key] = c;
   }
-  stale_perc_x100_.store(run.sampled > 0 ? run.expired * 10000 / run.sampled : 0,
-                         std::memory_order_relaxed);
+  *sampled = run.sampled;
   return run.expired;
 }
 

@@ -44,7 +44,8 @@ void PutKeys(Store* store, int db, const std::string& prefix, int n, int64_t exp
 
 TEST(ActiveExpire, ReclaimsExpiredKeysInAllDatabases) {
   FakeClock clock(kT0);
-  Store store(StoreOptions{4, 16, &clock});
+  Store store(
+      StoreOptions{.databases = 4, .stripes = 16, .clock = &clock, .reclaim_memory = false});
   PutKeys(&store, 0, "a", 1000, kT0 + 100);
   PutKeys(&store, 3, "b", 1000, kT0 + 100);
   PutKeys(&store, 0, "keep", 500, kT0 + 1'000'000);
@@ -61,7 +62,8 @@ TEST(ActiveExpire, ReclaimsExpiredKeysInAllDatabases) {
 
 TEST(ActiveExpire, StopsAtBudgetAndResumes) {
   TickingClock clock;
-  Store store(StoreOptions{1, 16, &clock});
+  Store store(
+      StoreOptions{.databases = 1, .stripes = 16, .clock = &clock, .reclaim_memory = false});
   PutKeys(&store, 0, "k", 50'000, kT0 + 10);
   clock.AdvanceMs(1000);
   const int64_t first = store.ActiveExpireCycle(0, 1, 200);
@@ -78,7 +80,8 @@ TEST(ActiveExpire, StopsAtBudgetAndResumes) {
 
 TEST(ActiveExpire, StopsEarlyWhenFewKeysAreStale) {
   FakeClock clock(kT0);
-  Store store(StoreOptions{1, 16, &clock});
+  Store store(
+      StoreOptions{.databases = 1, .stripes = 16, .clock = &clock, .reclaim_memory = false});
   PutKeys(&store, 0, "live", 50'000, kT0 + 1'000'000);
   PutKeys(&store, 0, "dead", 200, kT0 + 10);
   clock.AdvanceMs(10);
@@ -93,7 +96,8 @@ TEST(ActiveExpire, StopsEarlyWhenFewKeysAreStale) {
 
 TEST(ActiveExpire, PartsSplitTheSlots) {
   FakeClock clock(kT0);
-  Store store(StoreOptions{1, 16, &clock});
+  Store store(
+      StoreOptions{.databases = 1, .stripes = 16, .clock = &clock, .reclaim_memory = false});
   PutKeys(&store, 0, "k", 4000, kT0 + 1);
   clock.AdvanceMs(1);
   int64_t total = 0;

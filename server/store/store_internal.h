@@ -106,7 +106,8 @@ struct Store::ExpireState {
     int db = 0;         // next database within that slot
     size_t offset = 0;  // index reached in that table (resume point)
   };
-  absl::flat_hash_map<int, Cursor> cursors ABSL_GUARDED_BY(mu);
+  // By (parts << 32 | part).
+  absl::flat_hash_map<int64_t, Cursor> cursors ABSL_GUARDED_BY(mu);
 };
 
 // Locks a StoreMutex for a scope, unless the thread already holds every

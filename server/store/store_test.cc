@@ -19,7 +19,8 @@ constexpr int64_t kT0 = 1'700'000'000'000;
 
 class StoreTest : public ::testing::Test {
  protected:
-  StoreTest() : clock_(kT0), store_(StoreOptions{16, 64, &clock_}) {}
+  StoreTest() : clock_(kT0), store_(StoreOptions{
+            .databases = 16, .stripes = 64, .clock = &clock_, .reclaim_memory = false}) {}
 
   // Runs f with the stripe of `key` held.
   template <typename F>
@@ -376,7 +377,8 @@ TEST_F(StoreTest, StripeLocksTakeManyKeysInAnyOrder) {
 #ifndef NDEBUG
 TEST(StoreDeathTest, DebugBuildsCatchAMissingStripeLock) {
   FakeClock clock;
-  Store store(StoreOptions{1, 4, &clock});
+  Store store(
+      StoreOptions{.databases = 1, .stripes = 4, .clock = &clock, .reclaim_memory = false});
   EXPECT_DEATH(store.Find(0, "k"), "hold");
 }
 #endif
