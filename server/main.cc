@@ -24,6 +24,7 @@
 #include "cluster/hash_ring.h"
 #include "server/commands/command_table.h"
 #include "server/commands/families.h"
+#include "server/commands/notify.h"
 #include "server/commands/server_state.h"
 #include "server/config.h"
 #include "server/net/acceptor.h"
@@ -250,6 +251,14 @@ int Main(int argc, char** argv) {
   so.databases = FLAGS_databases;
   so.stripes = stripes;
   Store store(so);
+  // Keys the store removes by itself become "expired" / "evicted" keyspace
+  // events when notify-keyspace-events enables them.
+  store.SetRemovalListener([&server](int db, std::string_view key, KeyRemoval why) {
+    bool expired = why == KeyRemoval::kExpired;
+    NotifyEvent(server.pubsub(),
+                server.runtime().notify_keyspace_events.load(std::memory_order_relaxed),
+                expired ? kNotifyExpired : kNotifyEvicted, db, expired ? "expired" : "evicted", key);
+  });
 
   ServerInfo& info = server.info();
   info.run_id = RandomHex(40);

@@ -185,6 +185,7 @@ Entry* Store::Find(int db, std::string_view key, Lookup mode) {
     t->Remove(key);
     st.expired.Add(1);
     Unlinked(st, db, t, e);
+    ReportRemoval(db, e, KeyRemoval::kExpired);
     Entry::Free(e);
     ShrinkIfSparse(st, t);
     e = nullptr;
@@ -273,6 +274,7 @@ Entry* Store::Detach(int db, std::string_view key) {
   ShrinkIfSparse(st, t);
   if (ABSL_PREDICT_FALSE(IsExpired(e))) {
     st.expired.Add(1);
+    ReportRemoval(db, e, KeyRemoval::kExpired);
     Entry::Free(e);
     return nullptr;
   }

@@ -114,12 +114,22 @@ struct StoreStats {
   int64_t expired_stale_perc_x100 = 0;  // last active cycle, percent × 100
 };
 
+// Why the store itself removed a key (keyspace notifications).
+enum class KeyRemoval { kExpired, kEvicted };
+// Called under the key's stripe lock, from any thread (workers, the active
+// expiry cycle, the reclaimer): it must not take stripe locks.
+using KeyRemovalListener =
+    std::function<void(int db, std::string_view key, KeyRemoval why)>;
+
 class Store {
  public:
   explicit Store(const StoreOptions& options);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+
+  // Set once at start-up, before any other thread uses the store.
+  void SetRemovalListener(KeyRemovalListener l) { removal_listener_ = std::move(l); }
 
   int databases() const { return databases_; }
   int stripes() const { return static_cast<int>(stripes_.size()); }
@@ -299,6 +309,11 @@ class Store {
     void operator()(Reclaimer* r) const;  // defined where Reclaimer is
   };
   std::unique_ptr<Reclaimer, ReclaimerDeleter> reclaimer_;
+  // Reports a key the store removes by itself (expiry, eviction).
+  void ReportRemoval(int db, const Entry* e, KeyRemoval why) const {
+    if (removal_listener_) removal_listener_(db, e->key(), why);
+  }
+  KeyRemovalListener removal_listener_;
 };
 
 }  // namespace shoal

@@ -97,6 +97,7 @@ int64_t Store::EvictEntry(Stripe& st, int db, SlotTable* t, Entry* e) {
   t->Remove(e->key());
   st.evicted.Add(1);
   Unlinked(st, db, t, e);  // policy OnRemove, WATCH, accounting
+  ReportRemoval(db, e, KeyRemoval::kEvicted);
   Entry::Free(e);
   ShrinkIfSparse(st, t);
   return std::max<int64_t>(bytes, 1);

@@ -88,6 +88,7 @@ bool Store::ExpireInTable(Stripe& st, int db, SlotTable* t, size_t* offset, Expi
     t->RemoveAt(i);
     st.expired.Add(1);
     Unlinked(st, db, t, e);
+    ReportRemoval(db, e, KeyRemoval::kExpired);
     Entry::Free(e);
     ++run->expired;
     ++run->window_expired;

@@ -56,6 +56,7 @@ Store::Pick Store::RandomInSlot(int db, int slot, uint64_t rnd, bool held, std::
     t->Remove(e->key());
     st.expired.Add(1);
     Unlinked(st, db, t, e);
+    ReportRemoval(db, e, KeyRemoval::kExpired);
     Entry::Free(e);
     ShrinkIfSparse(st, t);
     return Pick::kDeletedExpired;
