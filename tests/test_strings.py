@@ -24,58 +24,7 @@ TOO_BIG = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
 MB = 1024 * 1024
 
 
-class Raw:
-    """One connection; cmd() sends a request and returns the raw reply bytes."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def _fill(self):
-        data = self.sock.recv(1 << 20)
-        if not data:
-            raise ConnectionError("server closed the connection")
-        self.buf += data
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            self._fill()
-        i = self.buf.index(b"\r\n") + 2
-        line, self.buf = self.buf[:i], self.buf[i:]
-        return line
-
-    def _exact(self, n):
-        while len(self.buf) < n:
-            self._fill()
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def reply(self):
-        line = self._line()
-        kind = line[:1]
-        if kind in (b"$", b"="):
-            n = int(line[1:-2])
-            return line if n < 0 else line + self._exact(n + 2)
-        if kind in (b"*", b"%", b"~", b">"):
-            n = int(line[1:-2])
-            if kind == b"%":
-                n *= 2
-            out = line
-            for _ in range(max(n, 0)):
-                out += self.reply()
-            return out
-        return line
-
-    def cmd(self, *args):
-        parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        payload = b"*%d\r\n" % len(parts)
-        for p in parts:
-            payload += b"$%d\r\n%s\r\n" % (len(p), p)
-        self.sock.sendall(payload)
-        return self.reply()
+from conftest import Raw  # noqa: E402  (shared raw-RESP client)
 
 
 @pytest.fixture
