@@ -8,8 +8,10 @@ PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libabsl-dev libxxhash-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  liblua5.1-0-dev lua-cjson lua-bitop libssl-dev
   redis-tools redis-server
   python3 python3-redis python3-pytest
+  python3-django-redis python3-limits python3-celery python3-kombu
   nodejs npm
   iproute2 procps util-linux
 )
