@@ -16,8 +16,8 @@
 
 #include "base/strings.h"
 #include "cluster/hash_ring.h"
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
 #include "server/store/slot_hash.h"
 
 namespace shoal {
@@ -379,23 +379,6 @@ void ReadOnly(CommandContext& ctx, CmdArgs) {
 
 void ContainerArity(CommandContext& ctx, CmdArgs) { ctx.Error(WrongArityText("cluster")); }
 
-CommandSpec Sub(std::string_view name, int arity, uint32_t flags, CommandHandler h,
-                std::string_view summary, std::string_view since, std::string_view complexity,
-                std::string_view syntax, std::string_view acl) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = h;
-  s.group = "cluster";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
-
 }  // namespace
 
 std::string ClusterNodesText(const ClusterView& view, std::string_view local_ip) {
@@ -465,64 +448,109 @@ void RegisterClusterCommands(CommandTable* table) {
   constexpr uint32_t kAdmin = kCmdAdmin | kCmdStale;
   constexpr std::string_view kSlowAcl = "@slow";
   constexpr std::string_view kAdminAcl = "@admin @slow @dangerous";
-  CommandSpec cluster;
-  cluster.name = "cluster";
-  cluster.arity = -2;
-  cluster.handler = ContainerArity;
-  cluster.group = "cluster";
-  cluster.summary = "A container for Redis Cluster commands.";
-  cluster.since = "3.0.0";
-  cluster.complexity = "Depends on subcommand.";
-  cluster.acl_categories = kSlowAcl;
+  CommandSpec cluster = MakeSpec("cluster", -2, 0, {}, ContainerArity,
+                                 {.group = "cluster",
+                                  .since = "3.0.0",
+                                  .summary = "A container for Redis Cluster commands.",
+                                  .complexity = "Depends on subcommand.",
+                                  .acl_categories = kSlowAcl});
   cluster.subcommands = {
-      Sub("cluster|countkeysinslot", 3, kCmdStale, ClusterCountKeysInSlot,
-          "Returns the number of keys in a hash slot.", "3.0.0", "O(1)", "slot", kSlowAcl),
-      Sub("cluster|getkeysinslot", 4, kCmdStale, ClusterGetKeysInSlot,
-          "Returns the key names in a hash slot.", "3.0.0",
-          "O(N) where N is the number of requested keys", "slot count", kSlowAcl),
-      Sub("cluster|help", 2, kCmdLoading | kCmdStale, ClusterHelp,
-          "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "",
-          kSlowAcl),
-      Sub("cluster|info", 2, kCmdStale, ClusterInfo,
-          "Returns information about the state of a node.", "3.0.0", "O(1)", "", kSlowAcl),
-      Sub("cluster|keyslot", 3, kCmdStale, ClusterKeySlot, "Returns the hash slot for a key.",
-          "3.0.0", "O(N) where N is the number of bytes in the key", "key", kSlowAcl),
-      Sub("cluster|meet", -4, kAdmin, ClusterMeet, "Forces a node to handshake with another node.",
-          "3.0.0", "O(1)", "ip port [cluster-bus-port]", kAdminAcl),
-      Sub("cluster|myid", 2, kCmdStale, ClusterMyId, "Returns the ID of a node.", "3.0.0", "O(1)",
-          "", kSlowAcl),
-      Sub("cluster|myshardid", 2, kCmdStale, ClusterMyShardId,
-          "Returns the shard ID of a node.", "7.2.0", "O(1)", "", kSlowAcl),
-      Sub("cluster|nodes", 2, kCmdStale, ClusterNodes,
-          "Returns the cluster configuration for a node.", "3.0.0",
-          "O(N) where N is the total number of Cluster nodes", "", kSlowAcl),
-      Sub("cluster|replicas", 3, kAdmin, ClusterReplicas,
-          "Lists the replica nodes of a master node.", "5.0.0", "O(N) where N is the number of "
-          "replicas.", "node-id", kAdminAcl),
-      Sub("cluster|shards", 2, kCmdStale, ClusterShards,
-          "Returns the mapping of cluster slots to shards.", "7.0.0",
-          "O(N) where N is the total number of cluster nodes", "", kSlowAcl),
-      Sub("cluster|slaves", 3, kAdmin, ClusterReplicas,
-          "Lists the replica nodes of a master node.", "3.0.0", "O(N) where N is the number of "
-          "replicas.", "node-id", kAdminAcl),
-      Sub("cluster|slots", 2, kCmdStale, ClusterSlots,
-          "Returns the mapping of cluster slots to nodes.", "3.0.0",
-          "O(N) where N is the total number of Cluster nodes", "", kSlowAcl),
+      MakeSpec("cluster|countkeysinslot", 3, kCmdStale, {}, ClusterCountKeysInSlot,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Returns the number of keys in a hash slot.",
+                .complexity = "O(1)",
+                .syntax = "slot",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|getkeysinslot", 4, kCmdStale, {}, ClusterGetKeysInSlot,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Returns the key names in a hash slot.",
+                .complexity = "O(N) where N is the number of requested keys",
+                .syntax = "slot count",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|help", 2, kCmdLoading | kCmdStale, {}, ClusterHelp,
+               {.group = "cluster",
+                .since = "5.0.0",
+                .summary = "Returns helpful text about the different subcommands.",
+                .complexity = "O(1)",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|info", 2, kCmdStale, {}, ClusterInfo,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Returns information about the state of a node.",
+                .complexity = "O(1)",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|keyslot", 3, kCmdStale, {}, ClusterKeySlot,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Returns the hash slot for a key.",
+                .complexity = "O(N) where N is the number of bytes in the key",
+                .syntax = "key",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|meet", -4, kAdmin, {}, ClusterMeet,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Forces a node to handshake with another node.",
+                .complexity = "O(1)",
+                .syntax = "ip port [cluster-bus-port]",
+                .acl_categories = kAdminAcl}),
+      MakeSpec("cluster|myid", 2, kCmdStale, {}, ClusterMyId,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Returns the ID of a node.",
+                .complexity = "O(1)",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|myshardid", 2, kCmdStale, {}, ClusterMyShardId,
+               {.group = "cluster",
+                .since = "7.2.0",
+                .summary = "Returns the shard ID of a node.",
+                .complexity = "O(1)",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|nodes", 2, kCmdStale, {}, ClusterNodes,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Returns the cluster configuration for a node.",
+                .complexity = "O(N) where N is the total number of Cluster nodes",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|replicas", 3, kAdmin, {}, ClusterReplicas,
+               {.group = "cluster",
+                .since = "5.0.0",
+                .summary = "Lists the replica nodes of a master node.",
+                .complexity = "O(N) where N is the number of "
+                              "replicas.",
+                .syntax = "node-id",
+                .acl_categories = kAdminAcl}),
+      MakeSpec("cluster|shards", 2, kCmdStale, {}, ClusterShards,
+               {.group = "cluster",
+                .since = "7.0.0",
+                .summary = "Returns the mapping of cluster slots to shards.",
+                .complexity = "O(N) where N is the total number of cluster nodes",
+                .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|slaves", 3, kAdmin, {}, ClusterReplicas,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Lists the replica nodes of a master node.",
+                .complexity = "O(N) where N is the number of "
+                              "replicas.",
+                .syntax = "node-id",
+                .acl_categories = kAdminAcl}),
+      MakeSpec("cluster|slots", 2, kCmdStale, {}, ClusterSlots,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Returns the mapping of cluster slots to nodes.",
+                .complexity = "O(N) where N is the total number of Cluster nodes",
+                .acl_categories = kSlowAcl}),
   };
   table->Register(std::move(cluster));
 
   auto simple = [&](std::string_view name, uint32_t flags, std::string_view summary) {
-    CommandSpec s;
-    s.name = name;
-    s.arity = 1;
-    s.flags = flags;
-    s.handler = ReadOnly;
-    s.group = "cluster";
-    s.summary = summary;
-    s.since = "3.0.0";
-    s.complexity = "O(1)";
-    s.acl_categories = "@fast @connection";
-    table->Register(std::move(s));
+    table->Register(MakeSpec(name, 1, flags, {}, ReadOnly,
+                             {.group = "cluster",
+                              .since = "3.0.0",
+                              .summary = summary,
+                              .complexity = "O(1)",
+                              .acl_categories = "@fast @connection"}));
   };
   simple("asking", kCmdFast, "Signals that a cluster client is following an -ASK redirect.");
   simple("readonly", kCmdLoading | kCmdStale | kCmdFast,

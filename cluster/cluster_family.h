@@ -17,7 +17,7 @@
 
 #include "cluster/cluster_router.h"
 #include "cluster/cluster_view.h"
-#include "server/commands/command_table.h"
+#include "server/dispatch/command_table.h"
 
 namespace shoal {
 

@@ -30,8 +30,8 @@
 
 #include "absl/status/status.h"
 #include "cluster/cluster_view.h"
-#include "server/commands/key_router.h"
-#include "server/commands/server_state.h"
+#include "server/dispatch/key_router.h"
+#include "server/dispatch/server_state.h"
 
 namespace shoal {
 

@@ -12,7 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "eviction/settings.h"
 #include "protocol/request_parser.h"
-#include "server/commands/notify.h"
+#include "server/events/notify.h"
 
 namespace shoal {
 
@@ -116,6 +116,8 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddInt("maxclients", &rc->maxclients, 1, 1000000);
   reg->AddInt("timeout", &rc->timeout_s, 0, INT32_MAX);
   reg->AddInt("hz", &rc->hz, 1, 500);
+  reg->AddInt("busy-reply-threshold", &rc->busy_reply_threshold_ms, 0, INT64_MAX);
+  reg->AddAlias("busy-reply-threshold", "lua-time-limit");
   reg->AddInt("maxmemory", &rc->maxmemory, 0, kMax, /*is_memory=*/true);
   reg->AddInt("proto-max-bulk-len", &rc->proto_max_bulk_len, 1024 * 1024, kMax, true);
   reg->AddInt("client-query-buffer-limit", &rc->client_query_buffer_limit, 1024 * 1024, kMax,

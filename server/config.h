@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/commands/config_registry.h"
+#include "server/dispatch/config_registry.h"
 
 namespace shoal {
 

@@ -22,14 +22,17 @@
 #include "cluster/cluster_node.h"
 #include "cluster/cluster_router.h"
 #include "cluster/hash_ring.h"
-#include "server/commands/command_table.h"
+#include "server/scripting/script_engine.h"
+#include "server/dispatch/command_table.h"
 #include "server/commands/families.h"
-#include "server/commands/notify.h"
-#include "server/commands/server_state.h"
+#include "server/events/blocking.h"
+#include "server/events/notify.h"
+#include "server/events/pubsub.h"
+#include "server/dispatch/server_state.h"
 #include "server/config.h"
 #include "server/net/acceptor.h"
 #include "server/store/store.h"
-#include "server/commands/version.h"
+#include "server/dispatch/version.h"
 
 DEFINE_int32(port, 6379, "TCP port for clients");
 DEFINE_string(bind, "0.0.0.0", "addresses to listen on, space separated");
@@ -217,9 +220,13 @@ int Main(int argc, char** argv) {
   CommandTable table;
   RegisterAllCommands(&table);
   RegisterClusterCommands(&table);  // replies "cluster support disabled" in standalone mode
+  RegisterScriptingCommands(&table);
   RuntimeConfig rc;
   rc.databases = FLAGS_databases;
-  ServerState server(&table, &rc, threads);
+  // What crosses workers (server/events): parked clients and subscriptions.
+  BlockingRegistry blocking;
+  PubSubRegistry pubsub;
+  ServerState server(&table, &rc, threads, &blocking, &pubsub);
   ConfigRegistry& reg = server.config();
   RegisterConfigParams(&reg, FLAGS_port, bind, threads);
   char cwd[4096];
@@ -300,11 +307,10 @@ int Main(int argc, char** argv) {
     co.swim.gossip_interval_ms = FLAGS_cluster_gossip_interval_ms;
     co.swim.push_pull_interval_ms = FLAGS_cluster_push_pull_interval_ms;
     cluster_node = std::make_unique<ClusterNode>(co, &cluster_state);
-    PubSubRegistry* pubsub = &server.pubsub();
-    cluster_node->SetBroadcastHandler([pubsub](std::string_view payload) {
+    cluster_node->SetBroadcastHandler([&pubsub](std::string_view payload) {
       std::string_view channel, message;
       if (DecodePublish(payload, &channel, &message)) {
-        pubsub->Publish(SubKind::kChannel, channel, message, nullptr, nullptr);
+        pubsub.Publish(SubKind::kChannel, channel, message, nullptr, nullptr);
       }
     });
     cluster_control = std::make_unique<NodeControl>(cluster_node.get());
@@ -325,6 +331,9 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
+  // Scripting: one Lua state per worker, a script cache shared by all.
+  ScriptEngine scripting(&store, &server, threads);
+  server.scripting = &scripting;
   NetServer net(&store, &server, no);
   absl::Status st = net.Start();
   if (!st.ok()) {

@@ -102,14 +102,28 @@ def raw_command(port, payload: bytes, read_timeout=2.0):
 
 
 class Raw:
-    """One connection; cmd() sends a request and returns the raw reply bytes."""
+    """One raw RESP connection for every suite: cmd() (or call()) sends a
+    request and returns the reply's exact bytes; send() + reply() (or
+    read_frame()) split the two for pipelines; closed() waits for EOF."""
 
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
 
     def close(self):
         self.sock.close()
+
+    @staticmethod
+    def encode(*args):
+        """A request as a RESP array of bulk strings."""
+        parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        out = [b"*%d\r\n" % len(parts)]
+        for p in parts:
+            out.append(b"$%d\r\n%s\r\n" % (len(p), p))
+        return b"".join(out)
+
+    def send(self, *args):
+        self.sock.sendall(self.encode(*args))
 
     def _fill(self):
         data = self.sock.recv(1 << 20)
@@ -131,6 +145,7 @@ class Raw:
         return data
 
     def reply(self):
+        """The raw bytes of one complete reply (RESP2 or RESP3)."""
         line = self._line()
         kind = line[:1]
         if kind in (b"$", b"=", b"!"):
@@ -146,10 +161,23 @@ class Raw:
             return out
         return line
 
+    read_frame = reply
+
     def cmd(self, *args):
-        parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        payload = b"*%d\r\n" % len(parts)
-        for p in parts:
-            payload += b"$%d\r\n%s\r\n" % (len(p), p)
-        self.sock.sendall(payload)
+        self.send(*args)
         return self.reply()
+
+    call = cmd
+
+    def closed(self, timeout=2.0):
+        """True if the server closes the connection (EOF) within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    return True
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True

@@ -5,13 +5,12 @@ Expected replies and error texts are redis-server 7.2's. Protocol-level
 details (RESP3 frames, the connection closing after QUIT) are checked on raw
 sockets; AUTH flows use a second server started with --requirepass.
 """
-import socket
 import time
 
 import pytest
 import redis
 
-from conftest import ShoalServer, raw_command
+from conftest import Raw, ShoalServer, raw_command
 
 CLIENT_LIST_FIELDS = [
     "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub",
@@ -19,78 +18,6 @@ CLIENT_LIST_FIELDS = [
     "oll", "omem", "tot-mem", "events", "cmd", "user", "redir", "resp", "lib-name",
     "lib-ver",
 ]
-
-
-class Raw:
-    """A raw RESP connection: send commands, read exact reply bytes."""
-
-    def __init__(self, port, timeout=2.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.buf = b""
-
-    @staticmethod
-    def encode(*args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def send(self, *args):
-        self.sock.sendall(self.encode(*args))
-
-    def _fill(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise ConnectionError("closed")
-        self.buf += data
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            self._fill()
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line + b"\r\n"
-
-    def _exact(self, n):
-        while len(self.buf) < n:
-            self._fill()
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def read_frame(self):
-        """Returns the raw bytes of one complete reply."""
-        line = self._line()
-        t = line[:1]
-        if t in (b"$", b"="):
-            n = int(line[1:-2])
-            return line if n < 0 else line + self._exact(n + 2)
-        if t in (b"*", b"~", b">"):
-            n = int(line[1:-2])
-            return line + b"".join(self.read_frame() for _ in range(max(n, 0)))
-        if t == b"%":
-            n = int(line[1:-2])
-            return line + b"".join(self.read_frame() for _ in range(2 * n))
-        return line
-
-    def call(self, *args):
-        self.send(*args)
-        return self.read_frame()
-
-    def closed(self, timeout=2.0):
-        """True if the server closes the connection (EOF) within timeout."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                data = self.sock.recv(65536)
-                if not data:
-                    return True
-        except socket.timeout:
-            return False
-        except ConnectionResetError:
-            return True
-
-    def close(self):
-        self.sock.close()
 
 
 @pytest.fixture

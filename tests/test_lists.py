@@ -6,15 +6,16 @@ metadata. The blocking commands are in test_blocking.py.
 Expected replies, error texts and the order in which errors win were taken
 from redis-server with the same commands (7.0.15, and 7.2's documented
 changes: the LPOS RANK range error, OBJECT ENCODING "listpack" for small
-lists). Exact error texts are checked on the wire (`Wire`) because redis-py
-strips the "ERR " prefix.
+lists). Exact error texts are checked on the wire (`Raw`, conftest.py)
+because redis-py strips the "ERR " prefix.
 """
 import random
-import socket
 import time
 
 import pytest
 import redis
+
+from conftest import Raw
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
@@ -28,54 +29,9 @@ RANK_ZERO = (b"-ERR RANK can't be zero: use 1 to start from the first match, 2 f
              b"second ... or use negative to start from the end of the list\r\n")
 
 
-class Wire:
-    """One raw connection; cmd() returns a reply's exact bytes."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise ConnectionError("closed")
-            self.buf += data
-        i = self.buf.index(b"\r\n") + 2
-        line, self.buf = self.buf[:i], self.buf[i:]
-        return line
-
-    def _exact(self, n):
-        while len(self.buf) < n:
-            self.buf += self.sock.recv(1 << 20)
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def reply(self):
-        line = self._line()
-        if line[:1] == b"$":
-            n = int(line[1:-2])
-            return line if n < 0 else line + self._exact(n + 2)
-        if line[:1] in (b"*", b"%", b"~"):
-            n = int(line[1:-2]) * (2 if line[:1] == b"%" else 1)
-            return line + b"".join(self.reply() for _ in range(max(n, 0)))
-        return line
-
-    def cmd(self, *args):
-        parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        out = b"*%d\r\n" % len(parts)
-        for p in parts:
-            out += b"$%d\r\n%s\r\n" % (len(p), p)
-        self.sock.sendall(out)
-        return self.reply()
-
-
 @pytest.fixture
 def w(server, r):
-    c = Wire(server.port)
+    c = Raw(server.port)
     yield c
     c.close()
 
@@ -680,11 +636,11 @@ def test_resp3_replies(r, w):
     ("lmove", 5, {"write", "denyoom"}, 1, 2, 1),
     ("rpoplpush", 3, {"write", "denyoom"}, 1, 2, 1),
     ("lmpop", -4, {"write", "movablekeys"}, 0, 0, 0),
-    ("blpop", -3, {"write", "blocking"}, 1, -2, 1),
-    ("brpop", -3, {"write", "blocking"}, 1, -2, 1),
-    ("blmove", 6, {"write", "denyoom", "blocking"}, 1, 2, 1),
-    ("brpoplpush", 4, {"write", "denyoom", "blocking"}, 1, 2, 1),
-    ("blmpop", -5, {"write", "blocking", "movablekeys"}, 0, 0, 0),
+    ("blpop", -3, {"write", "noscript", "blocking"}, 1, -2, 1),
+    ("brpop", -3, {"write", "noscript", "blocking"}, 1, -2, 1),
+    ("blmove", 6, {"write", "denyoom", "noscript", "blocking"}, 1, 2, 1),
+    ("brpoplpush", 4, {"write", "denyoom", "noscript", "blocking"}, 1, 2, 1),
+    ("blmpop", -5, {"write", "noscript", "blocking", "movablekeys"}, 0, 0, 0),
 ])
 def test_command_info(r, name, arity, flags, first, last, step):
     # "COMMAND INFO" as one name: redis-py then leaves the reply unparsed.

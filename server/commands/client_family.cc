@@ -10,16 +10,17 @@
 // CLIENT KILL never closes another worker's socket itself: it raises the
 // target's kill_requested flag and wakes its loop, which closes it there.
 // A client that kills itself gets its reply first and is closed after it.
+#include "server/commands/client_family.h"
+
 #include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/strings.h"
-#include "server/commands/arg_parse.h"
-#include "server/commands/client_family.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
 
 namespace shoal {
 
@@ -391,66 +392,90 @@ constexpr uint32_t kAdminSubFlags = kCmdAdmin | kSubFlags;
 constexpr std::string_view kConnAcl = "@slow @connection";
 constexpr std::string_view kAdminAcl = "@admin @slow @dangerous @connection";
 
-CommandSpec Sub(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                std::string_view summary, std::string_view since, std::string_view complexity,
-                std::string_view syntax, std::string_view acl) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = handler;
-  s.group = "connection";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
-
 }  // namespace
 
 void RegisterClientCommands(CommandTable* table) {
-  CommandSpec client;
-  client.name = "client";
-  client.arity = -2;
-  client.group = "connection";
-  client.summary = "A container for client connection commands.";
-  client.since = "2.4.0";
-  client.complexity = "Depends on subcommand.";
-  client.acl_categories = "@slow";
+  CommandSpec client = MakeSpec("client", -2, 0, {}, nullptr,
+                                {.group = "connection",
+                                 .since = "2.4.0",
+                                 .summary = "A container for client connection commands.",
+                                 .complexity = "Depends on subcommand.",
+                                 .acl_categories = "@slow"});
   client.subcommands = {
-      Sub("client|id", 2, kSubFlags, ClientId, "Returns the unique client ID of the connection.",
-          "5.0.0", "O(1)", "", kConnAcl),
-      Sub("client|setname", 3, kSubFlags, ClientSetName, "Sets the connection name.", "2.6.9",
-          "O(1)", "connection-name", kConnAcl),
-      Sub("client|getname", 2, kSubFlags, ClientGetName, "Returns the name of the connection.",
-          "2.6.9", "O(1)", "", kConnAcl),
-      Sub("client|setinfo", 4, kSubFlags, ClientSetInfo,
-          "Sets information specific to the client or connection.", "7.2.0", "O(1)",
-          "<LIB-NAME libname | LIB-VER libver>", kConnAcl),
-      Sub("client|list", -2, kAdminSubFlags, ClientList, "Lists open connections.", "2.4.0",
-          "O(N) where N is the number of client connections",
-          "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
-          kAdminAcl),
-      Sub("client|info", 2, kSubFlags, ClientInfo, "Returns information about the connection.",
-          "6.2.0", "O(1)", "", kConnAcl),
-      Sub("client|kill", -3, kAdminSubFlags, ClientKill, "Terminates open connections.", "2.4.0",
-          "O(N) where N is the number of client connections",
-          "<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | "
-          "[USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> "
-          "[[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | "
-          "[USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] ...]>",
-          kAdminAcl),
-      Sub("client|no-evict", 3, kAdminSubFlags, ClientNoEvict,
-          "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", "<ON | OFF>",
-          kAdminAcl),
-      Sub("client|no-touch", 3, kSubFlags, ClientNoTouch,
-          "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
-          "7.2.0", "O(1)", "<ON | OFF>", kConnAcl),
-      Sub("client|help", 2, kCmdLoading | kCmdStale, ClientHelp,
-          "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "",
-          kConnAcl),
+      MakeSpec("client|id", 2, kSubFlags, {}, ClientId,
+               {.group = "connection",
+                .since = "5.0.0",
+                .summary = "Returns the unique client ID of the connection.",
+                .complexity = "O(1)",
+                .acl_categories = kConnAcl}),
+      MakeSpec("client|setname", 3, kSubFlags, {}, ClientSetName,
+               {.group = "connection",
+                .since = "2.6.9",
+                .summary = "Sets the connection name.",
+                .complexity = "O(1)",
+                .syntax = "connection-name",
+                .acl_categories = kConnAcl}),
+      MakeSpec("client|getname", 2, kSubFlags, {}, ClientGetName,
+               {.group = "connection",
+                .since = "2.6.9",
+                .summary = "Returns the name of the connection.",
+                .complexity = "O(1)",
+                .acl_categories = kConnAcl}),
+      MakeSpec("client|setinfo", 4, kSubFlags, {}, ClientSetInfo,
+               {.group = "connection",
+                .since = "7.2.0",
+                .summary = "Sets information specific to the client or connection.",
+                .complexity = "O(1)",
+                .syntax = "<LIB-NAME libname | LIB-VER libver>",
+                .acl_categories = kConnAcl}),
+      MakeSpec(
+          "client|list", -2, kAdminSubFlags, {}, ClientList,
+          {.group = "connection",
+           .since = "2.4.0",
+           .summary = "Lists open connections.",
+           .complexity = "O(N) where N is the number of client connections",
+           .syntax = "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]",
+           .acl_categories = kAdminAcl}),
+      MakeSpec("client|info", 2, kSubFlags, {}, ClientInfo,
+               {.group = "connection",
+                .since = "6.2.0",
+                .summary = "Returns information about the connection.",
+                .complexity = "O(1)",
+                .acl_categories = kConnAcl}),
+      MakeSpec(
+          "client|kill", -3, kAdminSubFlags, {}, ClientKill,
+          {.group = "connection",
+           .since = "2.4.0",
+           .summary = "Terminates open connections.",
+           .complexity = "O(N) where N is the number of client connections",
+           .syntax =
+               "<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | "
+               "[USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> "
+               "[[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | "
+               "[USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] ...]>",
+           .acl_categories = kAdminAcl}),
+      MakeSpec("client|no-evict", 3, kAdminSubFlags, {}, ClientNoEvict,
+               {.group = "connection",
+                .since = "7.0.0",
+                .summary = "Sets the client eviction mode of the connection.",
+                .complexity = "O(1)",
+                .syntax = "<ON | OFF>",
+                .acl_categories = kAdminAcl}),
+      MakeSpec(
+          "client|no-touch", 3, kSubFlags, {}, ClientNoTouch,
+          {.group = "connection",
+           .since = "7.2.0",
+           .summary =
+               "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+           .complexity = "O(1)",
+           .syntax = "<ON | OFF>",
+           .acl_categories = kConnAcl}),
+      MakeSpec("client|help", 2, kCmdLoading | kCmdStale, {}, ClientHelp,
+               {.group = "connection",
+                .since = "5.0.0",
+                .summary = "Returns helpful text about the different subcommands.",
+                .complexity = "O(1)",
+                .acl_categories = kConnAcl}),
   };
   table->Register(std::move(client));
 }

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "server/commands/command_table.h"
+#include "server/dispatch/command_table.h"
 
 namespace shoal {
 

@@ -9,12 +9,13 @@
 #include <string>
 
 #include "base/strings.h"
-#include "server/commands/arg_parse.h"
 #include "server/commands/client_family.h"
-#include "server/commands/command_context.h"
-#include "server/commands/dispatcher.h"
-#include "server/commands/errors.h"
 #include "server/commands/families.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/dispatcher.h"
+#include "server/dispatch/errors.h"
+#include "server/events/pubsub.h"
 
 namespace shoal {
 namespace {
@@ -181,44 +182,61 @@ void Reset(CommandContext& ctx, CmdArgs) {
 
 constexpr std::string_view kConnAcl = "@fast @connection";
 
-CommandSpec Cmd(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                std::string_view summary, std::string_view since, std::string_view complexity,
-                std::string_view syntax) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = handler;
-  s.group = "connection";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = kConnAcl;
-  return s;
-}
-
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable* table) {
   constexpr uint32_t kHandshake = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast |
                                   kCmdNoAuth | kCmdAllowBusy;
-  table->Register(Cmd("ping", -1, kCmdFast | kCmdPubSubContext, Ping, "Returns the server's liveliness response.",
-                      "1.0.0", "O(1)", "[message]"));
-  table->Register(Cmd("echo", 2, kCmdLoading | kCmdStale | kCmdFast, Echo,
-                      "Returns the given string.", "1.0.0", "O(1)", "message"));
-  table->Register(Cmd("quit", -1, kHandshake | kCmdTransactionControl | kCmdPubSubContext, Quit,
-                      "Closes the connection.", "1.0.0", "O(1)", ""));
-  table->Register(Cmd("hello", -1, kHandshake, Hello, "Handshakes with the Redis server.",
-                      "6.0.0", "O(1)",
-                      "[protover [AUTH username password] [SETNAME clientname]]"));
-  table->Register(Cmd("auth", -2, kHandshake, Auth, "Authenticates the connection.", "1.0.0",
-                      "O(N) where N is the number of passwords defined for the user",
-                      "[username] password"));
-  table->Register(Cmd("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
-                      "Changes the selected database.", "1.0.0", "O(1)", "index"));
-  table->Register(Cmd("reset", 1, kHandshake | kCmdTransactionControl | kCmdPubSubContext, Reset,
-                      "Resets the connection.", "6.2.0", "O(1)", ""));
+  table->Register(MakeSpec("ping", -1, kCmdFast | kCmdPubSubContext, {}, Ping,
+                           {.group = "connection",
+                            .since = "1.0.0",
+                            .summary = "Returns the server's liveliness response.",
+                            .complexity = "O(1)",
+                            .syntax = "[message]",
+                            .acl_categories = kConnAcl}));
+  table->Register(MakeSpec("echo", 2, kCmdLoading | kCmdStale | kCmdFast, {}, Echo,
+                           {.group = "connection",
+                            .since = "1.0.0",
+                            .summary = "Returns the given string.",
+                            .complexity = "O(1)",
+                            .syntax = "message",
+                            .acl_categories = kConnAcl}));
+  table->Register(MakeSpec("quit", -1, kHandshake | kCmdTransactionControl | kCmdPubSubContext, {},
+                           Quit,
+                           {.group = "connection",
+                            .since = "1.0.0",
+                            .summary = "Closes the connection.",
+                            .complexity = "O(1)",
+                            .acl_categories = kConnAcl}));
+  table->Register(MakeSpec("hello", -1, kHandshake, {}, Hello,
+                           {.group = "connection",
+                            .since = "6.0.0",
+                            .summary = "Handshakes with the Redis server.",
+                            .complexity = "O(1)",
+                            .syntax = "[protover [AUTH username password] [SETNAME clientname]]",
+                            .acl_categories = kConnAcl}));
+  table->Register(
+      MakeSpec("auth", -2, kHandshake, {}, Auth,
+               {.group = "connection",
+                .since = "1.0.0",
+                .summary = "Authenticates the connection.",
+                .complexity = "O(N) where N is the number of passwords defined for the user",
+                .syntax = "[username] password",
+                .acl_categories = kConnAcl}));
+  table->Register(MakeSpec("select", 2, kCmdLoading | kCmdStale | kCmdFast, {}, Select,
+                           {.group = "connection",
+                            .since = "1.0.0",
+                            .summary = "Changes the selected database.",
+                            .complexity = "O(1)",
+                            .syntax = "index",
+                            .acl_categories = kConnAcl}));
+  table->Register(MakeSpec("reset", 1, kHandshake | kCmdTransactionControl | kCmdPubSubContext, {},
+                           Reset,
+                           {.group = "connection",
+                            .since = "6.2.0",
+                            .summary = "Resets the connection.",
+                            .complexity = "O(1)",
+                            .acl_categories = kConnAcl}));
   RegisterClientCommands(table);
 }
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
 #include "server/commands/keys_family.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
 
 namespace shoal {
 namespace {

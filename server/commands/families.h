@@ -3,7 +3,7 @@
 #ifndef SHOAL_SERVER_COMMANDS_FAMILIES_H_
 #define SHOAL_SERVER_COMMANDS_FAMILIES_H_
 
-#include "server/commands/command_table.h"
+#include "server/dispatch/command_table.h"
 
 namespace shoal {
 

@@ -30,15 +30,15 @@
 #include <utility>
 #include <vector>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
 #include "server/commands/families.h"
-#include "server/commands/glob_match.h"
-#include "server/commands/hash_value.h"
-#include "server/commands/notify.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/dispatch/glob_match.h"
+#include "server/events/notify.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
+#include "server/types/hash_value.h"
 
 namespace shoal {
 namespace {
@@ -450,26 +450,6 @@ void CmdHScan(CommandContext& ctx, CmdArgs args) {
 // ---------------------------------------------------------------------------
 // Registration.
 
-CommandSpec HashSpec(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                     std::string_view acl, std::string_view since, std::string_view summary,
-                     std::string_view syntax, std::string_view complexity = "O(1)") {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = 1;
-  s.last_key = 1;
-  s.key_step = 1;
-  s.handler = handler;
-  s.group = "hash";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
-
 }  // namespace
 
 void RegisterHashCommands(CommandTable* table) {
@@ -479,60 +459,131 @@ void RegisterHashCommands(CommandTable* table) {
   constexpr std::string_view kWriteFast = "@write @hash @fast";
   constexpr std::string_view kWholeHash = "O(N) where N is the size of the hash.";
 
-  table->Register(HashSpec("hset", -4, kW | kOom | kFast, &CmdHSet, kWriteFast, "2.0.0",
-                           "Creates or modifies the value of a field in a hash.",
-                           "key field value [field value ...]",
-                           "O(1) for each field/value pair added, so O(N) to add N field/value "
-                           "pairs when the command is called with multiple field/value pairs."));
-  table->Register(HashSpec("hsetnx", 4, kW | kOom | kFast, &CmdHSetNx, kWriteFast, "2.0.0",
-                           "Sets the value of a field in a hash only when the field doesn't "
+  table->Register(
+      MakeSpec("hset", -4, kW | kOom | kFast, kOneKey, &CmdHSet,
+               {.group = "hash",
+                .since = "2.0.0",
+                .summary = "Creates or modifies the value of a field in a hash.",
+                .complexity = "O(1) for each field/value pair added, so O(N) to add N field/value "
+                              "pairs when the command is called with multiple field/value pairs.",
+                .syntax = "key field value [field value ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("hsetnx", 4, kW | kOom | kFast, kOneKey, &CmdHSetNx,
+               {.group = "hash",
+                .since = "2.0.0",
+                .summary = "Sets the value of a field in a hash only when the field doesn't "
                            "exist.",
-                           "key field value"));
-  table->Register(HashSpec("hmset", -4, kW | kOom | kFast, &CmdHMSet, kWriteFast, "2.0.0",
-                           "Sets the values of multiple fields.",
-                           "key field value [field value ...]",
-                           "O(N) where N is the number of fields being set."));
-  table->Register(HashSpec("hget", 3, kRo | kFast, &CmdHGet, kReadFast, "2.0.0",
-                           "Returns the value of a field in a hash.", "key field"));
-  table->Register(HashSpec("hmget", -3, kRo | kFast, &CmdHMGet, kReadFast, "2.0.0",
-                           "Returns the values of all fields in a hash.", "key field [field ...]",
-                           "O(N) where N is the number of fields being requested."));
-  table->Register(HashSpec("hgetall", 2, kRo, &CmdHGetAll, kReadSlow, "2.0.0",
-                           "Returns all fields and values in a hash.", "key", kWholeHash));
-  table->Register(HashSpec("hdel", -3, kW | kFast, &CmdHDel, kWriteFast, "2.0.0",
-                           "Deletes one or more fields and their values from a hash. Deletes "
+                .complexity = "O(1)",
+                .syntax = "key field value",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("hmset", -4, kW | kOom | kFast, kOneKey, &CmdHMSet,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Sets the values of multiple fields.",
+                            .complexity = "O(N) where N is the number of fields being set.",
+                            .syntax = "key field value [field value ...]",
+                            .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("hget", 3, kRo | kFast, kOneKey, &CmdHGet,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Returns the value of a field in a hash.",
+                            .complexity = "O(1)",
+                            .syntax = "key field",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("hmget", -3, kRo | kFast, kOneKey, &CmdHMGet,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Returns the values of all fields in a hash.",
+                            .complexity = "O(N) where N is the number of fields being requested.",
+                            .syntax = "key field [field ...]",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("hgetall", 2, kRo, kOneKey, &CmdHGetAll,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Returns all fields and values in a hash.",
+                            .complexity = kWholeHash,
+                            .syntax = "key",
+                            .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("hdel", -3, kW | kFast, kOneKey, &CmdHDel,
+               {.group = "hash",
+                .since = "2.0.0",
+                .summary = "Deletes one or more fields and their values from a hash. Deletes "
                            "the hash if no fields remain.",
-                           "key field [field ...]",
-                           "O(N) where N is the number of fields to be removed."));
-  table->Register(HashSpec("hexists", 3, kRo | kFast, &CmdHExists, kReadFast, "2.0.0",
-                           "Determines whether a field exists in a hash.", "key field"));
-  table->Register(HashSpec("hlen", 2, kRo | kFast, &CmdHLen, kReadFast, "2.0.0",
-                           "Returns the number of fields in a hash.", "key"));
-  table->Register(HashSpec("hstrlen", 3, kRo | kFast, &CmdHStrLen, kReadFast, "3.2.0",
-                           "Returns the length of the value of a field.", "key field"));
-  table->Register(HashSpec("hkeys", 2, kRo, &CmdHKeys, kReadSlow, "2.0.0",
-                           "Returns all fields in a hash.", "key", kWholeHash));
-  table->Register(HashSpec("hvals", 2, kRo, &CmdHVals, kReadSlow, "2.0.0",
-                           "Returns all values in a hash.", "key", kWholeHash));
-  table->Register(HashSpec("hincrby", 4, kW | kOom | kFast, &CmdHIncrBy, kWriteFast, "2.0.0",
-                           "Increments the integer value of a field in a hash by a number. Uses "
+                .complexity = "O(N) where N is the number of fields to be removed.",
+                .syntax = "key field [field ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("hexists", 3, kRo | kFast, kOneKey, &CmdHExists,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Determines whether a field exists in a hash.",
+                            .complexity = "O(1)",
+                            .syntax = "key field",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("hlen", 2, kRo | kFast, kOneKey, &CmdHLen,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Returns the number of fields in a hash.",
+                            .complexity = "O(1)",
+                            .syntax = "key",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("hstrlen", 3, kRo | kFast, kOneKey, &CmdHStrLen,
+                           {.group = "hash",
+                            .since = "3.2.0",
+                            .summary = "Returns the length of the value of a field.",
+                            .complexity = "O(1)",
+                            .syntax = "key field",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("hkeys", 2, kRo, kOneKey, &CmdHKeys,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Returns all fields in a hash.",
+                            .complexity = kWholeHash,
+                            .syntax = "key",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec("hvals", 2, kRo, kOneKey, &CmdHVals,
+                           {.group = "hash",
+                            .since = "2.0.0",
+                            .summary = "Returns all values in a hash.",
+                            .complexity = kWholeHash,
+                            .syntax = "key",
+                            .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("hincrby", 4, kW | kOom | kFast, kOneKey, &CmdHIncrBy,
+               {.group = "hash",
+                .since = "2.0.0",
+                .summary = "Increments the integer value of a field in a hash by a number. Uses "
                            "0 as initial value if the field doesn't exist.",
-                           "key field increment"));
-  table->Register(HashSpec("hincrbyfloat", 4, kW | kOom | kFast, &CmdHIncrByFloat, kWriteFast,
-                           "2.6.0",
-                           "Increments the floating point value of a field by a number. Uses 0 "
+                .complexity = "O(1)",
+                .syntax = "key field increment",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("hincrbyfloat", 4, kW | kOom | kFast, kOneKey, &CmdHIncrByFloat,
+               {.group = "hash",
+                .since = "2.6.0",
+                .summary = "Increments the floating point value of a field by a number. Uses 0 "
                            "as initial value if the field doesn't exist.",
-                           "key field increment"));
-  table->Register(HashSpec("hrandfield", -2, kRo, &CmdHRandField, kReadSlow, "6.2.0",
-                           "Returns one or more random fields from a hash.",
-                           "key [count [WITHVALUES]]",
-                           "O(N) where N is the number of fields returned"));
-  table->Register(HashSpec("hscan", -3, kRo, &CmdHScan, kReadSlow, "2.8.0",
-                           "Iterates over fields and values of a hash.",
-                           "key cursor [MATCH pattern] [COUNT count]",
-                           "O(1) for every call. O(N) for a complete iteration, including "
-                           "enough command calls for the cursor to return back to 0. N is the "
-                           "number of elements inside the collection."));
+                .complexity = "O(1)",
+                .syntax = "key field increment",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("hrandfield", -2, kRo, kOneKey, &CmdHRandField,
+                           {.group = "hash",
+                            .since = "6.2.0",
+                            .summary = "Returns one or more random fields from a hash.",
+                            .complexity = "O(N) where N is the number of fields returned",
+                            .syntax = "key [count [WITHVALUES]]",
+                            .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("hscan", -3, kRo, kOneKey, &CmdHScan,
+               {.group = "hash",
+                .since = "2.8.0",
+                .summary = "Iterates over fields and values of a hash.",
+                .complexity = "O(1) for every call. O(N) for a complete iteration, including "
+                              "enough command calls for the cursor to return back to 0. N is the "
+                              "number of elements inside the collection.",
+                .syntax = "key cursor [MATCH pattern] [COUNT count]",
+                .acl_categories = kReadSlow}));
 }
 
 }  // namespace shoal

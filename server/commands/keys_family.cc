@@ -15,6 +15,8 @@
 //
 // Error order follows redis-server: options are parsed first, then the keys
 // are looked up; the first error wins.
+#include "server/commands/keys_family.h"
+
 #include <cstdint>
 #include <iterator>
 #include <limits>
@@ -22,10 +24,9 @@
 #include <string_view>
 
 #include "absl/strings/match.h"
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
 #include "server/commands/families.h"
-#include "server/commands/keys_family.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
 #include "server/store/compound_value.h"
 
 namespace shoal {
@@ -301,7 +302,7 @@ void CmdObject(CommandContext& ctx, CmdArgs args) {
 }  // namespace
 
 void RegisterKeyCommands(CommandTable* table) {
-  constexpr KeySpan kAllKeys{1, -1, 1}, kOneKey{1, 1, 1}, kTwoKeys{1, 2, 1};
+  constexpr KeySpan kTwoKeys{1, 2, 1};
   table->Register(MakeSpec(
       "del", -2, kCmdWrite, kAllKeys, CmdDel,
       {.group = "generic",

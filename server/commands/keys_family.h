@@ -11,49 +11,9 @@
 #ifndef SHOAL_SERVER_COMMANDS_KEYS_FAMILY_H_
 #define SHOAL_SERVER_COMMANDS_KEYS_FAMILY_H_
 
-#include <cstdint>
-#include <string_view>
-
-#include "server/commands/command_table.h"
+#include "server/dispatch/command_table.h"
 
 namespace shoal {
-
-// Key positions as COMMAND INFO reports them (first, last, step); {} = none.
-struct KeySpan {
-  int first = 0;
-  int last = 0;
-  int step = 0;
-};
-
-// What COMMAND DOCS reports.
-struct CommandDocs {
-  std::string_view group;
-  std::string_view since;
-  std::string_view summary;
-  std::string_view complexity;
-  std::string_view syntax;
-  std::string_view acl_categories;
-};
-
-// Builds a spec; keeps the family's registration lists short and uniform.
-inline CommandSpec MakeSpec(std::string_view name, int arity, uint32_t flags, KeySpan keys,
-                            CommandHandler handler, const CommandDocs& docs) {
-  CommandSpec spec;
-  spec.name = name;
-  spec.arity = arity;
-  spec.flags = flags;
-  spec.first_key = keys.first;
-  spec.last_key = keys.last;
-  spec.key_step = keys.step;
-  spec.handler = handler;
-  spec.group = docs.group;
-  spec.summary = docs.summary;
-  spec.since = docs.since;
-  spec.complexity = docs.complexity;
-  spec.syntax = docs.syntax;
-  spec.acl_categories = docs.acl_categories;
-  return spec;
-}
 
 void RegisterExpireCommands(CommandTable* table);
 void RegisterKeyspaceCommands(CommandTable* table);

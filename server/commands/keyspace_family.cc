@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/glob_match.h"
 #include "server/commands/keys_family.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/glob_match.h"
 
 namespace shoal {
 namespace {

@@ -21,12 +21,12 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/blocking.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
 #include "server/commands/list_family.h"
-#include "server/commands/list_value.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/events/blocking.h"
+#include "server/types/list_value.h"
 
 namespace shoal {
 namespace list_family {
@@ -133,35 +133,59 @@ void CmdBLMPop(CommandContext& ctx, CmdArgs args) {
 }  // namespace
 
 void RegisterBlocking(CommandTable* table) {
-  constexpr uint32_t kW = kCmdWrite, kOom = kCmdDenyOom, kBlock = kCmdBlocking;
+  constexpr uint32_t kW = kCmdWrite, kOom = kCmdDenyOom, kBlock = kCmdBlocking | kCmdNoScript;  // Redis 7: not from scripts
   constexpr std::string_view kAcl = "@write @list @slow @blocking";
-  table->Register(Spec("blpop", -3, kW | kBlock, 1, -2, &CmdBLPop, kAcl, "2.0.0",
-                       "Removes and returns the first element in a list. Blocks until an "
-                       "element is available otherwise. Deletes the list if the last element "
-                       "was popped.",
-                       "key [key ...] timeout", "O(N) where N is the number of provided keys."));
-  table->Register(Spec("brpop", -3, kW | kBlock, 1, -2, &CmdBRPop, kAcl, "2.0.0",
-                       "Removes and returns the last element in a list. Blocks until an element "
-                       "is available otherwise. Deletes the list if the last element was "
-                       "popped.",
-                       "key [key ...] timeout", "O(N) where N is the number of provided keys."));
-  table->Register(Spec("brpoplpush", 4, kW | kOom | kBlock, 1, 2, &CmdBRPopLPush, kAcl, "2.2.0",
-                       "Pops an element from a list, pushes it to another list and returns it. "
-                       "Block until an element is available otherwise. Deletes the list if the "
-                       "last element was popped.",
-                       "source destination timeout"));
-  table->Register(Spec("blmove", 6, kW | kOom | kBlock, 1, 2, &CmdBLMove, kAcl, "6.2.0",
-                       "Pops an element from a list, pushes it to another list and returns it. "
-                       "Blocks until an element is available otherwise. Deletes the list if the "
-                       "last element was moved.",
-                       "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout"));
-  CommandSpec blmpop =
-      Spec("blmpop", -5, kW | kBlock | kCmdMovableKeys, 0, 0, &CmdBLMPop, kAcl, "7.0.0",
-           "Pops the first element from one of multiple lists. Blocks until an element is "
-           "available otherwise. Deletes the list if the last element was popped.",
-           "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]",
+  table->Register(
+      MakeSpec("blpop", -3, kW | kBlock, {1, -2, 1}, &CmdBLPop,
+               {.group = "list",
+                .since = "2.0.0",
+                .summary = "Removes and returns the first element in a list. Blocks until an "
+                           "element is available otherwise. Deletes the list if the last element "
+                           "was popped.",
+                .complexity = "O(N) where N is the number of provided keys.",
+                .syntax = "key [key ...] timeout",
+                .acl_categories = kAcl}));
+  table->Register(MakeSpec(
+      "brpop", -3, kW | kBlock, {1, -2, 1}, &CmdBRPop,
+      {.group = "list",
+       .since = "2.0.0",
+       .summary = "Removes and returns the last element in a list. Blocks until an element "
+                  "is available otherwise. Deletes the list if the last element was "
+                  "popped.",
+       .complexity = "O(N) where N is the number of provided keys.",
+       .syntax = "key [key ...] timeout",
+       .acl_categories = kAcl}));
+  table->Register(
+      MakeSpec("brpoplpush", 4, kW | kOom | kBlock, {1, 2, 1}, &CmdBRPopLPush,
+               {.group = "list",
+                .since = "2.2.0",
+                .summary = "Pops an element from a list, pushes it to another list and returns it. "
+                           "Block until an element is available otherwise. Deletes the list if the "
+                           "last element was popped.",
+                .complexity = "O(1)",
+                .syntax = "source destination timeout",
+                .acl_categories = kAcl}));
+  table->Register(MakeSpec(
+      "blmove", 6, kW | kOom | kBlock, {1, 2, 1}, &CmdBLMove,
+      {.group = "list",
+       .since = "6.2.0",
+       .summary = "Pops an element from a list, pushes it to another list and returns it. "
+                  "Blocks until an element is available otherwise. Deletes the list if the "
+                  "last element was moved.",
+       .complexity = "O(1)",
+       .syntax = "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout",
+       .acl_categories = kAcl}));
+  CommandSpec blmpop = MakeSpec(
+      "blmpop", -5, kW | kBlock | kCmdMovableKeys, {}, &CmdBLMPop,
+      {.group = "list",
+       .since = "7.0.0",
+       .summary = "Pops the first element from one of multiple lists. Blocks until an element is "
+                  "available otherwise. Deletes the list if the last element was popped.",
+       .complexity =
            "O(N+M) where N is the number of provided keys and M is the number of elements "
-           "returned.");
+           "returned.",
+       .syntax = "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]",
+       .acl_categories = kAcl});
   blmpop.keys_finder = &BlmpopKeys;
   table->Register(std::move(blmpop));
 }

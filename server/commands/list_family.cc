@@ -18,6 +18,8 @@
 //
 // Called on a worker thread by the Dispatcher, which has already checked
 // arity and locked the stripes of every key argument.
+#include "server/commands/list_family.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -25,15 +27,15 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
 #include "server/commands/families.h"
-#include "server/commands/list_family.h"
-#include "server/commands/list_value.h"
-#include "server/commands/notify.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/events/blocking.h"
+#include "server/events/notify.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
+#include "server/types/list_value.h"
 
 namespace shoal {
 namespace list_family {
@@ -486,31 +488,9 @@ void CmdLMPop(CommandContext& ctx, CmdArgs args) {
 // ---------------------------------------------------------------------------
 // Registration.
 
-CommandSpec Spec(std::string_view name, int arity, uint32_t flags, int first, int last,
-                 CommandHandler handler, std::string_view acl, std::string_view since,
-                 std::string_view summary, std::string_view syntax,
-                 std::string_view complexity) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first;
-  s.last_key = last;
-  s.key_step = first > 0 ? 1 : 0;
-  s.handler = handler;
-  s.group = "list";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
-
 }  // namespace list_family
 
 void RegisterListCommands(CommandTable* table) {
-  using list_family::Spec;
   constexpr uint32_t kRo = kCmdReadOnly, kW = kCmdWrite, kOom = kCmdDenyOom, kFast = kCmdFast;
   constexpr std::string_view kWriteFast = "@write @list @fast";
   constexpr std::string_view kWriteSlow = "@write @list @slow";
@@ -521,91 +501,165 @@ void RegisterListCommands(CommandTable* table) {
       "multiple arguments.";
   constexpr std::string_view kPopComplexity = "O(N) where N is the number of elements returned";
 
-  table->Register(Spec("lpush", -3, kW | kOom | kFast, 1, 1, &list_family::CmdLPush, kWriteFast,
-                       "1.0.0",
-                       "Prepends one or more elements to a list. Creates the key if it doesn't "
-                       "exist.",
-                       "key element [element ...]", kPushComplexity));
-  table->Register(Spec("rpush", -3, kW | kOom | kFast, 1, 1, &list_family::CmdRPush, kWriteFast,
-                       "1.0.0",
-                       "Appends one or more elements to a list. Creates the key if it doesn't "
-                       "exist.",
-                       "key element [element ...]", kPushComplexity));
-  table->Register(Spec("lpushx", -3, kW | kOom | kFast, 1, 1, &list_family::CmdLPushX,
-                       kWriteFast, "2.2.0",
-                       "Prepends one or more elements to a list only when the list exists.",
-                       "key element [element ...]", kPushComplexity));
-  table->Register(Spec("rpushx", -3, kW | kOom | kFast, 1, 1, &list_family::CmdRPushX,
-                       kWriteFast, "2.2.0",
-                       "Appends an element to a list only when the list exists.",
-                       "key element [element ...]", kPushComplexity));
-  table->Register(Spec("lpop", -2, kW | kFast, 1, 1, &list_family::CmdLPop, kWriteFast, "1.0.0",
-                       "Returns the first elements in a list after removing it. Deletes the "
-                       "list if the last element was popped.",
-                       "key [count]", kPopComplexity));
-  table->Register(Spec("rpop", -2, kW | kFast, 1, 1, &list_family::CmdRPop, kWriteFast, "1.0.0",
-                       "Returns and removes the last elements of the list. Deletes the list if "
-                       "the last element was popped.",
-                       "key [count]", kPopComplexity));
-  table->Register(Spec("llen", 2, kRo | kFast, 1, 1, &list_family::CmdLLen, kReadFast, "1.0.0",
-                       "Returns the length of a list.", "key"));
-  table->Register(Spec("lrange", 4, kRo, 1, 1, &list_family::CmdLRange, kReadSlow, "1.0.0",
-                       "Returns a range of elements from a list.", "key start stop",
-                       "O(S+N) where S is the distance of start offset from HEAD for small "
-                       "lists, from nearest end (HEAD or TAIL) for large lists; and N is the "
-                       "number of elements in the specified range."));
-  table->Register(Spec("lindex", 3, kRo, 1, 1, &list_family::CmdLIndex, kReadSlow, "1.0.0",
-                       "Returns an element from a list by its index.", "key index",
-                       "O(N) where N is the number of elements to traverse to get to the "
-                       "element at index. This makes asking for the first or the last element "
-                       "of the list O(1)."));
-  table->Register(Spec("lset", 4, kW | kOom, 1, 1, &list_family::CmdLSet, kWriteSlow, "1.0.0",
-                       "Sets the value of an element in a list by its index.",
-                       "key index element",
-                       "O(N) where N is the length of the list. Setting either the first or "
-                       "the last element of the list is O(1)."));
-  table->Register(Spec("linsert", 5, kW | kOom, 1, 1, &list_family::CmdLInsert, kWriteSlow,
-                       "2.2.0", "Inserts an element before or after another element in a list.",
-                       "key <BEFORE | AFTER> pivot element",
-                       "O(N) where N is the number of elements to traverse before seeing the "
-                       "value pivot. This means that inserting somewhere on the left end on the "
-                       "list (head) can be considered O(1) and inserting somewhere on the right "
-                       "end (tail) is O(N)."));
-  table->Register(Spec("lrem", 4, kW, 1, 1, &list_family::CmdLRem, kWriteSlow, "1.0.0",
-                       "Removes elements from a list. Deletes the list if the last element was "
-                       "removed.",
-                       "key count element",
-                       "O(N+M) where N is the length of the list and M is the number of "
-                       "elements removed."));
-  table->Register(Spec("ltrim", 4, kW, 1, 1, &list_family::CmdLTrim, kWriteSlow, "1.0.0",
-                       "Removes elements from both ends a list. Deletes the list if all "
-                       "elements were trimmed.",
-                       "key start stop",
-                       "O(N) where N is the number of elements to be removed by the "
-                       "operation."));
-  table->Register(Spec("lpos", -3, kRo, 1, 1, &list_family::CmdLPos, kReadSlow, "6.0.6",
-                       "Returns the index of matching elements in a list.",
-                       "key element [RANK rank] [COUNT num-matches] [MAXLEN len]",
-                       "O(N) where N is the number of elements in the list, for the average "
-                       "case. When searching for elements near the head or the tail of the "
-                       "list, or when the MAXLEN option is provided, the command may run in "
-                       "constant time."));
-  table->Register(Spec("lmove", 5, kW | kOom, 1, 2, &list_family::CmdLMove, kWriteSlow, "6.2.0",
-                       "Returns an element after popping it from one list and pushing it to "
-                       "another. Deletes the list if the last element was moved.",
-                       "source destination <LEFT | RIGHT> <LEFT | RIGHT>"));
-  table->Register(Spec("rpoplpush", 3, kW | kOom, 1, 2, &list_family::CmdRPopLPush, kWriteSlow,
-                       "1.2.0",
-                       "Returns the last element of a list after removing and pushing it to "
-                       "another list. Deletes the list if the last element was popped.",
-                       "source destination"));
-  CommandSpec lmpop =
-      Spec("lmpop", -4, kW | kCmdMovableKeys, 0, 0, &list_family::CmdLMPop, kWriteSlow, "7.0.0",
+  table->Register(
+      MakeSpec("lpush", -3, kW | kOom | kFast, kOneKey, &list_family::CmdLPush,
+               {.group = "list",
+                .since = "1.0.0",
+                .summary = "Prepends one or more elements to a list. Creates the key if it doesn't "
+                           "exist.",
+                .complexity = kPushComplexity,
+                .syntax = "key element [element ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("rpush", -3, kW | kOom | kFast, kOneKey, &list_family::CmdRPush,
+               {.group = "list",
+                .since = "1.0.0",
+                .summary = "Appends one or more elements to a list. Creates the key if it doesn't "
+                           "exist.",
+                .complexity = kPushComplexity,
+                .syntax = "key element [element ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("lpushx", -3, kW | kOom | kFast, kOneKey, &list_family::CmdLPushX,
+               {.group = "list",
+                .since = "2.2.0",
+                .summary = "Prepends one or more elements to a list only when the list exists.",
+                .complexity = kPushComplexity,
+                .syntax = "key element [element ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("rpushx", -3, kW | kOom | kFast, kOneKey, &list_family::CmdRPushX,
+                           {.group = "list",
+                            .since = "2.2.0",
+                            .summary = "Appends an element to a list only when the list exists.",
+                            .complexity = kPushComplexity,
+                            .syntax = "key element [element ...]",
+                            .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("lpop", -2, kW | kFast, kOneKey, &list_family::CmdLPop,
+               {.group = "list",
+                .since = "1.0.0",
+                .summary = "Returns the first elements in a list after removing it. Deletes the "
+                           "list if the last element was popped.",
+                .complexity = kPopComplexity,
+                .syntax = "key [count]",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("rpop", -2, kW | kFast, kOneKey, &list_family::CmdRPop,
+               {.group = "list",
+                .since = "1.0.0",
+                .summary = "Returns and removes the last elements of the list. Deletes the list if "
+                           "the last element was popped.",
+                .complexity = kPopComplexity,
+                .syntax = "key [count]",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("llen", 2, kRo | kFast, kOneKey, &list_family::CmdLLen,
+                           {.group = "list",
+                            .since = "1.0.0",
+                            .summary = "Returns the length of a list.",
+                            .complexity = "O(1)",
+                            .syntax = "key",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec(
+      "lrange", 4, kRo, kOneKey, &list_family::CmdLRange,
+      {.group = "list",
+       .since = "1.0.0",
+       .summary = "Returns a range of elements from a list.",
+       .complexity = "O(S+N) where S is the distance of start offset from HEAD for small "
+                     "lists, from nearest end (HEAD or TAIL) for large lists; and N is the "
+                     "number of elements in the specified range.",
+       .syntax = "key start stop",
+       .acl_categories = kReadSlow}));
+  table->Register(MakeSpec(
+      "lindex", 3, kRo, kOneKey, &list_family::CmdLIndex,
+      {.group = "list",
+       .since = "1.0.0",
+       .summary = "Returns an element from a list by its index.",
+       .complexity = "O(N) where N is the number of elements to traverse to get to the "
+                     "element at index. This makes asking for the first or the last element "
+                     "of the list O(1).",
+       .syntax = "key index",
+       .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("lset", 4, kW | kOom, kOneKey, &list_family::CmdLSet,
+               {.group = "list",
+                .since = "1.0.0",
+                .summary = "Sets the value of an element in a list by its index.",
+                .complexity = "O(N) where N is the length of the list. Setting either the first or "
+                              "the last element of the list is O(1).",
+                .syntax = "key index element",
+                .acl_categories = kWriteSlow}));
+  table->Register(MakeSpec(
+      "linsert", 5, kW | kOom, kOneKey, &list_family::CmdLInsert,
+      {.group = "list",
+       .since = "2.2.0",
+       .summary = "Inserts an element before or after another element in a list.",
+       .complexity = "O(N) where N is the number of elements to traverse before seeing the "
+                     "value pivot. This means that inserting somewhere on the left end on the "
+                     "list (head) can be considered O(1) and inserting somewhere on the right "
+                     "end (tail) is O(N).",
+       .syntax = "key <BEFORE | AFTER> pivot element",
+       .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("lrem", 4, kW, kOneKey, &list_family::CmdLRem,
+               {.group = "list",
+                .since = "1.0.0",
+                .summary = "Removes elements from a list. Deletes the list if the last element was "
+                           "removed.",
+                .complexity = "O(N+M) where N is the length of the list and M is the number of "
+                              "elements removed.",
+                .syntax = "key count element",
+                .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("ltrim", 4, kW, kOneKey, &list_family::CmdLTrim,
+               {.group = "list",
+                .since = "1.0.0",
+                .summary = "Removes elements from both ends a list. Deletes the list if all "
+                           "elements were trimmed.",
+                .complexity = "O(N) where N is the number of elements to be removed by the "
+                              "operation.",
+                .syntax = "key start stop",
+                .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("lpos", -3, kRo, kOneKey, &list_family::CmdLPos,
+               {.group = "list",
+                .since = "6.0.6",
+                .summary = "Returns the index of matching elements in a list.",
+                .complexity = "O(N) where N is the number of elements in the list, for the average "
+                              "case. When searching for elements near the head or the tail of the "
+                              "list, or when the MAXLEN option is provided, the command may run in "
+                              "constant time.",
+                .syntax = "key element [RANK rank] [COUNT num-matches] [MAXLEN len]",
+                .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("lmove", 5, kW | kOom, {1, 2, 1}, &list_family::CmdLMove,
+               {.group = "list",
+                .since = "6.2.0",
+                .summary = "Returns an element after popping it from one list and pushing it to "
+                           "another. Deletes the list if the last element was moved.",
+                .complexity = "O(1)",
+                .syntax = "source destination <LEFT | RIGHT> <LEFT | RIGHT>",
+                .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("rpoplpush", 3, kW | kOom, {1, 2, 1}, &list_family::CmdRPopLPush,
+               {.group = "list",
+                .since = "1.2.0",
+                .summary = "Returns the last element of a list after removing and pushing it to "
+                           "another list. Deletes the list if the last element was popped.",
+                .complexity = "O(1)",
+                .syntax = "source destination",
+                .acl_categories = kWriteSlow}));
+  CommandSpec lmpop = MakeSpec(
+      "lmpop", -4, kW | kCmdMovableKeys, {}, &list_family::CmdLMPop,
+      {.group = "list",
+       .since = "7.0.0",
+       .summary =
            "Returns multiple elements from a list after removing them. Deletes the list if the "
            "last element was popped.",
-           "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]",
+       .complexity =
            "O(N+M) where N is the number of provided keys and M is the number of elements "
-           "returned.");
+           "returned.",
+       .syntax = "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]",
+       .acl_categories = kWriteSlow});
   lmpop.keys_finder = &list_family::LmpopKeys;
   table->Register(std::move(lmpop));
 

@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/command.h"
-#include "server/commands/command_context.h"
-#include "server/commands/command_table.h"
-#include "server/commands/list_value.h"
+#include "server/dispatch/command.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/command_table.h"
 #include "server/store/store.h"
+#include "server/types/list_value.h"
 
 namespace shoal {
 namespace list_family {
@@ -70,11 +70,6 @@ bool ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* timeout_ms
 // Keyspace event for a list change.
 void NotifyList(CommandContext& ctx, std::string_view event, std::string_view key);
 
-// Registration helper: a list command's spec.
-CommandSpec Spec(std::string_view name, int arity, uint32_t flags, int first, int last,
-                 CommandHandler handler, std::string_view acl, std::string_view since,
-                 std::string_view summary, std::string_view syntax,
-                 std::string_view complexity = "O(1)");
 
 // Registers the blocking commands (list_blocking_family.cc).
 void RegisterBlocking(CommandTable* table);

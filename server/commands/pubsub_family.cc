@@ -2,10 +2,10 @@
 // PUBLISH / SPUBLISH and PUBSUB introspection. Subscription replies are push
 // frames in RESP3 and arrays in RESP2, one per channel, as Redis sends them.
 #include "base/strings.h"
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
 #include "server/commands/families.h"
-#include "server/commands/pubsub.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/events/pubsub.h"
 
 namespace shoal {
 namespace {
@@ -145,20 +145,16 @@ void CmdPubsubHelp(CommandContext& ctx, CmdArgs) {
   for (const char* l : kLines) ctx.reply->SimpleString(l);
 }
 
+// The PUBSUB subcommands share everything but name, arity and docs.
 CommandSpec Sub(std::string_view name, int arity, CommandHandler h, std::string_view summary,
                 std::string_view syntax) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = kCmdPubSub | kCmdLoading | kCmdStale;
-  s.handler = h;
-  s.group = "pubsub";
-  s.summary = summary;
-  s.since = "2.8.0";
-  s.complexity = "O(N) for the number of channels";
-  s.syntax = syntax;
-  s.acl_categories = "@pubsub @slow";
-  return s;
+  return MakeSpec(name, arity, kCmdPubSub | kCmdLoading | kCmdStale, {}, h,
+                  {.group = "pubsub",
+                   .since = "2.8.0",
+                   .summary = summary,
+                   .complexity = "O(N) for the number of channels",
+                   .syntax = syntax,
+                   .acl_categories = "@pubsub @slow"});
 }
 
 }  // namespace
@@ -169,21 +165,13 @@ void RegisterPubSubCommands(CommandTable* table) {
   auto reg = [&](std::string_view name, int arity, uint32_t flags, CommandHandler h,
                  std::string_view summary, std::string_view since, std::string_view syntax,
                  int first_key = 0, int last_key = 0) {
-    CommandSpec s;
-    s.name = name;
-    s.arity = arity;
-    s.flags = flags;
-    s.first_key = first_key;
-    s.last_key = last_key;
-    s.key_step = first_key ? 1 : 0;
-    s.handler = h;
-    s.group = "pubsub";
-    s.summary = summary;
-    s.since = since;
-    s.complexity = "O(N) where N is the number of channels";
-    s.syntax = syntax;
-    s.acl_categories = "@pubsub @slow";
-    table->Register(std::move(s));
+    table->Register(MakeSpec(name, arity, flags, {first_key, last_key, first_key ? 1 : 0}, h,
+                             {.group = "pubsub",
+                              .since = since,
+                              .summary = summary,
+                              .complexity = "O(N) where N is the number of channels",
+                              .syntax = syntax,
+                              .acl_categories = "@pubsub @slow"}));
   };
   reg("subscribe", -2, kSubFlags, CmdSubscribe<SubKind::kChannel>,
       "Listens for messages published to channels.", "2.0.0", "channel [channel ...]");
@@ -209,14 +197,12 @@ void RegisterPubSubCommands(CommandTable* table) {
       CmdPublish<SubKind::kShard>, "Post a message to a shard channel", "7.0.0",
       "shardchannel message", 1, 1);
 
-  CommandSpec pubsub;
-  pubsub.name = "pubsub";
-  pubsub.arity = -2;
-  pubsub.group = "pubsub";
-  pubsub.summary = "A container for Pub/Sub commands.";
-  pubsub.since = "2.8.0";
-  pubsub.complexity = "Depends on subcommand.";
-  pubsub.acl_categories = "@slow";
+  CommandSpec pubsub = MakeSpec("pubsub", -2, 0, {}, nullptr,
+                                {.group = "pubsub",
+                                 .since = "2.8.0",
+                                 .summary = "A container for Pub/Sub commands.",
+                                 .complexity = "Depends on subcommand.",
+                                 .acl_categories = "@slow"});
   pubsub.subcommands = {
       Sub("pubsub|channels", -2, CmdPubsubChannels, "Returns the active channels.", "[pattern]"),
       Sub("pubsub|numsub", -2, CmdPubsubNumSub,

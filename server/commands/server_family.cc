@@ -24,12 +24,14 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "base/strings.h"
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/command_docs.h"
 #include "server/commands/families.h"
-#include "server/commands/glob_match.h"
-#include "server/commands/info_section.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/command_docs.h"
+#include "server/dispatch/glob_match.h"
+#include "server/dispatch/info_section.h"
+#include "server/events/blocking.h"
+#include "server/events/pubsub.h"
 
 namespace shoal {
 namespace {
@@ -56,8 +58,19 @@ void ContainerArity(CommandContext& ctx, CmdArgs args) {
 
 // ------------------------------------------------------------------ INFO
 
+// The figures INFO shows of the registries that cross workers.
+EventCounts CountEvents(ServerState& server) {
+  EventCounts c;
+  c.blocked_clients = server.blocking().blocked_clients();
+  PubSubRegistry& pubsub = server.pubsub();
+  c.pubsub_channels = pubsub.ActiveChannels(SubKind::kChannel, "", false).size();
+  c.pubsub_patterns = pubsub.NumPatterns();
+  c.pubsubshard_channels = pubsub.ActiveChannels(SubKind::kShard, "", false).size();
+  return c;
+}
+
 void Info(CommandContext& ctx, CmdArgs args) {
-  std::string text = BuildInfo(*ctx.server, *ctx.store, args.subspan(1));
+  std::string text = BuildInfo(*ctx.server, *ctx.store, CountEvents(*ctx.server), args.subspan(1));
   ctx.reply->Verbatim("txt", text);
 }
 
@@ -532,115 +545,190 @@ void MemoryHelp(CommandContext& ctx, CmdArgs args) {
 constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;
 constexpr uint32_t kAdminCfg = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
 
-CommandSpec Spec(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                 std::string_view summary, std::string_view since, std::string_view complexity,
-                 std::string_view syntax, std::string_view acl) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = handler;
-  s.group = "server";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
-
 }  // namespace
 
 void RegisterServerCommands(CommandTable* table) {
-  table->Register(Spec("info", -1, kLoadingStale, Info,
-                       "Returns information and statistics about the server.", "1.0.0", "O(1)",
-                       "[section [section ...]]", "@slow @dangerous"));
+  table->Register(MakeSpec("info", -1, kLoadingStale, {}, Info,
+                           {.group = "server",
+                            .since = "1.0.0",
+                            .summary = "Returns information and statistics about the server.",
+                            .complexity = "O(1)",
+                            .syntax = "[section [section ...]]",
+                            .acl_categories = "@slow @dangerous"}));
 
   constexpr std::string_view kCfgAcl = "@admin @slow @dangerous";
-  CommandSpec config =
-      Spec("config", -2, 0, ContainerArity, "A container for server configuration commands.",
-           "2.0.0", "Depends on subcommand.", "", "@slow");
+  CommandSpec config = MakeSpec("config", -2, 0, {}, ContainerArity,
+                                {.group = "server",
+                                 .since = "2.0.0",
+                                 .summary = "A container for server configuration commands.",
+                                 .complexity = "Depends on subcommand.",
+                                 .acl_categories = "@slow"});
   config.subcommands = {
-      Spec("config|get", -3, kAdminCfg, ConfigGet,
-           "Returns the effective values of configuration parameters.", "2.0.0",
-           "O(N) when N is the number of configuration parameters provided",
-           "parameter [parameter ...]", kCfgAcl),
-      Spec("config|set", -4, kAdminCfg, ConfigSet, "Sets configuration parameters in-flight.",
-           "2.0.0", "O(N) when N is the number of configuration parameters provided",
-           "parameter value [parameter value ...]", kCfgAcl),
-      Spec("config|resetstat", 2, kAdminCfg, ConfigResetStat, "Resets the server's statistics.",
-           "2.0.0", "O(1)", "", kCfgAcl),
-      Spec("config|rewrite", 2, kAdminCfg, ConfigRewrite,
-           "Persists the effective configuration to file.", "2.8.0", "O(1)", "", kCfgAcl),
-      Spec("config|help", 2, kLoadingStale, ConfigHelp,
-           "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", "@slow"),
+      MakeSpec("config|get", -3, kAdminCfg, {}, ConfigGet,
+               {.group = "server",
+                .since = "2.0.0",
+                .summary = "Returns the effective values of configuration parameters.",
+                .complexity = "O(N) when N is the number of configuration parameters provided",
+                .syntax = "parameter [parameter ...]",
+                .acl_categories = kCfgAcl}),
+      MakeSpec("config|set", -4, kAdminCfg, {}, ConfigSet,
+               {.group = "server",
+                .since = "2.0.0",
+                .summary = "Sets configuration parameters in-flight.",
+                .complexity = "O(N) when N is the number of configuration parameters provided",
+                .syntax = "parameter value [parameter value ...]",
+                .acl_categories = kCfgAcl}),
+      MakeSpec("config|resetstat", 2, kAdminCfg, {}, ConfigResetStat,
+               {.group = "server",
+                .since = "2.0.0",
+                .summary = "Resets the server's statistics.",
+                .complexity = "O(1)",
+                .acl_categories = kCfgAcl}),
+      MakeSpec("config|rewrite", 2, kAdminCfg, {}, ConfigRewrite,
+               {.group = "server",
+                .since = "2.8.0",
+                .summary = "Persists the effective configuration to file.",
+                .complexity = "O(1)",
+                .acl_categories = kCfgAcl}),
+      MakeSpec("config|help", 2, kLoadingStale, {}, ConfigHelp,
+               {.group = "server",
+                .since = "5.0.0",
+                .summary = "Returns helpful text about the different subcommands.",
+                .complexity = "O(1)",
+                .acl_categories = "@slow"}),
   };
   table->Register(std::move(config));
 
   constexpr std::string_view kCmdAcl = "@slow @connection";
-  CommandSpec command = Spec("command", -1, kLoadingStale, CommandAll,
-                             "Returns detailed information about all commands.", "2.8.13",
-                             "O(N) where N is the total number of Redis commands", "", kCmdAcl);
+  CommandSpec command =
+      MakeSpec("command", -1, kLoadingStale, {}, CommandAll,
+               {.group = "server",
+                .since = "2.8.13",
+                .summary = "Returns detailed information about all commands.",
+                .complexity = "O(N) where N is the total number of Redis commands",
+                .acl_categories = kCmdAcl});
   command.subcommands = {
-      Spec("command|count", 2, kLoadingStale, CommandCount, "Returns a count of commands.",
-           "2.8.13", "O(1)", "", kCmdAcl),
-      Spec("command|docs", -2, kLoadingStale, CommandDocs,
-           "Returns documentary information about one, multiple or all commands.", "7.0.0",
-           "O(N) where N is the number of commands to look up", "[command-name [command-name ...]]",
-           kCmdAcl),
-      Spec("command|getkeys", -4, kLoadingStale, CommandGetKeys,
-           "Extracts the key names from an arbitrary command.", "2.8.13",
-           "O(N) where N is the number of arguments to the command", "command [arg [arg ...]]",
-           kCmdAcl),
-      Spec("command|getkeysandflags", -4, kLoadingStale, CommandGetKeysAndFlags,
-           "Extracts the key names and access flags for an arbitrary command.", "7.0.0",
-           "O(N) where N is the number of arguments to the command", "command [arg [arg ...]]",
-           kCmdAcl),
-      Spec("command|help", 2, kLoadingStale, CommandHelp,
-           "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", "", kCmdAcl),
-      Spec("command|info", -2, kLoadingStale, CommandInfo,
-           "Returns information about one, multiple or all commands.", "2.8.13",
-           "O(N) where N is the number of commands to look up", "[command-name [command-name ...]]",
-           kCmdAcl),
-      Spec("command|list", -2, kLoadingStale, CommandList, "Returns a list of command names.",
-           "7.0.0", "O(N) where N is the total number of Redis commands",
-           "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]", kCmdAcl),
+      MakeSpec("command|count", 2, kLoadingStale, {}, CommandCount,
+               {.group = "server",
+                .since = "2.8.13",
+                .summary = "Returns a count of commands.",
+                .complexity = "O(1)",
+                .acl_categories = kCmdAcl}),
+      MakeSpec("command|docs", -2, kLoadingStale, {}, CommandDocs,
+               {.group = "server",
+                .since = "7.0.0",
+                .summary = "Returns documentary information about one, multiple or all commands.",
+                .complexity = "O(N) where N is the number of commands to look up",
+                .syntax = "[command-name [command-name ...]]",
+                .acl_categories = kCmdAcl}),
+      MakeSpec("command|getkeys", -4, kLoadingStale, {}, CommandGetKeys,
+               {.group = "server",
+                .since = "2.8.13",
+                .summary = "Extracts the key names from an arbitrary command.",
+                .complexity = "O(N) where N is the number of arguments to the command",
+                .syntax = "command [arg [arg ...]]",
+                .acl_categories = kCmdAcl}),
+      MakeSpec("command|getkeysandflags", -4, kLoadingStale, {}, CommandGetKeysAndFlags,
+               {.group = "server",
+                .since = "7.0.0",
+                .summary = "Extracts the key names and access flags for an arbitrary command.",
+                .complexity = "O(N) where N is the number of arguments to the command",
+                .syntax = "command [arg [arg ...]]",
+                .acl_categories = kCmdAcl}),
+      MakeSpec("command|help", 2, kLoadingStale, {}, CommandHelp,
+               {.group = "server",
+                .since = "5.0.0",
+                .summary = "Returns helpful text about the different subcommands.",
+                .complexity = "O(1)",
+                .acl_categories = kCmdAcl}),
+      MakeSpec("command|info", -2, kLoadingStale, {}, CommandInfo,
+               {.group = "server",
+                .since = "2.8.13",
+                .summary = "Returns information about one, multiple or all commands.",
+                .complexity = "O(N) where N is the number of commands to look up",
+                .syntax = "[command-name [command-name ...]]",
+                .acl_categories = kCmdAcl}),
+      MakeSpec("command|list", -2, kLoadingStale, {}, CommandList,
+               {.group = "server",
+                .since = "7.0.0",
+                .summary = "Returns a list of command names.",
+                .complexity = "O(N) where N is the total number of Redis commands",
+                .syntax = "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
+                .acl_categories = kCmdAcl}),
   };
   table->Register(std::move(command));
 
-  table->Register(Spec("time", 1, kLoadingStale | kCmdFast, Time, "Returns the server time.",
-                       "2.6.0", "O(1)", "", "@fast"));
-  table->Register(Spec("lastsave", 1, kLoadingStale | kCmdFast, LastSave,
-                       "Returns the Unix timestamp of the last successful save to disk.", "1.0.0",
-                       "O(1)", "", "@admin @fast @dangerous"));
-  table->Register(Spec("shutdown", -1, kAdminCfg | kCmdNoMulti | kCmdAllowBusy, Shutdown,
-                       "Synchronously saves the database(s) to disk and shuts down the Redis "
-                       "server.",
-                       "1.0.0",
-                       "O(N) when saving, where N is the total number of keys in all databases "
-                       "when saving data, otherwise O(1)",
-                       "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", "@admin @slow @dangerous"));
+  table->Register(MakeSpec("time", 1, kLoadingStale | kCmdFast, {}, Time,
+                           {.group = "server",
+                            .since = "2.6.0",
+                            .summary = "Returns the server time.",
+                            .complexity = "O(1)",
+                            .acl_categories = "@fast"}));
+  table->Register(
+      MakeSpec("lastsave", 1, kLoadingStale | kCmdFast, {}, LastSave,
+               {.group = "server",
+                .since = "1.0.0",
+                .summary = "Returns the Unix timestamp of the last successful save to disk.",
+                .complexity = "O(1)",
+                .acl_categories = "@admin @fast @dangerous"}));
+  table->Register(MakeSpec(
+      "shutdown", -1, kAdminCfg | kCmdNoMulti | kCmdAllowBusy, {}, Shutdown,
+      {.group = "server",
+       .since = "1.0.0",
+       .summary = "Synchronously saves the database(s) to disk and shuts down the Redis "
+                  "server.",
+       .complexity = "O(N) when saving, where N is the total number of keys in all databases "
+                     "when saving data, otherwise O(1)",
+       .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
+       .acl_categories = "@admin @slow @dangerous"}));
 
-  CommandSpec memory =
-      Spec("memory", -2, 0, ContainerArity, "A container for memory diagnostics commands.", "4.0.0",
-           "Depends on subcommand.", "", "@slow");
-  CommandSpec usage =
-      Spec("memory|usage", -3, kCmdReadOnly, MemoryUsage, "Estimates the memory usage of a key.",
-           "4.0.0", "O(N) where N is the number of samples.", "key [SAMPLES count]", "@read @slow");
+  CommandSpec memory = MakeSpec("memory", -2, 0, {}, ContainerArity,
+                                {.group = "server",
+                                 .since = "4.0.0",
+                                 .summary = "A container for memory diagnostics commands.",
+                                 .complexity = "Depends on subcommand.",
+                                 .acl_categories = "@slow"});
+  CommandSpec usage = MakeSpec("memory|usage", -3, kCmdReadOnly, {}, MemoryUsage,
+                               {.group = "server",
+                                .since = "4.0.0",
+                                .summary = "Estimates the memory usage of a key.",
+                                .complexity = "O(N) where N is the number of samples.",
+                                .syntax = "key [SAMPLES count]",
+                                .acl_categories = "@read @slow"});
   usage.first_key = 2;
   usage.last_key = 2;
   usage.key_step = 1;
   memory.subcommands = {
-      Spec("memory|doctor", 2, 0, MemoryDoctor, "Outputs a memory problems report.", "4.0.0",
-           "O(1)", "", "@slow"),
-      Spec("memory|help", 2, kLoadingStale, MemoryHelp,
-           "Returns helpful text about the different subcommands.", "4.0.0", "O(1)", "", "@slow"),
-      Spec("memory|malloc-stats", 2, 0, MemoryMallocStats, "Returns the allocator statistics.",
-           "4.0.0", "Depends on how much memory is allocated, could be slow", "", "@slow"),
-      Spec("memory|purge", 2, 0, MemoryPurge, "Asks the allocator to release memory.", "4.0.0",
-           "Depends on how much memory is allocated, could be slow", "", "@slow"),
-      Spec("memory|stats", 2, 0, MemoryStats, "Returns details about memory usage.", "4.0.0",
-           "O(1)", "", "@slow"),
+      MakeSpec("memory|doctor", 2, 0, {}, MemoryDoctor,
+               {.group = "server",
+                .since = "4.0.0",
+                .summary = "Outputs a memory problems report.",
+                .complexity = "O(1)",
+                .acl_categories = "@slow"}),
+      MakeSpec("memory|help", 2, kLoadingStale, {}, MemoryHelp,
+               {.group = "server",
+                .since = "4.0.0",
+                .summary = "Returns helpful text about the different subcommands.",
+                .complexity = "O(1)",
+                .acl_categories = "@slow"}),
+      MakeSpec("memory|malloc-stats", 2, 0, {}, MemoryMallocStats,
+               {.group = "server",
+                .since = "4.0.0",
+                .summary = "Returns the allocator statistics.",
+                .complexity = "Depends on how much memory is allocated, could be slow",
+                .acl_categories = "@slow"}),
+      MakeSpec("memory|purge", 2, 0, {}, MemoryPurge,
+               {.group = "server",
+                .since = "4.0.0",
+                .summary = "Asks the allocator to release memory.",
+                .complexity = "Depends on how much memory is allocated, could be slow",
+                .acl_categories = "@slow"}),
+      MakeSpec("memory|stats", 2, 0, {}, MemoryStats,
+               {.group = "server",
+                .since = "4.0.0",
+                .summary = "Returns details about memory usage.",
+                .complexity = "O(1)",
+                .acl_categories = "@slow"}),
       std::move(usage),
   };
   table->Register(std::move(memory));

@@ -30,15 +30,15 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
 #include "server/commands/families.h"
-#include "server/commands/glob_match.h"
-#include "server/commands/notify.h"
-#include "server/commands/set_value.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/dispatch/glob_match.h"
+#include "server/events/notify.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
+#include "server/types/set_value.h"
 
 namespace shoal {
 namespace {
@@ -531,27 +531,6 @@ void CmdSInterCard(CommandContext& ctx, CmdArgs args) {
 // ---------------------------------------------------------------------------
 // Registration.
 
-CommandSpec Spec(std::string_view name, int arity, uint32_t flags, int first, int last,
-                 CommandHandler handler, std::string_view acl, std::string_view since,
-                 std::string_view summary, std::string_view syntax,
-                 std::string_view complexity = "O(1)") {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first;
-  s.last_key = last;
-  s.key_step = first > 0 ? 1 : 0;
-  s.handler = handler;
-  s.group = "set";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
-
 }  // namespace
 
 void RegisterSetCommands(CommandTable* table) {
@@ -566,70 +545,144 @@ void RegisterSetCommands(CommandTable* table) {
       "O(N*M) worst case where N is the cardinality of the smallest set and M is the number "
       "of sets.";
 
-  table->Register(Spec("sadd", -3, kW | kOom | kFast, 1, 1, &CmdSAdd, kWriteFast, "1.0.0",
-                       "Adds one or more members to a set. Creates the key if it doesn't "
-                       "exist.",
-                       "key member [member ...]",
-                       "O(1) for each element added, so O(N) to add N elements when the "
-                       "command is called with multiple arguments."));
-  table->Register(Spec("srem", -3, kW | kFast, 1, 1, &CmdSRem, kWriteFast, "1.0.0",
-                       "Removes one or more members from a set. Deletes the set if the last "
-                       "member was removed.",
-                       "key member [member ...]",
-                       "O(N) where N is the number of members to be removed."));
-  table->Register(Spec("smembers", 2, kRo, 1, 1, &CmdSMembers, kReadSlow, "1.0.0",
-                       "Returns all members of a set.", "key",
-                       "O(N) where N is the set cardinality."));
-  table->Register(Spec("sismember", 3, kRo | kFast, 1, 1, &CmdSIsMember, kReadFast, "1.0.0",
-                       "Determines whether a member belongs to a set.", "key member"));
-  table->Register(Spec("smismember", -3, kRo | kFast, 1, 1, &CmdSMIsMember, kReadFast, "6.2.0",
-                       "Determines whether multiple members belong to a set.",
-                       "key member [member ...]",
-                       "O(N) where N is the number of elements being checked for "
-                       "membership"));
-  table->Register(Spec("scard", 2, kRo | kFast, 1, 1, &CmdSCard, kReadFast, "1.0.0",
-                       "Returns the number of members in a set.", "key"));
-  table->Register(Spec("spop", -2, kW | kFast, 1, 1, &CmdSPop, kWriteFast, "1.0.0",
-                       "Returns one or more random members from a set after removing them. "
-                       "Deletes the set if the last member was popped.",
-                       "key [count]",
-                       "Without the count argument O(1), otherwise O(N) where N is the value "
-                       "of the passed count."));
-  table->Register(Spec("srandmember", -2, kRo, 1, 1, &CmdSRandMember, kReadSlow, "1.0.0",
-                       "Get one or multiple random members from a set", "key [count]",
-                       "Without the count argument O(1), otherwise O(N) where N is the "
-                       "absolute value of the passed count."));
-  table->Register(Spec("smove", 4, kW | kFast, 1, 2, &CmdSMove, kWriteFast, "1.0.0",
-                       "Moves a member from one set to another.", "source destination member"));
+  table->Register(
+      MakeSpec("sadd", -3, kW | kOom | kFast, kOneKey, &CmdSAdd,
+               {.group = "set",
+                .since = "1.0.0",
+                .summary = "Adds one or more members to a set. Creates the key if it doesn't "
+                           "exist.",
+                .complexity = "O(1) for each element added, so O(N) to add N elements when the "
+                              "command is called with multiple arguments.",
+                .syntax = "key member [member ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("srem", -3, kW | kFast, kOneKey, &CmdSRem,
+               {.group = "set",
+                .since = "1.0.0",
+                .summary = "Removes one or more members from a set. Deletes the set if the last "
+                           "member was removed.",
+                .complexity = "O(N) where N is the number of members to be removed.",
+                .syntax = "key member [member ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("smembers", 2, kRo, kOneKey, &CmdSMembers,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Returns all members of a set.",
+                            .complexity = "O(N) where N is the set cardinality.",
+                            .syntax = "key",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec("sismember", 3, kRo | kFast, kOneKey, &CmdSIsMember,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Determines whether a member belongs to a set.",
+                            .complexity = "O(1)",
+                            .syntax = "key member",
+                            .acl_categories = kReadFast}));
+  table->Register(
+      MakeSpec("smismember", -3, kRo | kFast, kOneKey, &CmdSMIsMember,
+               {.group = "set",
+                .since = "6.2.0",
+                .summary = "Determines whether multiple members belong to a set.",
+                .complexity = "O(N) where N is the number of elements being checked for "
+                              "membership",
+                .syntax = "key member [member ...]",
+                .acl_categories = kReadFast}));
+  table->Register(MakeSpec("scard", 2, kRo | kFast, kOneKey, &CmdSCard,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Returns the number of members in a set.",
+                            .complexity = "O(1)",
+                            .syntax = "key",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec(
+      "spop", -2, kW | kFast, kOneKey, &CmdSPop,
+      {.group = "set",
+       .since = "1.0.0",
+       .summary = "Returns one or more random members from a set after removing them. "
+                  "Deletes the set if the last member was popped.",
+       .complexity = "Without the count argument O(1), otherwise O(N) where N is the value "
+                     "of the passed count.",
+       .syntax = "key [count]",
+       .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("srandmember", -2, kRo, kOneKey, &CmdSRandMember,
+               {.group = "set",
+                .since = "1.0.0",
+                .summary = "Get one or multiple random members from a set",
+                .complexity = "Without the count argument O(1), otherwise O(N) where N is the "
+                              "absolute value of the passed count.",
+                .syntax = "key [count]",
+                .acl_categories = kReadSlow}));
+  table->Register(MakeSpec("smove", 4, kW | kFast, {1, 2, 1}, &CmdSMove,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Moves a member from one set to another.",
+                            .complexity = "O(1)",
+                            .syntax = "source destination member",
+                            .acl_categories = kWriteFast}));
 
-  table->Register(Spec("sinter", -2, kRo, 1, -1, &CmdSInter, kReadSlow, "1.0.0",
-                       "Returns the intersect of multiple sets.", "key [key ...]",
-                       kInterComplexity));
+  table->Register(MakeSpec("sinter", -2, kRo, kAllKeys, &CmdSInter,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Returns the intersect of multiple sets.",
+                            .complexity = kInterComplexity,
+                            .syntax = "key [key ...]",
+                            .acl_categories = kReadSlow}));
   CommandSpec card =
-      Spec("sintercard", -3, kRo | kCmdMovableKeys, 0, 0, &CmdSInterCard, kReadSlow, "7.0.0",
-           "Returns the number of members of the intersect of multiple sets.",
-           "numkeys key [key ...] [LIMIT limit]", kInterComplexity);
+      MakeSpec("sintercard", -3, kRo | kCmdMovableKeys, {}, &CmdSInterCard,
+               {.group = "set",
+                .since = "7.0.0",
+                .summary = "Returns the number of members of the intersect of multiple sets.",
+                .complexity = kInterComplexity,
+                .syntax = "numkeys key [key ...] [LIMIT limit]",
+                .acl_categories = kReadSlow});
   card.keys_finder = &SInterCardKeys;
   table->Register(std::move(card));
-  table->Register(Spec("sinterstore", -3, kW | kOom, 1, -1, &CmdSInterStore, kWriteSlow, "1.0.0",
-                       "Stores the intersect of multiple sets in a key.",
-                       "destination key [key ...]", kInterComplexity));
-  table->Register(Spec("sunion", -2, kRo, 1, -1, &CmdSUnion, kReadSlow, "1.0.0",
-                       "Returns the union of multiple sets.", "key [key ...]", kTotal));
-  table->Register(Spec("sunionstore", -3, kW | kOom, 1, -1, &CmdSUnionStore, kWriteSlow, "1.0.0",
-                       "Stores the union of multiple sets in a key.", "destination key [key ...]",
-                       kTotal));
-  table->Register(Spec("sdiff", -2, kRo, 1, -1, &CmdSDiff, kReadSlow, "1.0.0",
-                       "Returns the difference of multiple sets.", "key [key ...]", kTotal));
-  table->Register(Spec("sdiffstore", -3, kW | kOom, 1, -1, &CmdSDiffStore, kWriteSlow, "1.0.0",
-                       "Stores the difference of multiple sets in a key.",
-                       "destination key [key ...]", kTotal));
-  table->Register(Spec("sscan", -3, kRo, 1, 1, &CmdSScan, kReadSlow, "2.8.0",
-                       "Iterates over members of a set.",
-                       "key cursor [MATCH pattern] [COUNT count]",
-                       "O(1) for every call. O(N) for a complete iteration, including enough "
-                       "command calls for the cursor to return back to 0. N is the number of "
-                       "elements inside the collection."));
+  table->Register(MakeSpec("sinterstore", -3, kW | kOom, kAllKeys, &CmdSInterStore,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Stores the intersect of multiple sets in a key.",
+                            .complexity = kInterComplexity,
+                            .syntax = "destination key [key ...]",
+                            .acl_categories = kWriteSlow}));
+  table->Register(MakeSpec("sunion", -2, kRo, kAllKeys, &CmdSUnion,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Returns the union of multiple sets.",
+                            .complexity = kTotal,
+                            .syntax = "key [key ...]",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec("sunionstore", -3, kW | kOom, kAllKeys, &CmdSUnionStore,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Stores the union of multiple sets in a key.",
+                            .complexity = kTotal,
+                            .syntax = "destination key [key ...]",
+                            .acl_categories = kWriteSlow}));
+  table->Register(MakeSpec("sdiff", -2, kRo, kAllKeys, &CmdSDiff,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Returns the difference of multiple sets.",
+                            .complexity = kTotal,
+                            .syntax = "key [key ...]",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec("sdiffstore", -3, kW | kOom, kAllKeys, &CmdSDiffStore,
+                           {.group = "set",
+                            .since = "1.0.0",
+                            .summary = "Stores the difference of multiple sets in a key.",
+                            .complexity = kTotal,
+                            .syntax = "destination key [key ...]",
+                            .acl_categories = kWriteSlow}));
+  table->Register(MakeSpec(
+      "sscan", -3, kRo, kOneKey, &CmdSScan,
+      {.group = "set",
+       .since = "2.8.0",
+       .summary = "Iterates over members of a set.",
+       .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
+                     "command calls for the cursor to return back to 0. N is the number of "
+                     "elements inside the collection.",
+       .syntax = "key cursor [MATCH pattern] [COUNT count]",
+       .acl_categories = kReadSlow}));
 }
 
 }  // namespace shoal

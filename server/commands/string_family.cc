@@ -1,6 +1,7 @@
 // The string family: GET SET SETNX SETEX PSETEX MGET MSET MSETNX GETSET GETDEL
 // GETEX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR
-// SETRANGE LCS, with Redis 7.2's replies and error texts.
+// SETRANGE, with Redis 7.2's replies and error texts; LCS is in
+// string_lcs_family.cc.
 //
 // Each handler goes parse -> operate -> reply, and the first error wins in
 // the order Redis checks things (which is not always "arguments first": e.g.
@@ -30,33 +31,27 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
 #include "server/commands/families.h"
+#include "server/commands/string_family.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
 
 namespace shoal {
-namespace {
-
-using Lookup = Store::Lookup;
-
-// Large enough for any int64 in decimal (Entry::StringValue needs >= 24).
-constexpr size_t kIntBufSize = 32;
-
-constexpr std::string_view kErrOffsetRange = "ERR offset is out of range";
-constexpr std::string_view kErrDecrOverflow = "ERR decrement would overflow";
-constexpr std::string_view kErrLcsType = "ERR The specified keys must contain string values";
-constexpr std::string_view kErrLcsLenAndIdx =
-    "ERR If you want both the length and indexes, please just use IDX.";
-constexpr std::string_view kErrLcsMemory =
-    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 
 int64_t ProtoMaxBulkLen(const CommandContext& ctx) {
   if (ctx.server == nullptr) return 512LL * 1024 * 1024;
   return ctx.server->runtime().proto_max_bulk_len.load(std::memory_order_relaxed);
 }
+
+namespace {
+
+using Lookup = Store::Lookup;
+
+constexpr std::string_view kErrOffsetRange = "ERR offset is out of range";
+constexpr std::string_view kErrDecrOverflow = "ERR decrement would overflow";
 
 // Redis's checkStringLength: would a string of `base + add` bytes be too long?
 bool ExceedsMaxLength(const CommandContext& ctx, int64_t base, int64_t add) {
@@ -533,161 +528,12 @@ void CmdSetRange(CommandContext& ctx, CmdArgs args) {
 }
 
 // ---------------------------------------------------------------------------
-// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]
-
-struct LcsMatch {
-  uint32_t a_start, a_end, b_start, b_end;
-};
-
-struct LcsResult {
-  uint32_t length = 0;
-  std::string text;              // the LCS itself, when wanted
-  std::vector<LcsMatch> matches;  // last to first, as Redis lists them
-};
-
-// Classic dynamic programming over a (|a|+1) x (|b|+1) table, then a walk
-// back from the end collecting contiguous runs. Ties step back in b first,
-// which is what makes the chosen LCS (and its ranges) the same as Redis's.
-void ComputeLcs(std::string_view a, std::string_view b, bool want_text, bool want_matches,
-                uint32_t min_match_len, LcsResult* out) {
-  const size_t alen = a.size(), blen = b.size(), cols = blen + 1;
-  std::vector<uint32_t> dp((alen + 1) * cols, 0);
-  for (size_t i = 1; i <= alen; ++i) {
-    for (size_t j = 1; j <= blen; ++j) {
-      dp[i * cols + j] = a[i - 1] == b[j - 1]
-                             ? dp[(i - 1) * cols + j - 1] + 1
-                             : std::max(dp[(i - 1) * cols + j], dp[i * cols + j - 1]);
-    }
-  }
-  out->length = dp[alen * cols + blen];
-  if (!want_text && !want_matches) return;
-  if (want_text) out->text.assign(out->length, '\0');
-
-  size_t i = alen, j = blen, idx = out->length;
-  bool in_run = false;
-  LcsMatch run{};
-  while (i > 0 && j > 0) {
-    bool emit = false;
-    if (a[i - 1] == b[j - 1]) {
-      if (want_text) out->text[idx - 1] = a[i - 1];
-      if (!in_run) {
-        in_run = true;
-        run = {static_cast<uint32_t>(i - 1), static_cast<uint32_t>(i - 1),
-               static_cast<uint32_t>(j - 1), static_cast<uint32_t>(j - 1)};
-      } else {
-        // After a match the walk always continues diagonally, so the run
-        // extends backwards by one in both strings.
-        run.a_start--;
-        run.b_start--;
-      }
-      if (run.a_start == 0 || run.b_start == 0) emit = true;
-      --idx;
-      --i;
-      --j;
-    } else {
-      if (dp[(i - 1) * cols + j] > dp[i * cols + j - 1]) {
-        --i;
-      } else {
-        --j;
-      }
-      emit = in_run;
-    }
-    if (emit) {
-      const uint32_t len = run.a_end - run.a_start + 1;
-      if (want_matches && (min_match_len == 0 || len >= min_match_len)) {
-        out->matches.push_back(run);
-      }
-      in_run = false;
-    }
-  }
-}
-
-void CmdLcs(CommandContext& ctx, CmdArgs args) {
-  Entry* ea = ctx.store->Find(ctx.db(), args[1], Lookup::kRead);
-  Entry* eb = ctx.store->Find(ctx.db(), args[2], Lookup::kRead);
-  if ((ea != nullptr && ea->type() != ValueType::kString) ||
-      (eb != nullptr && eb->type() != ValueType::kString)) {
-    return ctx.Error(kErrLcsType);
-  }
-  bool get_len = false, get_idx = false, with_match_len = false;
-  int64_t min_match_len = 0;
-  for (size_t j = 3; j < args.size(); ++j) {
-    if (ArgIs(args[j], "LEN")) {
-      get_len = true;
-    } else if (ArgIs(args[j], "IDX")) {
-      get_idx = true;
-    } else if (ArgIs(args[j], "WITHMATCHLEN")) {
-      with_match_len = true;
-    } else if (ArgIs(args[j], "MINMATCHLEN") && j + 1 < args.size()) {
-      if (!ParseInt(args[++j], &min_match_len)) return ctx.Error(OpStatus::kNotInteger);
-      if (min_match_len < 0) min_match_len = 0;
-    } else {
-      return ctx.Error(OpStatus::kSyntax);
-    }
-  }
-  if (get_len && get_idx) return ctx.Error(kErrLcsLenAndIdx);
-
-  char abuf[kIntBufSize], bbuf[kIntBufSize];
-  const std::string_view a = ea != nullptr ? ValueOf(ea, abuf) : std::string_view();
-  const std::string_view b = eb != nullptr ? ValueOf(eb, bbuf) : std::string_view();
-  // The table is transient but may be large: bound it as Redis does.
-  const uint64_t cells = static_cast<uint64_t>(a.size() + 1) * (b.size() + 1);
-  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ProtoMaxBulkLen(ctx))) {
-    return ctx.Error(kErrLcsMemory);
-  }
-  const uint32_t min_len = static_cast<uint32_t>(
-      std::min<int64_t>(min_match_len, std::numeric_limits<uint32_t>::max()));
-  LcsResult r;
-  ComputeLcs(a, b, /*want_text=*/!get_len && !get_idx, get_idx, min_len, &r);
-
-  if (get_len) return ctx.reply->Integer(r.length);
-  if (!get_idx) return ctx.reply->Bulk(r.text);
-  ReplyBuilder& out = *ctx.reply;
-  out.MapHeader(2);
-  out.Bulk("matches");
-  out.ArrayHeader(static_cast<int64_t>(r.matches.size()));
-  for (const LcsMatch& m : r.matches) {
-    out.ArrayHeader(with_match_len ? 3 : 2);
-    out.ArrayHeader(2);
-    out.Integer(m.a_start);
-    out.Integer(m.a_end);
-    out.ArrayHeader(2);
-    out.Integer(m.b_start);
-    out.Integer(m.b_end);
-    if (with_match_len) out.Integer(m.a_end - m.a_start + 1);
-  }
-  out.Bulk("len");
-  out.Integer(r.length);
-}
-
-// ---------------------------------------------------------------------------
 // Registration.
 
 constexpr std::string_view kRangeComplexity =
     "O(N) where N is the length of the returned string. The complexity is ultimately "
     "determined by the returned length, but because creating a substring from an existing "
     "string is very cheap, it can be considered O(1) for small strings.";
-
-// One key at position 1, as most string commands.
-CommandSpec OneKey(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                   std::string_view acl, std::string_view since, std::string_view summary,
-                   std::string_view syntax, std::string_view complexity = "O(1)") {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = 1;
-  s.last_key = 1;
-  s.key_step = 1;
-  s.handler = handler;
-  s.group = "string";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
 
 }  // namespace
 
@@ -704,110 +550,204 @@ void RegisterStringCommands(CommandTable* table) {
       "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | "
       "PXAT unix-time-milliseconds | PERSIST]";
 
-  table->Register(OneKey("get", 2, kRo | kFast, &CmdGet, kReadFast, "1.0.0",
-                         "Returns the string value of a key.", "key"));
-  table->Register(OneKey(
-      "set", -3, kW | kOom, &CmdSet, kWriteSlow, "1.0.0",
-      "Sets the string value of a key, ignoring its type. The key is created if it doesn't "
-      "exist.",
-      kSetSyntax));
-  table->Register(OneKey("setnx", 3, kW | kOom | kFast, &CmdSetNx, kWriteFast, "1.0.0",
-                         "Set the string value of a key only when the key doesn't exist.",
-                         "key value"));
-  table->Register(OneKey("setex", 4, kW | kOom, &CmdSetEx, kWriteSlow, "2.0.0",
-                         "Sets the string value and expiration time of a key. Creates the key "
-                         "if it doesn't exist.",
-                         "key seconds value"));
-  table->Register(OneKey("psetex", 4, kW | kOom, &CmdPSetEx, kWriteSlow, "2.6.0",
-                         "Sets both string value and expiration time in milliseconds of a "
-                         "key. The key is created if it doesn't exist.",
-                         "key milliseconds value"));
+  table->Register(MakeSpec("get", 2, kRo | kFast, kOneKey, &CmdGet,
+                           {.group = "string",
+                            .since = "1.0.0",
+                            .summary = "Returns the string value of a key.",
+                            .complexity = "O(1)",
+                            .syntax = "key",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec(
+      "set", -3, kW | kOom, kOneKey, &CmdSet,
+      {.group = "string",
+       .since = "1.0.0",
+       .summary =
+           "Sets the string value of a key, ignoring its type. The key is created if it doesn't "
+           "exist.",
+       .complexity = "O(1)",
+       .syntax = kSetSyntax,
+       .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("setnx", 3, kW | kOom | kFast, kOneKey, &CmdSetNx,
+               {.group = "string",
+                .since = "1.0.0",
+                .summary = "Set the string value of a key only when the key doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key value",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("setex", 4, kW | kOom, kOneKey, &CmdSetEx,
+               {.group = "string",
+                .since = "2.0.0",
+                .summary = "Sets the string value and expiration time of a key. Creates the key "
+                           "if it doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key seconds value",
+                .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("psetex", 4, kW | kOom, kOneKey, &CmdPSetEx,
+               {.group = "string",
+                .since = "2.6.0",
+                .summary = "Sets both string value and expiration time in milliseconds of a "
+                           "key. The key is created if it doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key milliseconds value",
+                .acl_categories = kWriteSlow}));
 
-  CommandSpec mget = OneKey("mget", -2, kRo | kFast, &CmdMGet, kReadFast, "1.0.0",
-                            "Atomically returns the string values of one or more keys.",
-                            "key [key ...]", "O(N) where N is the number of keys to retrieve.");
+  CommandSpec mget =
+      MakeSpec("mget", -2, kRo | kFast, kOneKey, &CmdMGet,
+               {.group = "string",
+                .since = "1.0.0",
+                .summary = "Atomically returns the string values of one or more keys.",
+                .complexity = "O(N) where N is the number of keys to retrieve.",
+                .syntax = "key [key ...]",
+                .acl_categories = kReadFast});
   mget.last_key = -1;
   table->Register(std::move(mget));
-  CommandSpec mset = OneKey("mset", -3, kW | kOom, &CmdMSet, kWriteSlow, "1.0.1",
-                            "Atomically creates or modifies the string values of one or more "
-                            "keys.",
-                            "key value [key value ...]",
-                            "O(N) where N is the number of keys to set.");
+  CommandSpec mset =
+      MakeSpec("mset", -3, kW | kOom, kOneKey, &CmdMSet,
+               {.group = "string",
+                .since = "1.0.1",
+                .summary = "Atomically creates or modifies the string values of one or more "
+                           "keys.",
+                .complexity = "O(N) where N is the number of keys to set.",
+                .syntax = "key value [key value ...]",
+                .acl_categories = kWriteSlow});
   mset.last_key = -1;
   mset.key_step = 2;
   table->Register(std::move(mset));
-  CommandSpec msetnx = OneKey("msetnx", -3, kW | kOom, &CmdMSetNx, kWriteSlow, "1.0.1",
-                              "Atomically modifies the string values of one or more keys only "
-                              "when all keys don't exist.",
-                              "key value [key value ...]",
-                              "O(N) where N is the number of keys to set.");
+  CommandSpec msetnx =
+      MakeSpec("msetnx", -3, kW | kOom, kOneKey, &CmdMSetNx,
+               {.group = "string",
+                .since = "1.0.1",
+                .summary = "Atomically modifies the string values of one or more keys only "
+                           "when all keys don't exist.",
+                .complexity = "O(N) where N is the number of keys to set.",
+                .syntax = "key value [key value ...]",
+                .acl_categories = kWriteSlow});
   msetnx.last_key = -1;
   msetnx.key_step = 2;
   table->Register(std::move(msetnx));
 
-  table->Register(OneKey("getset", 3, kW | kOom | kFast, &CmdGetSet, kWriteFast, "1.0.0",
-                         "Returns the previous string value of a key after setting it to a "
-                         "new value.",
-                         "key value"));
-  table->Register(OneKey("getdel", 2, kW | kFast, &CmdGetDel, kWriteFast, "6.2.0",
-                         "Returns the string value of a key after deleting the key.", "key"));
-  table->Register(OneKey("getex", -2, kW | kFast, &CmdGetEx, kWriteFast, "6.2.0",
-                         "Returns the string value of a key after setting its expiration "
-                         "time.",
-                         kGetExSyntax));
+  table->Register(
+      MakeSpec("getset", 3, kW | kOom | kFast, kOneKey, &CmdGetSet,
+               {.group = "string",
+                .since = "1.0.0",
+                .summary = "Returns the previous string value of a key after setting it to a "
+                           "new value.",
+                .complexity = "O(1)",
+                .syntax = "key value",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("getdel", 2, kW | kFast, kOneKey, &CmdGetDel,
+                           {.group = "string",
+                            .since = "6.2.0",
+                            .summary = "Returns the string value of a key after deleting the key.",
+                            .complexity = "O(1)",
+                            .syntax = "key",
+                            .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("getex", -2, kW | kFast, kOneKey, &CmdGetEx,
+               {.group = "string",
+                .since = "6.2.0",
+                .summary = "Returns the string value of a key after setting its expiration "
+                           "time.",
+                .complexity = "O(1)",
+                .syntax = kGetExSyntax,
+                .acl_categories = kWriteFast}));
 
-  table->Register(OneKey("incr", 2, kW | kOom | kFast, &CmdIncr, kWriteFast, "1.0.0",
-                         "Increments the integer value of a key by one. Uses 0 as initial "
-                         "value if the key doesn't exist.",
-                         "key"));
-  table->Register(OneKey("decr", 2, kW | kOom | kFast, &CmdDecr, kWriteFast, "1.0.0",
-                         "Decrements the integer value of a key by one. Uses 0 as initial "
-                         "value if the key doesn't exist.",
-                         "key"));
-  table->Register(OneKey("incrby", 3, kW | kOom | kFast, &CmdIncrBy, kWriteFast, "1.0.0",
-                         "Increments the integer value of a key by a number. Uses 0 as "
-                         "initial value if the key doesn't exist.",
-                         "key increment"));
-  table->Register(OneKey("decrby", 3, kW | kOom | kFast, &CmdDecrBy, kWriteFast, "1.0.0",
-                         "Decrements a number from the integer value of a key. Uses 0 as "
-                         "initial value if the key doesn't exist.",
-                         "key decrement"));
-  table->Register(OneKey("incrbyfloat", 3, kW | kOom | kFast, &CmdIncrByFloat, kWriteFast,
-                         "2.6.0",
-                         "Increment the floating point value of a key by a number. Uses 0 as "
-                         "initial value if the key doesn't exist.",
-                         "key increment"));
+  table->Register(
+      MakeSpec("incr", 2, kW | kOom | kFast, kOneKey, &CmdIncr,
+               {.group = "string",
+                .since = "1.0.0",
+                .summary = "Increments the integer value of a key by one. Uses 0 as initial "
+                           "value if the key doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("decr", 2, kW | kOom | kFast, kOneKey, &CmdDecr,
+               {.group = "string",
+                .since = "1.0.0",
+                .summary = "Decrements the integer value of a key by one. Uses 0 as initial "
+                           "value if the key doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("incrby", 3, kW | kOom | kFast, kOneKey, &CmdIncrBy,
+               {.group = "string",
+                .since = "1.0.0",
+                .summary = "Increments the integer value of a key by a number. Uses 0 as "
+                           "initial value if the key doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key increment",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("decrby", 3, kW | kOom | kFast, kOneKey, &CmdDecrBy,
+               {.group = "string",
+                .since = "1.0.0",
+                .summary = "Decrements a number from the integer value of a key. Uses 0 as "
+                           "initial value if the key doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key decrement",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("incrbyfloat", 3, kW | kOom | kFast, kOneKey, &CmdIncrByFloat,
+               {.group = "string",
+                .since = "2.6.0",
+                .summary = "Increment the floating point value of a key by a number. Uses 0 as "
+                           "initial value if the key doesn't exist.",
+                .complexity = "O(1)",
+                .syntax = "key increment",
+                .acl_categories = kWriteFast}));
 
-  table->Register(OneKey(
-      "append", 3, kW | kOom | kFast, &CmdAppend, kWriteFast, "2.0.0",
-      "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-      "key value",
-      "O(1). The amortized time complexity is O(1) assuming the appended value is small and "
-      "the already present value is of any size, since the dynamic string library used by "
-      "Redis will double the free space available on every reallocation."));
-  table->Register(OneKey("strlen", 2, kRo | kFast, &CmdStrLen, kReadFast, "2.2.0",
-                         "Returns the length of a string value.", "key"));
-  table->Register(OneKey("getrange", 4, kRo, &CmdGetRange, kReadSlow, "2.4.0",
-                         "Returns a substring of the string stored at a key.", "key start end",
-                         kRangeComplexity));
-  table->Register(OneKey("substr", 4, kRo, &CmdGetRange, kReadSlow, "1.0.0",
-                         "Returns a substring from a string value.", "key start end",
-                         kRangeComplexity));
-  table->Register(OneKey(
-      "setrange", 4, kW | kOom, &CmdSetRange, kWriteSlow, "2.2.0",
-      "Overwrites a part of a string value with another by an offset. Creates the key if it "
-      "doesn't exist.",
-      "key offset value",
-      "O(1), not counting the time taken to copy the new string in place. Usually, this "
-      "string is very small so the amortized complexity is O(1). Otherwise, complexity is "
-      "O(M) with M being the length of the value argument."));
+  table->Register(MakeSpec(
+      "append", 3, kW | kOom | kFast, kOneKey, &CmdAppend,
+      {.group = "string",
+       .since = "2.0.0",
+       .summary = "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+       .complexity =
+           "O(1). The amortized time complexity is O(1) assuming the appended value is small and "
+           "the already present value is of any size, since the dynamic string library used by "
+           "Redis will double the free space available on every reallocation.",
+       .syntax = "key value",
+       .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("strlen", 2, kRo | kFast, kOneKey, &CmdStrLen,
+                           {.group = "string",
+                            .since = "2.2.0",
+                            .summary = "Returns the length of a string value.",
+                            .complexity = "O(1)",
+                            .syntax = "key",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("getrange", 4, kRo, kOneKey, &CmdGetRange,
+                           {.group = "string",
+                            .since = "2.4.0",
+                            .summary = "Returns a substring of the string stored at a key.",
+                            .complexity = kRangeComplexity,
+                            .syntax = "key start end",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec("substr", 4, kRo, kOneKey, &CmdGetRange,
+                           {.group = "string",
+                            .since = "1.0.0",
+                            .summary = "Returns a substring from a string value.",
+                            .complexity = kRangeComplexity,
+                            .syntax = "key start end",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec(
+      "setrange", 4, kW | kOom, kOneKey, &CmdSetRange,
+      {.group = "string",
+       .since = "2.2.0",
+       .summary =
+           "Overwrites a part of a string value with another by an offset. Creates the key if it "
+           "doesn't exist.",
+       .complexity =
+           "O(1), not counting the time taken to copy the new string in place. Usually, this "
+           "string is very small so the amortized complexity is O(1). Otherwise, complexity is "
+           "O(M) with M being the length of the value argument.",
+       .syntax = "key offset value",
+       .acl_categories = kWriteSlow}));
 
-  CommandSpec lcs = OneKey("lcs", -3, kRo, &CmdLcs, kReadSlow, "7.0.0",
-                           "Finds the longest common substring.",
-                           "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]",
-                           "O(N*M) where N and M are the lengths of s1 and s2, respectively");
-  lcs.last_key = 2;
-  table->Register(std::move(lcs));
+  RegisterLcsCommand(table);
 }
 
 }  // namespace shoal

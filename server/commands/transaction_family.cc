@@ -18,9 +18,9 @@
 // unwatching to Dispatcher::Exec, which does it after releasing its locks.
 #include <algorithm>
 
-#include "server/commands/command_context.h"
-#include "server/commands/dispatcher.h"
 #include "server/commands/families.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/dispatcher.h"
 
 namespace shoal {
 namespace {
@@ -84,23 +84,6 @@ void Unwatch(CommandContext& ctx, CmdArgs) {
   ctx.reply->Ok();
 }
 
-CommandSpec Cmd(std::string_view name, int arity, uint32_t flags, CommandHandler handler,
-                std::string_view summary, std::string_view since, std::string_view complexity,
-                std::string_view syntax, std::string_view acl) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = handler;
-  s.group = "transactions";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
-
 }  // namespace
 
 void RegisterTransactionCommands(CommandTable* table) {
@@ -108,25 +91,42 @@ void RegisterTransactionCommands(CommandTable* table) {
   constexpr uint32_t kFastBusy = kBase | kCmdFast | kCmdAllowBusy;
   constexpr std::string_view kFastAcl = "@fast @transaction";
 
-  table->Register(Cmd("multi", 1, kFastBusy | kCmdTransactionControl, Multi,
-                      "Starts a transaction.", "1.2.0", "O(1)", "", kFastAcl));
-  table->Register(Cmd("exec", 1, kBase | kCmdSkipSlowlog | kCmdTransactionControl, Exec,
-                      "Executes all commands in a transaction.", "1.2.0",
-                      "Depends on commands in the transaction", "", "@slow @transaction"));
-  table->Register(Cmd("discard", 1, kFastBusy | kCmdTransactionControl, Discard,
-                      "Discards a transaction.", "2.0.0",
-                      "O(N), when N is the number of queued commands", "", kFastAcl));
+  table->Register(MakeSpec("multi", 1, kFastBusy | kCmdTransactionControl, {}, Multi,
+                           {.group = "transactions",
+                            .since = "1.2.0",
+                            .summary = "Starts a transaction.",
+                            .complexity = "O(1)",
+                            .acl_categories = kFastAcl}));
+  table->Register(MakeSpec("exec", 1, kBase | kCmdSkipSlowlog | kCmdTransactionControl, {}, Exec,
+                           {.group = "transactions",
+                            .since = "1.2.0",
+                            .summary = "Executes all commands in a transaction.",
+                            .complexity = "Depends on commands in the transaction",
+                            .acl_categories = "@slow @transaction"}));
+  table->Register(MakeSpec("discard", 1, kFastBusy | kCmdTransactionControl, {}, Discard,
+                           {.group = "transactions",
+                            .since = "2.0.0",
+                            .summary = "Discards a transaction.",
+                            .complexity = "O(N), when N is the number of queued commands",
+                            .acl_categories = kFastAcl}));
   CommandSpec watch =
-      Cmd("watch", -2, kFastBusy | kCmdTransactionControl | kCmdSelfLocking, Watch,
-          "Monitors changes to keys to determine the execution of a transaction.", "2.2.0",
-          "O(1) for every key.", "key [key ...]", kFastAcl);
+      MakeSpec("watch", -2, kFastBusy | kCmdTransactionControl | kCmdSelfLocking, {}, Watch,
+               {.group = "transactions",
+                .since = "2.2.0",
+                .summary = "Monitors changes to keys to determine the execution of a transaction.",
+                .complexity = "O(1) for every key.",
+                .syntax = "key [key ...]",
+                .acl_categories = kFastAcl});
   watch.first_key = 1;
   watch.last_key = -1;
   watch.key_step = 1;
   table->Register(std::move(watch));
-  table->Register(Cmd("unwatch", 1, kFastBusy, Unwatch,
-                      "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", "",
-                      kFastAcl));
+  table->Register(MakeSpec("unwatch", 1, kFastBusy, {}, Unwatch,
+                           {.group = "transactions",
+                            .since = "2.2.0",
+                            .summary = "Forgets about watched keys of a transaction.",
+                            .complexity = "O(1)",
+                            .acl_categories = kFastAcl}));
 }
 
 }  // namespace shoal

@@ -22,14 +22,15 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
 #include "server/commands/families.h"
-#include "server/commands/glob_match.h"
-#include "server/commands/notify.h"
-#include "server/commands/zset_value.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/dispatch/glob_match.h"
+#include "server/events/blocking.h"
+#include "server/events/notify.h"
 #include "server/store/entry.h"
+#include "server/types/zset_value.h"
 
 namespace shoal {
 
@@ -180,25 +181,6 @@ bool ParseZTimeout(CommandContext& ctx, std::string_view arg, int64_t* timeout_m
   return true;
 }
 
-CommandSpec ZSpec(std::string_view name, int arity, uint32_t flags, int first, int last, int step,
-                  CommandHandler handler, std::string_view acl, std::string_view since,
-                  std::string_view summary, std::string_view syntax, std::string_view complexity) {
-  CommandSpec s;
-  s.name = name;
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = first;
-  s.last_key = last;
-  s.key_step = step;
-  s.handler = handler;
-  s.group = "sorted-set";
-  s.summary = summary;
-  s.since = since;
-  s.complexity = complexity;
-  s.syntax = syntax;
-  s.acl_categories = acl;
-  return s;
-}
 
 namespace {
 
@@ -623,47 +605,90 @@ void RegisterZSetCommands(CommandTable* table) {
   constexpr std::string_view kReadFast = "@read @sortedset @fast";
   constexpr std::string_view kReadSlow = "@read @sortedset @slow";
 
-  table->Register(ZSpec("zadd", -4, kW | kOom | kFast, 1, 1, 1, &CmdZAdd, kWriteFast, "1.2.0",
-                        "Adds one or more members to a sorted set, or updates their scores. "
-                        "Creates the key if it doesn't exist.",
-                        "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]",
-                        "O(log(N)) for each item added, where N is the number of elements in "
-                        "the sorted set."));
-  table->Register(ZSpec("zincrby", 4, kW | kOom | kFast, 1, 1, 1, &CmdZIncrBy, kWriteFast, "1.2.0",
-                        "Increments the score of a member in a sorted set.", "key increment member",
-                        "O(log(N)) where N is the number of elements in the sorted set."));
-  table->Register(ZSpec("zrem", -3, kW | kFast, 1, 1, 1, &CmdZRem, kWriteFast, "1.2.0",
-                        "Removes one or more members from a sorted set. Deletes the sorted set "
-                        "if all members were removed.",
-                        "key member [member ...]",
-                        "O(M*log(N)) with N being the number of elements in the sorted set and "
-                        "M the number of elements to be removed."));
-  table->Register(ZSpec("zscore", 3, kRo | kFast, 1, 1, 1, &CmdZScore, kReadFast, "1.2.0",
-                        "Returns the score of a member in a sorted set.", "key member", "O(1)"));
-  table->Register(ZSpec("zmscore", -3, kRo | kFast, 1, 1, 1, &CmdZMScore, kReadFast, "6.2.0",
-                        "Returns the score of one or more members in a sorted set.",
-                        "key member [member ...]",
-                        "O(N) where N is the number of members being requested."));
-  table->Register(ZSpec("zcard", 2, kRo | kFast, 1, 1, 1, &CmdZCard, kReadFast, "1.2.0",
-                        "Returns the number of members in a sorted set.", "key", "O(1)"));
-  table->Register(ZSpec("zrank", -3, kRo | kFast, 1, 1, 1, &CmdZRank, kReadFast, "2.0.0",
-                        "Returns the index of a member in a sorted set ordered by ascending "
-                        "scores.",
-                        "key member [WITHSCORE]", "O(log(N))"));
-  table->Register(ZSpec("zrevrank", -3, kRo | kFast, 1, 1, 1, &CmdZRevRank, kReadFast, "2.0.0",
-                        "Returns the index of a member in a sorted set ordered by descending "
-                        "scores.",
-                        "key member [WITHSCORE]", "O(log(N))"));
-  table->Register(ZSpec("zrandmember", -2, kRo, 1, 1, 1, &CmdZRandMember, kReadSlow, "6.2.0",
-                        "Returns one or more random members from a sorted set.",
-                        "key [count [WITHSCORES]]",
-                        "O(N) where N is the number of members returned"));
-  table->Register(ZSpec("zscan", -3, kRo, 1, 1, 1, &CmdZScan, kReadSlow, "2.8.0",
-                        "Iterates over members and scores of a sorted set.",
-                        "key cursor [MATCH pattern] [COUNT count]",
-                        "O(1) for every call. O(N) for a complete iteration, including enough "
-                        "command calls for the cursor to return back to 0. N is the number of "
-                        "elements inside the collection."));
+  table->Register(
+      MakeSpec("zadd", -4, kW | kOom | kFast, kOneKey, &CmdZAdd,
+               {.group = "sorted-set",
+                .since = "1.2.0",
+                .summary = "Adds one or more members to a sorted set, or updates their scores. "
+                           "Creates the key if it doesn't exist.",
+                .complexity = "O(log(N)) for each item added, where N is the number of elements in "
+                              "the sorted set.",
+                .syntax = "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]",
+                .acl_categories = kWriteFast}));
+  table->Register(
+      MakeSpec("zincrby", 4, kW | kOom | kFast, kOneKey, &CmdZIncrBy,
+               {.group = "sorted-set",
+                .since = "1.2.0",
+                .summary = "Increments the score of a member in a sorted set.",
+                .complexity = "O(log(N)) where N is the number of elements in the sorted set.",
+                .syntax = "key increment member",
+                .acl_categories = kWriteFast}));
+  table->Register(MakeSpec(
+      "zrem", -3, kW | kFast, kOneKey, &CmdZRem,
+      {.group = "sorted-set",
+       .since = "1.2.0",
+       .summary = "Removes one or more members from a sorted set. Deletes the sorted set "
+                  "if all members were removed.",
+       .complexity = "O(M*log(N)) with N being the number of elements in the sorted set and "
+                     "M the number of elements to be removed.",
+       .syntax = "key member [member ...]",
+       .acl_categories = kWriteFast}));
+  table->Register(MakeSpec("zscore", 3, kRo | kFast, kOneKey, &CmdZScore,
+                           {.group = "sorted-set",
+                            .since = "1.2.0",
+                            .summary = "Returns the score of a member in a sorted set.",
+                            .complexity = "O(1)",
+                            .syntax = "key member",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("zmscore", -3, kRo | kFast, kOneKey, &CmdZMScore,
+                           {.group = "sorted-set",
+                            .since = "6.2.0",
+                            .summary = "Returns the score of one or more members in a sorted set.",
+                            .complexity = "O(N) where N is the number of members being requested.",
+                            .syntax = "key member [member ...]",
+                            .acl_categories = kReadFast}));
+  table->Register(MakeSpec("zcard", 2, kRo | kFast, kOneKey, &CmdZCard,
+                           {.group = "sorted-set",
+                            .since = "1.2.0",
+                            .summary = "Returns the number of members in a sorted set.",
+                            .complexity = "O(1)",
+                            .syntax = "key",
+                            .acl_categories = kReadFast}));
+  table->Register(
+      MakeSpec("zrank", -3, kRo | kFast, kOneKey, &CmdZRank,
+               {.group = "sorted-set",
+                .since = "2.0.0",
+                .summary = "Returns the index of a member in a sorted set ordered by ascending "
+                           "scores.",
+                .complexity = "O(log(N))",
+                .syntax = "key member [WITHSCORE]",
+                .acl_categories = kReadFast}));
+  table->Register(
+      MakeSpec("zrevrank", -3, kRo | kFast, kOneKey, &CmdZRevRank,
+               {.group = "sorted-set",
+                .since = "2.0.0",
+                .summary = "Returns the index of a member in a sorted set ordered by descending "
+                           "scores.",
+                .complexity = "O(log(N))",
+                .syntax = "key member [WITHSCORE]",
+                .acl_categories = kReadFast}));
+  table->Register(MakeSpec("zrandmember", -2, kRo, kOneKey, &CmdZRandMember,
+                           {.group = "sorted-set",
+                            .since = "6.2.0",
+                            .summary = "Returns one or more random members from a sorted set.",
+                            .complexity = "O(N) where N is the number of members returned",
+                            .syntax = "key [count [WITHSCORES]]",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec(
+      "zscan", -3, kRo, kOneKey, &CmdZScan,
+      {.group = "sorted-set",
+       .since = "2.8.0",
+       .summary = "Iterates over members and scores of a sorted set.",
+       .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
+                     "command calls for the cursor to return back to 0. N is the number of "
+                     "elements inside the collection.",
+       .syntax = "key cursor [MATCH pattern] [COUNT count]",
+       .acl_categories = kReadSlow}));
   RegisterZSetRangeCommands(table);
   RegisterZSetPopCommands(table);
   RegisterZSetStoreCommands(table);

@@ -21,10 +21,10 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/command_context.h"
-#include "server/commands/command_table.h"
-#include "server/commands/zset_value.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/command_table.h"
 #include "server/store/store.h"
+#include "server/types/zset_value.h"
 
 namespace shoal {
 
@@ -74,10 +74,6 @@ bool ZNumKeysFinder(CmdArgs args, int numkeys_at, int fixed, std::vector<int>* o
 // replying Redis's error.
 bool ParseZTimeout(CommandContext& ctx, std::string_view arg, int64_t* timeout_ms);
 
-// Builds a spec of the family ("sorted-set" group).
-CommandSpec ZSpec(std::string_view name, int arity, uint32_t flags, int first, int last, int step,
-                  CommandHandler handler, std::string_view acl, std::string_view since,
-                  std::string_view summary, std::string_view syntax, std::string_view complexity);
 
 void RegisterZSetRangeCommands(CommandTable* table);
 void RegisterZSetPopCommands(CommandTable* table);

@@ -15,12 +15,13 @@
 #include <string_view>
 #include <vector>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
-#include "server/commands/notify.h"
 #include "server/commands/zset_family.h"
-#include "server/commands/zset_value.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/events/blocking.h"
+#include "server/events/notify.h"
+#include "server/types/zset_value.h"
 
 namespace shoal {
 namespace {
@@ -206,43 +207,67 @@ void RegisterZSetPopCommands(CommandTable* table) {
       "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
       "elements in the sorted set, and M being the number of elements popped.";
 
-  table->Register(ZSpec("zpopmin", -2, kW | kFast, 1, 1, 1, &CmdZPopMin, "@write @sortedset @fast",
-                        "5.0.0",
-                        "Returns the lowest-scoring members from a sorted set after removing "
-                        "them. Deletes the sorted set if the last member was popped.",
-                        "key [count]", kPopCost));
-  table->Register(ZSpec("zpopmax", -2, kW | kFast, 1, 1, 1, &CmdZPopMax, "@write @sortedset @fast",
-                        "5.0.0",
-                        "Returns the highest-scoring members from a sorted set after removing "
-                        "them. Deletes the sorted set if the last member was popped.",
-                        "key [count]", kPopCost));
-  table->Register(ZSpec("bzpopmin", -3, kW | kCmdNoScript | kBlock | kFast, 1, -2, 1, &CmdBZPopMin,
-                        "@write @sortedset @fast @blocking", "5.0.0",
-                        "Removes and returns the member with the lowest score from one or more "
-                        "sorted sets. Blocks until a member is available otherwise. Deletes the "
-                        "sorted set if the last element was popped.",
-                        "key [key ...] timeout",
-                        "O(log(N)) with N being the number of elements in the sorted set."));
-  table->Register(ZSpec("bzpopmax", -3, kW | kCmdNoScript | kBlock | kFast, 1, -2, 1, &CmdBZPopMax,
-                        "@write @sortedset @fast @blocking", "5.0.0",
-                        "Removes and returns the member with the highest score from one or "
-                        "more sorted sets. Blocks until a member available otherwise.  Deletes "
-                        "the sorted set if the last element was popped.",
-                        "key [key ...] timeout",
-                        "O(log(N)) with N being the number of elements in the sorted set."));
-  CommandSpec zmpop =
-      ZSpec("zmpop", -4, kW, 0, 0, 0, &CmdZMPop, "@write @sortedset @slow", "7.0.0",
-            "Returns the highest- or lowest-scoring members from one or more sorted sets after "
-            "removing them. Deletes the sorted set if the last member was popped.",
-            "numkeys key [key ...] <MIN | MAX> [COUNT count]", kMPopCost);
+  table->Register(
+      MakeSpec("zpopmin", -2, kW | kFast, kOneKey, &CmdZPopMin,
+               {.group = "sorted-set",
+                .since = "5.0.0",
+                .summary = "Returns the lowest-scoring members from a sorted set after removing "
+                           "them. Deletes the sorted set if the last member was popped.",
+                .complexity = kPopCost,
+                .syntax = "key [count]",
+                .acl_categories = "@write @sortedset @fast"}));
+  table->Register(
+      MakeSpec("zpopmax", -2, kW | kFast, kOneKey, &CmdZPopMax,
+               {.group = "sorted-set",
+                .since = "5.0.0",
+                .summary = "Returns the highest-scoring members from a sorted set after removing "
+                           "them. Deletes the sorted set if the last member was popped.",
+                .complexity = kPopCost,
+                .syntax = "key [count]",
+                .acl_categories = "@write @sortedset @fast"}));
+  table->Register(
+      MakeSpec("bzpopmin", -3, kW | kCmdNoScript | kBlock | kFast, {1, -2, 1}, &CmdBZPopMin,
+               {.group = "sorted-set",
+                .since = "5.0.0",
+                .summary = "Removes and returns the member with the lowest score from one or more "
+                           "sorted sets. Blocks until a member is available otherwise. Deletes the "
+                           "sorted set if the last element was popped.",
+                .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
+                .syntax = "key [key ...] timeout",
+                .acl_categories = "@write @sortedset @fast @blocking"}));
+  table->Register(
+      MakeSpec("bzpopmax", -3, kW | kCmdNoScript | kBlock | kFast, {1, -2, 1}, &CmdBZPopMax,
+               {.group = "sorted-set",
+                .since = "5.0.0",
+                .summary = "Removes and returns the member with the highest score from one or "
+                           "more sorted sets. Blocks until a member available otherwise.  Deletes "
+                           "the sorted set if the last element was popped.",
+                .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
+                .syntax = "key [key ...] timeout",
+                .acl_categories = "@write @sortedset @fast @blocking"}));
+  CommandSpec zmpop = MakeSpec(
+      "zmpop", -4, kW, {}, &CmdZMPop,
+      {.group = "sorted-set",
+       .since = "7.0.0",
+       .summary =
+           "Returns the highest- or lowest-scoring members from one or more sorted sets after "
+           "removing them. Deletes the sorted set if the last member was popped.",
+       .complexity = kMPopCost,
+       .syntax = "numkeys key [key ...] <MIN | MAX> [COUNT count]",
+       .acl_categories = "@write @sortedset @slow"});
   zmpop.keys_finder = &ZMPopKeys;
   table->Register(std::move(zmpop));
-  CommandSpec bzmpop = ZSpec(
-      "bzmpop", -5, kW | kBlock, 0, 0, 0, &CmdBZMPop, "@write @sortedset @slow @blocking", "7.0.0",
-      "Removes and returns a member by score from one or more sorted sets. Blocks until a "
-      "member is available otherwise. Deletes the sorted set if the last element was "
-      "popped.",
-      "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]", kMPopCost);
+  CommandSpec bzmpop = MakeSpec(
+      "bzmpop", -5, kW | kBlock, {}, &CmdBZMPop,
+      {.group = "sorted-set",
+       .since = "7.0.0",
+       .summary =
+           "Removes and returns a member by score from one or more sorted sets. Blocks until a "
+           "member is available otherwise. Deletes the sorted set if the last element was "
+           "popped.",
+       .complexity = kMPopCost,
+       .syntax = "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
+       .acl_categories = "@write @sortedset @slow @blocking"});
   bzmpop.keys_finder = &BZMPopKeys;
   table->Register(std::move(bzmpop));
 }

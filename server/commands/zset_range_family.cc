@@ -14,12 +14,12 @@
 #include <string_view>
 #include <tuple>
 
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
-#include "server/commands/notify.h"
 #include "server/commands/zset_family.h"
-#include "server/commands/zset_value.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/events/notify.h"
+#include "server/types/zset_value.h"
 
 namespace shoal {
 namespace {
@@ -328,56 +328,110 @@ void RegisterZSetRangeCommands(CommandTable* table) {
   constexpr std::string_view kCountCost =
       "O(log(N)) with N being the number of elements in the sorted set.";
 
-  table->Register(ZSpec("zrange", -4, kRo, 1, 1, 1, &CmdZRange, kReadSlow, "1.2.0",
-                        "Returns members in a sorted set within a range of indexes.",
-                        "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] "
-                        "[WITHSCORES]",
-                        kRangeCost));
-  table->Register(ZSpec("zrangestore", -5, kW | kOom, 1, 2, 1, &CmdZRangeStore, kWriteSlow, "6.2.0",
-                        "Stores a range of members from sorted set in a key.",
-                        "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]",
-                        "O(log(N)+M) with N being the number of elements in the sorted set and "
-                        "M the number of elements stored into the destination key."));
-  table->Register(ZSpec("zrevrange", -4, kRo, 1, 1, 1, &CmdZRevRange, kReadSlow, "1.2.0",
-                        "Returns members in a sorted set within a range of indexes in reverse "
-                        "order.",
-                        "key start stop [WITHSCORES]", kRangeCost));
-  table->Register(ZSpec("zrangebyscore", -4, kRo, 1, 1, 1, &CmdZRangeByScore, kReadSlow, "1.0.5",
-                        "Returns members in a sorted set within a range of scores.",
-                        "key min max [WITHSCORES] [LIMIT offset count]", kLimitCost));
-  table->Register(ZSpec("zrevrangebyscore", -4, kRo, 1, 1, 1, &CmdZRevRangeByScore, kReadSlow,
-                        "2.2.0",
-                        "Returns members in a sorted set within a range of scores in reverse "
-                        "order.",
-                        "key max min [WITHSCORES] [LIMIT offset count]", kLimitCost));
-  table->Register(ZSpec("zrangebylex", -4, kRo, 1, 1, 1, &CmdZRangeByLex, kReadSlow, "2.8.9",
-                        "Returns members in a sorted set within a lexicographical range.",
-                        "key min max [LIMIT offset count]", kLimitCost));
-  table->Register(ZSpec("zrevrangebylex", -4, kRo, 1, 1, 1, &CmdZRevRangeByLex, kReadSlow, "2.8.9",
-                        "Returns members in a sorted set within a lexicographical range in "
-                        "reverse order.",
-                        "key max min [LIMIT offset count]", kLimitCost));
-  table->Register(ZSpec("zcount", 4, kRo | kFast, 1, 1, 1, &CmdZCount, kReadFast, "2.0.0",
-                        "Returns the count of members in a sorted set that have scores within "
-                        "a range.",
-                        "key min max", kCountCost));
-  table->Register(ZSpec("zlexcount", 4, kRo | kFast, 1, 1, 1, &CmdZLexCount, kReadFast, "2.8.9",
-                        "Returns the number of members in a sorted set within a lexicographical "
-                        "range.",
-                        "key min max", kCountCost));
-  table->Register(ZSpec("zremrangebyscore", 4, kW, 1, 1, 1, &CmdZRemRangeByScore, kWriteSlow,
-                        "1.2.0",
-                        "Removes members in a sorted set within a range of scores. Deletes the "
-                        "sorted set if all members were removed.",
-                        "key min max", kRemoveCost));
-  table->Register(ZSpec("zremrangebyrank", 4, kW, 1, 1, 1, &CmdZRemRangeByRank, kWriteSlow, "2.0.0",
-                        "Removes members in a sorted set within a range of indexes. Deletes "
-                        "the sorted set if all members were removed.",
-                        "key start stop", kRemoveCost));
-  table->Register(ZSpec("zremrangebylex", 4, kW, 1, 1, 1, &CmdZRemRangeByLex, kWriteSlow, "2.8.9",
-                        "Removes members in a sorted set within a lexicographical range. "
-                        "Deletes the sorted set if all members were removed.",
-                        "key min max", kRemoveCost));
+  table->Register(MakeSpec("zrange", -4, kRo, kOneKey, &CmdZRange,
+                           {.group = "sorted-set",
+                            .since = "1.2.0",
+                            .summary = "Returns members in a sorted set within a range of indexes.",
+                            .complexity = kRangeCost,
+                            .syntax = "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] "
+                                      "[WITHSCORES]",
+                            .acl_categories = kReadSlow}));
+  table->Register(MakeSpec(
+      "zrangestore", -5, kW | kOom, {1, 2, 1}, &CmdZRangeStore,
+      {.group = "sorted-set",
+       .since = "6.2.0",
+       .summary = "Stores a range of members from sorted set in a key.",
+       .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and "
+                     "M the number of elements stored into the destination key.",
+       .syntax = "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]",
+       .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("zrevrange", -4, kRo, kOneKey, &CmdZRevRange,
+               {.group = "sorted-set",
+                .since = "1.2.0",
+                .summary = "Returns members in a sorted set within a range of indexes in reverse "
+                           "order.",
+                .complexity = kRangeCost,
+                .syntax = "key start stop [WITHSCORES]",
+                .acl_categories = kReadSlow}));
+  table->Register(MakeSpec("zrangebyscore", -4, kRo, kOneKey, &CmdZRangeByScore,
+                           {.group = "sorted-set",
+                            .since = "1.0.5",
+                            .summary = "Returns members in a sorted set within a range of scores.",
+                            .complexity = kLimitCost,
+                            .syntax = "key min max [WITHSCORES] [LIMIT offset count]",
+                            .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("zrevrangebyscore", -4, kRo, kOneKey, &CmdZRevRangeByScore,
+               {.group = "sorted-set",
+                .since = "2.2.0",
+                .summary = "Returns members in a sorted set within a range of scores in reverse "
+                           "order.",
+                .complexity = kLimitCost,
+                .syntax = "key max min [WITHSCORES] [LIMIT offset count]",
+                .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("zrangebylex", -4, kRo, kOneKey, &CmdZRangeByLex,
+               {.group = "sorted-set",
+                .since = "2.8.9",
+                .summary = "Returns members in a sorted set within a lexicographical range.",
+                .complexity = kLimitCost,
+                .syntax = "key min max [LIMIT offset count]",
+                .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("zrevrangebylex", -4, kRo, kOneKey, &CmdZRevRangeByLex,
+               {.group = "sorted-set",
+                .since = "2.8.9",
+                .summary = "Returns members in a sorted set within a lexicographical range in "
+                           "reverse order.",
+                .complexity = kLimitCost,
+                .syntax = "key max min [LIMIT offset count]",
+                .acl_categories = kReadSlow}));
+  table->Register(
+      MakeSpec("zcount", 4, kRo | kFast, kOneKey, &CmdZCount,
+               {.group = "sorted-set",
+                .since = "2.0.0",
+                .summary = "Returns the count of members in a sorted set that have scores within "
+                           "a range.",
+                .complexity = kCountCost,
+                .syntax = "key min max",
+                .acl_categories = kReadFast}));
+  table->Register(
+      MakeSpec("zlexcount", 4, kRo | kFast, kOneKey, &CmdZLexCount,
+               {.group = "sorted-set",
+                .since = "2.8.9",
+                .summary = "Returns the number of members in a sorted set within a lexicographical "
+                           "range.",
+                .complexity = kCountCost,
+                .syntax = "key min max",
+                .acl_categories = kReadFast}));
+  table->Register(
+      MakeSpec("zremrangebyscore", 4, kW, kOneKey, &CmdZRemRangeByScore,
+               {.group = "sorted-set",
+                .since = "1.2.0",
+                .summary = "Removes members in a sorted set within a range of scores. Deletes the "
+                           "sorted set if all members were removed.",
+                .complexity = kRemoveCost,
+                .syntax = "key min max",
+                .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("zremrangebyrank", 4, kW, kOneKey, &CmdZRemRangeByRank,
+               {.group = "sorted-set",
+                .since = "2.0.0",
+                .summary = "Removes members in a sorted set within a range of indexes. Deletes "
+                           "the sorted set if all members were removed.",
+                .complexity = kRemoveCost,
+                .syntax = "key start stop",
+                .acl_categories = kWriteSlow}));
+  table->Register(
+      MakeSpec("zremrangebylex", 4, kW, kOneKey, &CmdZRemRangeByLex,
+               {.group = "sorted-set",
+                .since = "2.8.9",
+                .summary = "Removes members in a sorted set within a lexicographical range. "
+                           "Deletes the sorted set if all members were removed.",
+                .complexity = kRemoveCost,
+                .syntax = "key min max",
+                .acl_categories = kWriteSlow}));
 }
 
 }  // namespace shoal

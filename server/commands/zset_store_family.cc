@@ -22,12 +22,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "base/strings.h"
-#include "server/commands/arg_parse.h"
-#include "server/commands/command_context.h"
-#include "server/commands/errors.h"
-#include "server/commands/set_value.h"
 #include "server/commands/zset_family.h"
-#include "server/commands/zset_value.h"
+#include "server/dispatch/arg_parse.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/errors.h"
+#include "server/types/set_value.h"
+#include "server/types/zset_value.h"
 
 namespace shoal {
 namespace {
@@ -356,19 +356,33 @@ void RegisterZSetStoreCommands(CommandTable* table) {
        "destination numkeys key [key ...]", kDiffCost},
   };
   for (const Def& d : defs) {
-    CommandSpec s = d.store ? ZSpec(d.name, -4, kW | kOom, 1, 1, 1, d.handler, kWriteSlow, d.since,
-                                    d.summary, d.syntax, d.complexity)
-                            : ZSpec(d.name, -3, kRo, 0, 0, 0, d.handler, kReadSlow, d.since,
-                                    d.summary, d.syntax, d.complexity);
+    CommandSpec s = d.store ? MakeSpec(d.name, -4, kW | kOom, kOneKey, d.handler,
+                                       {.group = "sorted-set",
+                                        .since = d.since,
+                                        .summary = d.summary,
+                                        .complexity = d.complexity,
+                                        .syntax = d.syntax,
+                                        .acl_categories = kWriteSlow})
+                            : MakeSpec(d.name, -3, kRo, {}, d.handler,
+                                       {.group = "sorted-set",
+                                        .since = d.since,
+                                        .summary = d.summary,
+                                        .complexity = d.complexity,
+                                        .syntax = d.syntax,
+                                        .acl_categories = kReadSlow});
     s.keys_finder = d.store ? &StoreKeys : &ReadKeys;
     table->Register(std::move(s));
   }
-  CommandSpec card =
-      ZSpec("zintercard", -3, kRo, 0, 0, 0, &CmdZInterCard, kReadSlow, "7.0.0",
-            "Returns the number of members of the intersect of multiple sorted sets.",
-            "numkeys key [key ...] [LIMIT limit]",
-            "O(N*K) worst case with N being the smallest input sorted set, K being the number of "
-            "input sorted sets.");
+  CommandSpec card = MakeSpec(
+      "zintercard", -3, kRo, {}, &CmdZInterCard,
+      {.group = "sorted-set",
+       .since = "7.0.0",
+       .summary = "Returns the number of members of the intersect of multiple sorted sets.",
+       .complexity =
+           "O(N*K) worst case with N being the smallest input sorted set, K being the number of "
+           "input sorted sets.",
+       .syntax = "numkeys key [key ...] [LIMIT limit]",
+       .acl_categories = kReadSlow});
   card.keys_finder = &ReadKeys;
   table->Register(std::move(card));
 }

@@ -140,6 +140,8 @@ void NetServer::StopAll() {
 
 void NetServer::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
+  // A script looping on a worker would keep it from stopping.
+  if (server_->scripting != nullptr) server_->scripting->KillAll();
   for (auto& w : workers_) w->Stop();
   for (auto& w : workers_) w->Join();
 }

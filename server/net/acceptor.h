@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "server/commands/server_state.h"
+#include "server/dispatch/server_state.h"
 #include "server/net/net_options.h"
 #include "server/net/worker.h"
 #include "server/store/store.h"

@@ -14,6 +14,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "server/events/blocking.h"
+#include "server/events/pubsub.h"
 #include "server/net/worker.h"
 
 namespace shoal {

@@ -20,7 +20,7 @@
 
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
-#include "server/commands/client_session.h"
+#include "server/dispatch/client_session.h"
 
 namespace shoal {
 

@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-#include "server/commands/info_section.h"
+#include "server/dispatch/info_section.h"
 #include "server/net/connection.h"
 
 namespace shoal {
@@ -53,7 +53,13 @@ void Worker::Post(Message m) {
   uv_async_send(&async_);
 }
 
-void Worker::Adopt(int fd) { Post({Message::kAdopt, fd, 0, {}}); }
+// Counted at once, on the acceptor's thread: a burst of connections (or a
+// worker busy in a long script) must not make this worker look idle while
+// its adoptions wait in the queue, or it would get every new connection.
+void Worker::Adopt(int fd) {
+  live_.fetch_add(1, std::memory_order_relaxed);
+  Post({Message::kAdopt, fd, 0, {}});
+}
 
 void Worker::Deliver(uint64_t client_id, std::string bytes) {
   Post({Message::kDeliver, -1, client_id, std::move(bytes)});
@@ -95,11 +101,11 @@ void Worker::DrainInbox() {
     if (m.kind == Message::kAdopt) {
       if (stop) {
         ::close(m.fd);
+        live_.fetch_sub(1, std::memory_order_relaxed);
         continue;
       }
       auto* c = new Connection(this, server_->clients().NextId());
       conns_.insert(c);
-      live_.fetch_add(1, std::memory_order_relaxed);
       if (!c->Open(m.fd)) {
         conns_.erase(c);
         live_.fetch_sub(1, std::memory_order_relaxed);

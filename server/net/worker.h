@@ -18,9 +18,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
-#include "server/commands/client_session.h"
-#include "server/commands/dispatcher.h"
-#include "server/commands/server_state.h"
+#include "server/dispatch/client_session.h"
+#include "server/dispatch/dispatcher.h"
+#include "server/dispatch/server_state.h"
 #include "server/net/net_options.h"
 #include "server/store/store.h"
 

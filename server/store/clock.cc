@@ -8,8 +8,17 @@
 #include <time.h>
 
 namespace shoal {
+namespace {
+thread_local int64_t tl_frozen_ms = 0;
+}  // namespace
+
+ScopedFrozenTime::ScopedFrozenTime(int64_t now_ms) : saved_(tl_frozen_ms) {
+  tl_frozen_ms = now_ms;
+}
+ScopedFrozenTime::~ScopedFrozenTime() { tl_frozen_ms = saved_; }
 
 int64_t SystemClock::NowMs() const {
+  if (tl_frozen_ms != 0) return tl_frozen_ms;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
@@ -22,6 +31,7 @@ int64_t SystemClock::NowUs() const {
 }
 
 int64_t SystemClock::CoarseNowMs() const {
+  if (tl_frozen_ms != 0) return tl_frozen_ms;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;

@@ -23,6 +23,20 @@ class Clock {
   virtual int64_t CoarseNowMs() const { return NowMs(); }
 };
 
+// While a script runs, the keyspace's clock stands still on that thread, as
+// in Redis (a key does not expire halfway through a script). SystemClock's
+// NowMs and CoarseNowMs return the frozen time while one of these lives.
+class ScopedFrozenTime {
+ public:
+  explicit ScopedFrozenTime(int64_t now_ms);
+  ~ScopedFrozenTime();
+  ScopedFrozenTime(const ScopedFrozenTime&) = delete;
+  ScopedFrozenTime& operator=(const ScopedFrozenTime&) = delete;
+
+ private:
+  int64_t saved_;
+};
+
 class SystemClock : public Clock {
  public:
   int64_t NowMs() const override;

@@ -62,6 +62,26 @@ void StripeLocks::Acquire() {
   for (uint32_t s : stripes_) store_->stripes_[s]->mu.Lock();
 }
 
+bool StripeLocks::TryAcquire() {
+  assert(!locked_ && !all_);
+  if (tl_all_held == store_) {
+    locked_ = true;
+    owns_ = false;
+    return true;
+  }
+  std::sort(stripes_.begin(), stripes_.end());
+  stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
+  for (size_t i = 0; i < stripes_.size(); ++i) {
+    if (!store_->stripes_[stripes_[i]]->mu.TryLock()) {
+      while (i > 0) store_->stripes_[stripes_[--i]]->mu.Unlock();
+      return false;
+    }
+  }
+  locked_ = true;
+  owns_ = true;
+  return true;
+}
+
 void StripeLocks::Release() {
   if (!locked_) return;
   if (owns_) {

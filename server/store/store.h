@@ -88,6 +88,9 @@ class StripeLocks {
   void AddSlot(int slot);
   void AddAll() { all_ = true; }
   void Acquire();
+  // Acquire without waiting: false (holding nothing) if a stripe is taken.
+  // For scripts that add a stripe while holding others (script_worker.h).
+  bool TryAcquire();
   void Release();
   bool holds_all() const { return all_ && locked_; }
 

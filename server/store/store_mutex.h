@@ -31,6 +31,14 @@ class ABSL_LOCKABLE StoreMutex {
     mu_.Lock();
     SHOAL_TSAN_MUTEX(__tsan_mutex_post_lock(this, 0, 0));
   }
+  bool TryLock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true) {
+    SHOAL_TSAN_MUTEX(__tsan_mutex_pre_lock(this, __tsan_mutex_try_lock));
+    bool ok = mu_.TryLock();
+    SHOAL_TSAN_MUTEX(__tsan_mutex_post_lock(
+        this, ok ? __tsan_mutex_try_lock : __tsan_mutex_try_lock | __tsan_mutex_try_lock_failed,
+        0));
+    return ok;
+  }
   void Unlock() ABSL_UNLOCK_FUNCTION() {
     SHOAL_TSAN_MUTEX(__tsan_mutex_pre_unlock(this, 0));
     mu_.Unlock();

@@ -1,0 +1,103 @@
+// ClientSession: the per-connection state that commands read and change —
+// selected db, protocol version, auth, name, MULTI queue, WATCH list.
+//
+// Owned by the connection (server/net) and used on its worker thread only,
+// except the fields marked "any thread", which CLIENT LIST / CLIENT KILL /
+// INFO read from other workers.
+#ifndef SHOAL_SERVER_DISPATCH_CLIENT_SESSION_H_
+#define SHOAL_SERVER_DISPATCH_CLIENT_SESSION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/dispatch/command.h"
+#include "server/store/store.h"
+
+namespace shoal {
+
+// Wakes the worker that owns a connection (uv_async in server/net), so that a
+// request from another thread (CLIENT KILL) is acted on promptly.
+class ClientWaker {
+ public:
+  virtual ~ClientWaker() = default;
+  virtual void Wake() = 0;
+  // Appends RESP bytes (a pub/sub message) to a client's output, in call order.
+  virtual void Deliver(uint64_t client_id, std::string bytes) = 0;
+  // Asks the client's connection to re-run its blocked command.
+  virtual void WakeBlocked(uint64_t client_id) = 0;
+};
+
+// What a blocked command replies when its timeout passes.
+enum class BlockedReply { kNullArray, kNullBulk };
+
+// Per-client blocking state, owned by the ClientSession and filled by the
+// BlockingRegistry (server/events/blocking.h) when BLPOP & co park a client.
+struct BlockState {
+  bool blocked = false;
+  int db = 0;
+  std::vector<std::string> keys;
+  std::vector<std::string> args;   // the command to re-run when woken
+  int64_t deadline_ms = 0;         // 0 = forever
+  BlockedReply timeout_reply = BlockedReply::kNullArray;
+  // Set when a re-run of the blocked command found nothing and blocked again.
+  bool reblocked = false;
+};
+
+struct QueuedCommand {
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> args;
+};
+
+struct ClientSession {
+  // Immutable after accept (any thread).
+  uint64_t id = 0;
+  std::string addr;   // "127.0.0.1:53422"
+  std::string laddr;  // "127.0.0.1:6379"
+  int fd = -1;
+  int worker = 0;
+  int64_t created_ms = 0;
+  ClientWaker* waker = nullptr;
+
+  // Any thread.
+  std::atomic<int> db{0};
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<const CommandSpec*> last_command{nullptr};
+  std::atomic<bool> kill_requested{false};
+  std::atomic<int64_t> query_buffer_bytes{0};
+  std::atomic<int64_t> output_buffer_bytes{0};
+  std::atomic<int> resp{2};
+  std::atomic<bool> in_multi_flag{false};
+  // Channels + patterns + shard channels (RESP2 subscribed state when > 0).
+  std::atomic<int> subscriptions{0};
+  std::atomic<bool> blocked_flag{false};
+  mutable absl::Mutex names_mu;
+  std::string name ABSL_GUARDED_BY(names_mu);
+  std::string lib_name ABSL_GUARDED_BY(names_mu);
+  std::string lib_ver ABSL_GUARDED_BY(names_mu);
+
+  // Owning worker only.
+  bool authenticated = false;
+  bool close_after_reply = false;
+  bool no_evict = false;
+  bool no_touch = false;
+  bool in_multi = false;
+  bool multi_error = false;  // a command failed to queue: EXEC aborts
+  std::vector<QueuedCommand> queued;
+  Watcher watcher;
+  BlockState block;
+  std::vector<std::pair<int, std::string>> watched;
+
+  std::string Name() const {
+    absl::MutexLock l(&names_mu);
+    return name;
+  }
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_DISPATCH_CLIENT_SESSION_H_

@@ -1,0 +1,85 @@
+// CommandTable implementation: registration, id assignment, case-insensitive
+// lookup without allocation, and key position extraction.
+#include "server/dispatch/command_table.h"
+#include "base/strings.h"
+
+#include <memory>
+
+#include "absl/strings/ascii.h"
+
+namespace shoal {
+namespace {
+
+// Lower-cases `name` into `buf` when it fits; returns the view to look up.
+std::string_view LowerInto(std::string_view name, char* buf, size_t cap) {
+  if (name.size() > cap) return {};
+  for (size_t i = 0; i < name.size(); ++i) buf[i] = absl::ascii_tolower(name[i]);
+  return {buf, name.size()};
+}
+
+}  // namespace
+
+void CommandTable::AssignIds(CommandSpec* spec) {
+  spec->id = next_id_++;
+  by_id_.push_back(spec);
+  for (CommandSpec& sub : spec->subcommands) AssignIds(&sub);
+}
+
+void CommandTable::Register(CommandSpec spec) {
+  auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  AssignIds(owned.get());
+  by_name_[std::string(owned->name)] = owned.get();
+  ordered_.push_back(owned.get());
+  owned_.push_back(std::move(owned));
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  char buf[64];
+  std::string_view lower = LowerInto(name, buf, sizeof(buf));
+  if (lower.empty()) return nullptr;
+  auto it = by_name_.find(ToAbsl(lower));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::FindSub(const CommandSpec& container, std::string_view sub) {
+  char buf[64];
+  std::string_view lower = LowerInto(sub, buf, sizeof(buf));
+  if (lower.empty()) return nullptr;
+  for (const CommandSpec& s : container.subcommands) {
+    std::string_view n = s.name;
+    size_t bar = n.find('|');
+    if (bar != std::string_view::npos && n.substr(bar + 1) == lower) return &s;
+  }
+  return nullptr;
+}
+
+bool CommandTable::KeyIndexes(const CommandSpec& spec, CmdArgs args, std::vector<int>* out) {
+  if (spec.keys_finder != nullptr) return spec.keys_finder(args, out);
+  if (spec.first_key <= 0) return true;
+  int argc = static_cast<int>(args.size());
+  int last = spec.last_key >= 0 ? spec.last_key : argc + spec.last_key;
+  int step = spec.key_step > 0 ? spec.key_step : 1;
+  for (int i = spec.first_key; i <= last && i < argc; i += step) out->push_back(i);
+  return true;
+}
+
+std::vector<std::string_view> CommandFlagNames(uint32_t flags) {
+  static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
+      {kCmdWrite, "write"},          {kCmdReadOnly, "readonly"},
+      {kCmdDenyOom, "denyoom"},      {kCmdAdmin, "admin"},
+      {kCmdPubSub, "pubsub"},        {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"},    {kCmdLoading, "loading"},
+      {kCmdStale, "stale"},          {kCmdSkipMonitor, "skip_monitor"},
+      {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},       {kCmdMayReplicate, "may_replicate"},
+      {kCmdNoMulti, "no_multi"},     {kCmdAllowBusy, "allow_busy"},
+      {kCmdMovableKeys, "movablekeys"},
+  };
+  std::vector<std::string_view> out;
+  for (const auto& [bit, name] : kNames) {
+    if (flags & bit) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace shoal

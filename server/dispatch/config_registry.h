@@ -1,0 +1,118 @@
+// ConfigRegistry: the server's run-time parameters under Redis's names, for
+// CONFIG GET (glob patterns) / CONFIG SET, start-up flags and config files.
+//
+// Values that hot paths read are plain atomics in RuntimeConfig; the registry
+// binds each name to a getter and a validating setter. Thread-safe: any
+// worker may get or set at any time.
+#ifndef SHOAL_SERVER_DISPATCH_CONFIG_REGISTRY_H_
+#define SHOAL_SERVER_DISPATCH_CONFIG_REGISTRY_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+
+namespace shoal {
+
+// Values read on hot paths. Defaults are redis-server's.
+struct RuntimeConfig {
+  std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> timeout_s{0};
+  std::atomic<int64_t> hz{10};
+  std::atomic<int64_t> maxmemory{0};
+  std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};
+  std::atomic<int64_t> client_query_buffer_limit{1024LL * 1024 * 1024};
+  // client-output-buffer-limit for normal clients: hard, soft, soft seconds.
+  std::atomic<int64_t> obuf_normal_hard{0};
+  std::atomic<int64_t> obuf_normal_soft{0};
+  std::atomic<int64_t> obuf_normal_soft_s{0};
+  std::atomic<int64_t> obuf_pubsub_hard{32LL * 1024 * 1024};
+  std::atomic<int64_t> obuf_pubsub_soft{8LL * 1024 * 1024};
+  std::atomic<int64_t> obuf_pubsub_soft_s{60};
+  std::atomic<int64_t> databases{16};
+  std::atomic<bool> cluster_enabled{false};
+  // Compact encodings of small collections (Redis's names and defaults).
+  std::atomic<int64_t> hash_max_listpack_entries{512};  // redis-server without a config file
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> set_max_listpack_entries{128};
+  std::atomic<int64_t> set_max_listpack_value{64};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> list_max_listpack_size{-2};
+  // notify-keyspace-events as NotifyClass bits (notify.h); 0 = off.
+  std::atomic<uint32_t> notify_keyspace_events{0};
+  // busy-reply-threshold (alias lua-time-limit): a script running longer
+  // makes other clients get -BUSY; 0 = never.
+  std::atomic<int64_t> busy_reply_threshold_ms{5000};
+
+  mutable absl::Mutex mu;
+  std::string requirepass ABSL_GUARDED_BY(mu);
+  std::string RequirePass() const {
+    absl::MutexLock l(&mu);
+    return requirepass;
+  }
+};
+
+class ConfigRegistry {
+ public:
+  using Getter = std::function<std::string()>;
+  // Returns an error message (Redis's wording after "ERR CONFIG SET failed
+  // (possibly related to argument 'x') - ") or OK.
+  using Setter = std::function<absl::Status(std::string_view)>;
+
+  struct Param {
+    std::string name;
+    std::vector<std::string> aliases;
+    Getter get;
+    Setter set;        // null for immutable parameters
+  };
+
+  explicit ConfigRegistry(RuntimeConfig* rc);
+  RuntimeConfig& runtime() { return *rc_; }
+
+  void Add(Param p);
+  // Helpers binding common kinds of values.
+  void AddInt(std::string name, std::atomic<int64_t>* v, int64_t min, int64_t max,
+              bool is_memory = false, bool mutable_at_runtime = true);
+  void AddBool(std::string name, std::atomic<bool>* v, bool mutable_at_runtime = true);
+  // A parameter Shoal accepts and reports but that has no effect on a cache
+  // (e.g. "save", "appendonly"): the value is kept so CONFIG GET returns it.
+  void AddString(std::string name, std::string initial, bool mutable_at_runtime = true,
+                 std::function<absl::Status(std::string_view)> validate = nullptr);
+
+  // Another name for an existing parameter (e.g. hash-max-ziplist-entries).
+  void AddAlias(std::string_view name, std::string alias);
+
+  // Pairs (name, value) for every parameter matching the glob (case-insensitive).
+  std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+  // Sets one parameter; error text in the Status message.
+  absl::Status Set(std::string_view name, std::string_view value);
+  bool Known(std::string_view name) const;
+  bool IsMutable(std::string_view name) const;
+  // Value of one parameter ("" if unknown).
+  std::string Value(std::string_view name) const;
+
+  // Parses "100mb", "1gb", "4096", "1k" as Redis does (k=1000, kb=1024...).
+  static bool ParseMemory(std::string_view s, int64_t* out);
+
+ private:
+  const Param* FindParam(std::string_view name) const;
+
+  RuntimeConfig* rc_;
+  mutable absl::Mutex mu_;
+  std::vector<Param> params_ ABSL_GUARDED_BY(mu_);
+  // Backing store for AddString values.
+  std::vector<std::unique_ptr<std::pair<absl::Mutex, std::string>>> strings_;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_DISPATCH_CONFIG_REGISTRY_H_

@@ -1,0 +1,315 @@
+// Dispatcher implementation. The order of checks follows redis-server's
+// processCommand so that error replies match: unknown command / arity →
+// auth → OOM → MULTI queueing → run. Errors met while queueing inside MULTI
+// flag the transaction, and EXEC then aborts with EXECABORT.
+#include "server/dispatch/dispatcher.h"
+#include "base/strings.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "server/dispatch/errors.h"
+#include "server/dispatch/info_section.h"  // kUsedMemoryBaseline
+
+namespace shoal {
+namespace {
+
+constexpr std::string_view kErrCrossSlot = "CROSSSLOT Keys in request don't hash to the same slot";
+
+int64_t MonotonicUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  int n = static_cast<int>(argc);
+  return spec.arity >= 0 ? n == spec.arity : n >= -spec.arity;
+}
+
+std::string UnknownCommandText(CmdArgs args) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    size_t room = 128 - list.size();
+    StrAppend(&list, "'", args[i].substr(0, room), "' ");
+  }
+  return StrCat("ERR unknown command '", args[0].substr(0, 128),
+                      "', with args beginning with: ", list);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(Store* store, ServerState* server, int worker)
+    : store_(store), server_(server), worker_(worker), stats_(&server->worker_stats(worker)) {
+  const CommandSpec* exec = server->table().Find("exec");
+  exec_handler_ = exec != nullptr ? exec->handler : nullptr;
+}
+
+void Dispatcher::Reject(CommandContext& ctx, std::string_view text) {
+  stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  if (ctx.spec != nullptr && ctx.spec->handler == exec_handler_) {
+    // Redis ends the transaction when EXEC itself is rejected.
+    if (text.substr(0, 4) == "ERR ") text.remove_prefix(4);
+    DiscardTransaction(ctx.client);
+    ctx.Error(StrCat("EXECABORT Transaction discarded because of: ", text));
+    return;
+  }
+  ctx.Error(text);
+  if (ctx.client->in_multi) ctx.client->multi_error = true;
+}
+
+const CommandSpec* Dispatcher::Resolve(CommandContext& ctx, CmdArgs args) {
+  const CommandSpec* spec = server_->table().Find(args[0]);
+  if (spec == nullptr) {
+    Reject(ctx, UnknownCommandText(args));
+    return nullptr;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
+    if (sub == nullptr) {
+      std::string upper = AsciiUpper(spec->name);
+      Reject(ctx, StrCat("ERR unknown subcommand '", args[1].substr(0, 128), "'. Try ",
+                               upper, " HELP."));
+      stats_->commands[spec->id].rejected.fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    spec = sub;
+  }
+  ctx.spec = spec;
+  if (!ArityOk(*spec, args.size())) {
+    Reject(ctx, WrongArityText(spec->name));
+    stats_->commands[spec->id].rejected.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  return spec;
+}
+
+bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks) {
+  if (spec.flags & kCmdLockAll) {
+    locks->AddAll();
+    return true;
+  }
+  if (spec.flags & kCmdSelfLocking) return true;
+  key_scratch_.clear();
+  if (!CommandTable::KeyIndexes(spec, args, &key_scratch_)) return false;
+  for (int i : key_scratch_) locks->AddKey(args[i]);
+  return true;
+}
+
+// Redis Cluster's rules (getNodeByQuery): all keys of a request in one slot,
+// served here. Keyless commands run anywhere. Inside MULTI each command is
+// checked as it is queued (a redirect flags the transaction: EXECABORT);
+// EXEC checks the keys of the whole transaction together and, when they span
+// slots or the slot moved meanwhile, discards it and replies the plain
+// -CROSSSLOT / -MOVED, as Redis does. Blocked clients re-run their command
+// through here when the slot map changes, so they get -MOVED too.
+bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args) {
+  if (spec.handler == exec_handler_) return RouteExec(ctx);
+  if (spec.flags & kCmdLockAll) return true;
+  key_scratch_.clear();
+  if (!CommandTable::KeyIndexes(spec, args, &key_scratch_) || key_scratch_.empty()) return true;
+  int slot = KeySlot(args[key_scratch_[0]]);
+  for (size_t i = 1; i < key_scratch_.size(); ++i) {
+    if (KeySlot(args[key_scratch_[i]]) != slot) {
+      Reject(ctx, kErrCrossSlot);
+      return false;
+    }
+  }
+  std::optional<std::string> err = server_->router->Route(slot, spec, *ctx.client);
+  if (err.has_value()) {
+    Reject(ctx, *err);
+    return false;
+  }
+  return true;
+}
+
+bool Dispatcher::RouteExec(CommandContext& ctx) {
+  ClientSession* client = ctx.client;
+  if (!client->in_multi) return true;  // EXEC replies the error
+  int slot = -1;
+  const CommandSpec* first = nullptr;
+  for (const QueuedCommand& q : client->queued) {
+    if (q.spec->flags & kCmdLockAll) continue;
+    std::vector<std::string_view> views(q.args.begin(), q.args.end());
+    key_scratch_.clear();
+    if (!CommandTable::KeyIndexes(*q.spec, CmdArgs(views), &key_scratch_)) continue;
+    for (int i : key_scratch_) {
+      int s = KeySlot(views[i]);
+      if (slot < 0) {
+        slot = s;
+        first = q.spec;
+      } else if (s != slot) {
+        RejectExec(ctx, kErrCrossSlot);
+        return false;
+      }
+    }
+  }
+  if (slot < 0) return true;
+  std::optional<std::string> err = server_->router->Route(slot, *first, *client);
+  if (err.has_value()) {
+    RejectExec(ctx, *err);
+    return false;
+  }
+  return true;
+}
+
+void Dispatcher::RejectExec(CommandContext& ctx, std::string_view text) {
+  stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  DiscardTransaction(ctx.client);
+  ctx.Error(text);
+}
+
+void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
+  const CommandSpec& spec = *ctx.spec;
+  int64_t start = MonotonicUs();
+  ctx.failed = false;
+  spec.handler(ctx, args);
+  int64_t elapsed = MonotonicUs() - start;
+  CommandCounters& c = stats_->commands[spec.id];
+  c.calls.fetch_add(1, std::memory_order_relaxed);
+  c.usec.fetch_add(elapsed, std::memory_order_relaxed);
+  if (ctx.failed) {
+    c.failed.fetch_add(1, std::memory_order_relaxed);
+    stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  }
+  stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
+  ctx.client->last_command.store(&spec, std::memory_order_relaxed);
+}
+
+void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
+  CommandContext ctx;
+  ctx.store = store_;
+  ctx.reply = reply;
+  ctx.client = client;
+  ctx.server = server_;
+  ctx.worker = worker_;
+  ctx.dispatcher = this;
+
+  const CommandSpec* spec = Resolve(ctx, args);
+  if (spec == nullptr) return;
+  ctx.spec = spec;
+  RuntimeConfig& rc = server_->runtime();
+
+  if (!client->authenticated && !(spec->flags & kCmdNoAuth) && !rc.RequirePass().empty()) {
+    Reject(ctx, "NOAUTH Authentication required.");
+    return;
+  }
+  if (client->subscriptions.load(std::memory_order_relaxed) > 0 &&
+      client->resp.load(std::memory_order_relaxed) == 2 && !(spec->flags & kCmdPubSubContext)) {
+    Reject(ctx, StrCat("ERR Can't execute '", spec->name,
+                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                       "allowed in this context"));
+    return;
+  }
+  // A script ran past busy-reply-threshold on another worker.
+  if (server_->scripting != nullptr && server_->scripting->Busy() &&
+      !(spec->flags & kCmdAllowBusy)) {
+    Reject(ctx, server_->scripting->BusyText());
+    return;
+  }
+  if (server_->router != nullptr && !RouteHere(ctx, *spec, args)) return;
+  if (client->in_multi && !(spec->flags & kCmdTransactionControl)) {
+    if (spec->flags & kCmdNoMulti) {
+      Reject(ctx, "ERR Command not allowed inside a transaction");
+      return;
+    }
+    // maxmemory: as Redis, nothing is queued while over the limit.
+    int64_t maxmemory = rc.maxmemory.load(std::memory_order_relaxed);
+    if (maxmemory > 0 &&
+        !store_->EnsureMemory(std::max<int64_t>(0, maxmemory - kUsedMemoryBaseline))) {
+      Reject(ctx, kErrOom);
+      return;
+    }
+    QueuedCommand q;
+    q.spec = spec;
+    q.args.assign(args.begin(), args.end());
+    client->queued.push_back(std::move(q));
+    reply->SimpleString("QUEUED");
+    return;
+  }
+  // maxmemory (limit = maxmemory less the baseline INFO adds to used_memory):
+  // evict through the policy before a denyoom command (or an EXEC holding
+  // one); -OOM when that cannot get under the limit. Reads and DEL run.
+  int64_t maxmemory = rc.maxmemory.load(std::memory_order_relaxed);
+  if (maxmemory > 0 &&
+      ((spec->flags & kCmdDenyOom) ||
+       (spec->handler == exec_handler_ &&
+        std::any_of(client->queued.begin(), client->queued.end(),
+                    [](const QueuedCommand& q) { return q.spec->flags & kCmdDenyOom; }))) &&
+      !store_->EnsureMemory(std::max<int64_t>(0, maxmemory - kUsedMemoryBaseline))) {
+    Reject(ctx, kErrOom);
+    return;
+  }
+  StripeLocks locks(store_);
+  if (!LockKeys(*spec, args, &locks)) {
+    Reject(ctx, kErrSyntax);
+    return;
+  }
+  locks.Acquire();
+  Run(ctx, args);
+}
+
+void Dispatcher::Exec(CommandContext& ctx) {
+  ClientSession* client = ctx.client;
+  if (client->multi_error) {
+    DiscardTransaction(client);
+    ctx.Error("EXECABORT Transaction discarded because of previous errors.");
+    return;
+  }
+  if (client->watcher.dirty.load()) {
+    DiscardTransaction(client);
+    ctx.reply->NullArray();
+    return;
+  }
+  std::vector<QueuedCommand> queued = std::move(client->queued);
+  client->queued.clear();
+  client->in_multi = false;
+  client->in_multi_flag.store(false, std::memory_order_relaxed);
+
+  // One lock set for the whole transaction: the stripes of every key of every
+  // queued command, or all stripes if any command needs them.
+  StripeLocks locks(store_);
+  for (const QueuedCommand& q : queued) {
+    std::vector<std::string_view> views(q.args.begin(), q.args.end());
+    if (!LockKeys(*q.spec, CmdArgs(views), &locks) || (q.spec->flags & kCmdSelfLocking)) {
+      locks.AddAll();
+    }
+  }
+  // The WATCH check must happen under the locks: a write racing in between
+  // the check above and here would otherwise go unnoticed.
+  locks.Acquire();
+  if (client->watcher.dirty.load()) {
+    locks.Release();
+    UnwatchAll(client);
+    ctx.reply->NullArray();
+    return;
+  }
+  ctx.reply->ArrayHeader(static_cast<int64_t>(queued.size()));
+  CommandContext inner = ctx;
+  inner.in_exec = true;
+  for (const QueuedCommand& q : queued) {
+    std::vector<std::string_view> views(q.args.begin(), q.args.end());
+    inner.spec = q.spec;
+    Run(inner, CmdArgs(views));
+  }
+  locks.Release();
+  UnwatchAll(client);
+}
+
+void Dispatcher::UnwatchAll(ClientSession* client) {
+  for (const auto& [db, key] : client->watched) store_->Unwatch(db, key, &client->watcher);
+  client->watched.clear();
+  client->watcher.dirty.store(false);
+}
+
+void Dispatcher::DiscardTransaction(ClientSession* client) {
+  client->queued.clear();
+  client->in_multi = false;
+  client->in_multi_flag.store(false, std::memory_order_relaxed);
+  client->multi_error = false;
+  UnwatchAll(client);
+}
+
+}  // namespace shoal

@@ -1,0 +1,63 @@
+// Dispatcher: runs one client request through the checks every command
+// shares — lookup, arity, auth, OOM, MULTI queueing, stripe locking — then
+// the handler, and records command statistics. Handlers never repeat these
+// checks. One Dispatcher per worker thread.
+#ifndef SHOAL_SERVER_DISPATCH_DISPATCHER_H_
+#define SHOAL_SERVER_DISPATCH_DISPATCHER_H_
+
+#include <string>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "server/dispatch/client_session.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/server_state.h"
+#include "server/store/store.h"
+
+namespace shoal {
+
+class Dispatcher {
+ public:
+  Dispatcher(Store* store, ServerState* server, int worker);
+
+  // Executes one request and appends its reply.
+  void Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args);
+
+  // Runs one resolved command whose checks the caller made and whose stripes
+  // it holds (redis.call from a script), counting it in commandstats.
+  void Call(CommandContext& ctx, CmdArgs args) { Run(ctx, args); }
+
+  // EXEC: runs the client's queued commands atomically (called by the EXEC
+  // handler). Replies the array of results or the abort reply.
+  void Exec(CommandContext& ctx);
+
+  // Drops the client's MULTI state and WATCHed keys (EXEC, DISCARD, RESET,
+  // disconnect).
+  void DiscardTransaction(ClientSession* client);
+  void UnwatchAll(ClientSession* client);
+
+ private:
+  // Resolves container subcommands; replies an error and returns null when
+  // the request cannot run (unknown command, arity).
+  const CommandSpec* Resolve(CommandContext& ctx, CmdArgs args);
+  void Run(CommandContext& ctx, CmdArgs args);
+  // Cluster mode: CROSSSLOT / MOVED / CLUSTERDOWN checks; false if rejected.
+  bool RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args);
+  // EXEC in cluster mode: every queued key in one slot, served here.
+  bool RouteExec(CommandContext& ctx);
+  // Discards the transaction and replies `text` as is (no EXECABORT prefix).
+  void RejectExec(CommandContext& ctx, std::string_view text);
+  void Reject(CommandContext& ctx, std::string_view text);
+  bool LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks);
+
+  Store* store_;
+  ServerState* server_;
+  int worker_;
+  WorkerStats* stats_;
+  std::vector<int> key_scratch_;
+  CommandHandler exec_handler_ = nullptr;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_DISPATCH_DISPATCHER_H_

@@ -1,0 +1,123 @@
+// ServerState: what commands may see of the server beyond the keyspace — the
+// command table, configuration, connected clients, statistics, and hooks for
+// shutdown. Shared by all workers; every member is thread-safe as noted.
+//
+// The cross-worker registries (blocking, pub/sub) live one layer up, in
+// server/events, which builds on dispatch (it parks ClientSessions and reads
+// CommandContexts). ServerState only points at them: they are declared here,
+// owned by whoever builds the server (main.cc), and a caller that uses them
+// includes server/events/blocking.h or pubsub.h.
+#ifndef SHOAL_SERVER_DISPATCH_SERVER_STATE_H_
+#define SHOAL_SERVER_DISPATCH_SERVER_STATE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "server/dispatch/client_session.h"
+#include "server/dispatch/scripting_hooks.h"
+#include "server/dispatch/command_table.h"
+#include "server/dispatch/config_registry.h"
+#include "server/dispatch/key_router.h"
+
+namespace shoal {
+
+class BlockingRegistry;  // server/events/blocking.h
+class PubSubRegistry;    // server/events/pubsub.h
+
+// Per-command counters of one worker. Written by that worker only (relaxed
+// atomics so that INFO on another worker may read them without a race).
+struct CommandCounters {
+  std::atomic<int64_t> calls{0};
+  std::atomic<int64_t> usec{0};
+  std::atomic<int64_t> rejected{0};  // arity, auth, OOM... before running
+  std::atomic<int64_t> failed{0};    // ran and replied with an error
+};
+
+struct WorkerStats {
+  explicit WorkerStats(int command_specs) : commands(command_specs) {}
+  std::vector<CommandCounters> commands;  // by CommandSpec::id
+  std::atomic<int64_t> commands_processed{0};
+  std::atomic<int64_t> net_input_bytes{0};
+  std::atomic<int64_t> net_output_bytes{0};
+  std::atomic<int64_t> error_replies{0};
+};
+
+// Connected clients, for CLIENT LIST/KILL/INFO and INFO clients.
+class ClientRegistry {
+ public:
+  void Add(ClientSession* s);
+  void Remove(ClientSession* s);
+  int64_t Count() const;
+  // Calls fn for every client under the registry lock (fn must not block).
+  void ForEach(const std::function<void(ClientSession&)>& fn) const;
+  uint64_t NextId() { return next_id_.fetch_add(1) + 1; }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<uint64_t, ClientSession*> clients_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> next_id_{0};
+};
+
+struct ServerInfo {
+  std::string run_id;       // 40 hex chars
+  std::string executable;
+  std::string config_file;
+  int port = 6379;
+  int64_t start_ms = 0;
+  int threads = 1;
+  int64_t start_us_monotonic = 0;
+};
+
+class ServerState {
+ public:
+  // `blocking` and `pubsub` must outlive the ServerState.
+  ServerState(const CommandTable* table, RuntimeConfig* rc, int workers,
+              BlockingRegistry* blocking, PubSubRegistry* pubsub);
+
+  const CommandTable& table() const { return *table_; }
+  ConfigRegistry& config() { return config_; }
+  RuntimeConfig& runtime() { return *rc_; }
+  ClientRegistry& clients() { return clients_; }
+  ServerInfo& info() { return info_; }
+  BlockingRegistry& blocking() { return *blocking_; }
+  PubSubRegistry& pubsub() { return *pubsub_; }
+  WorkerStats& worker_stats(int w) { return *worker_stats_[w]; }
+  int workers() const { return static_cast<int>(worker_stats_.size()); }
+
+  // Totals across workers.
+  std::atomic<int64_t> total_connections_received{0};
+  std::atomic<int64_t> rejected_connections{0};
+
+  // Cluster mode: routes keyed commands (null in standalone mode). Set once
+  // at start-up, before workers start.
+  KeyRouter* router = nullptr;
+  // Scripting (server/scripting), null without it. Set once at start-up.
+  ScriptingHooks* scripting = nullptr;
+
+  // Set by the net layer: asks the server to stop gracefully.
+  std::function<void()> request_shutdown;
+
+  // Zeroes command stats and counters (CONFIG RESETSTAT).
+  void ResetStats();
+
+ private:
+  const CommandTable* table_;
+  RuntimeConfig* rc_;
+  ConfigRegistry config_;
+  ClientRegistry clients_;
+  ServerInfo info_;
+  BlockingRegistry* blocking_;
+  PubSubRegistry* pubsub_;
+  std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_DISPATCH_SERVER_STATE_H_
