@@ -15,24 +15,24 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "base/strings.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/strings.h"
 #include "cluster/cluster_family.h"
 #include "cluster/cluster_node.h"
 #include "cluster/cluster_router.h"
 #include "cluster/hash_ring.h"
-#include "server/scripting/script_engine.h"
-#include "server/dispatch/command_table.h"
 #include "server/commands/families.h"
+#include "server/config.h"
+#include "server/dispatch/command_table.h"
+#include "server/dispatch/server_state.h"
+#include "server/dispatch/version.h"
 #include "server/events/blocking.h"
 #include "server/events/notify.h"
 #include "server/events/pubsub.h"
-#include "server/dispatch/server_state.h"
-#include "server/config.h"
 #include "server/net/acceptor.h"
+#include "server/scripting/script_engine.h"
 #include "server/store/store.h"
-#include "server/dispatch/version.h"
 
 DEFINE_int32(port, 6379, "TCP port for clients");
 DEFINE_string(bind, "0.0.0.0", "addresses to listen on, space separated");

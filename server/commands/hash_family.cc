@@ -35,6 +35,7 @@
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/errors.h"
 #include "server/dispatch/glob_match.h"
+#include "server/dispatch/worker_random.h"
 #include "server/events/notify.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
@@ -144,19 +145,8 @@ class HashWrite {
   bool fresh_ = false;
 };
 
-// HRANDFIELD's randomness: one SplitMix64 stream per worker thread, seeded
-// from the clock on first use. Not cryptographic; it only has to spread.
-uint64_t NextRandom(const CommandContext& ctx) {
-  thread_local uint64_t state = 0;
-  if (state == 0) {
-    state = static_cast<uint64_t>(ctx.store->clock().NowUs()) ^
-            (static_cast<uint64_t>(ctx.worker) << 48) ^ 0xD1B54A32D192ED03ULL;
-  }
-  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+// HRANDFIELD's randomness (worker_random.h).
+uint64_t NextRandom(const CommandContext& ctx) { return WorkerRandom<0xD1B54A32D192ED03ULL>(ctx); }
 
 // Redis's ld2string(LD_STR_HUMAN): fixed notation with 17 decimals, trailing
 // zeros (and a bare '.') removed, "-0" as "0". Returns the length (0: failed).

@@ -17,6 +17,7 @@
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/glob_match.h"
+#include "server/dispatch/worker_random.h"
 
 namespace shoal {
 namespace {
@@ -114,19 +115,8 @@ void CmdKeys(CommandContext& ctx, CmdArgs args) {
   for (const std::string& k : keys) ctx.reply->Bulk(k);
 }
 
-// RANDOMKEY's randomness: one SplitMix64 stream per worker thread, seeded
-// from the clock on first use. Not cryptographic; it only has to spread.
-uint64_t NextRandom(const CommandContext& ctx) {
-  thread_local uint64_t state = 0;
-  if (state == 0) {
-    state = static_cast<uint64_t>(ctx.store->clock().NowUs()) ^
-            (static_cast<uint64_t>(ctx.worker) << 48) ^ 0x9E3779B97F4A7C15ULL;
-  }
-  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+// RANDOMKEY's randomness (worker_random.h).
+uint64_t NextRandom(const CommandContext& ctx) { return WorkerRandom<0x9E3779B97F4A7C15ULL>(ctx); }
 
 void CmdRandomKey(CommandContext& ctx, CmdArgs) {
   std::string key;

@@ -35,6 +35,7 @@
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/errors.h"
 #include "server/dispatch/glob_match.h"
+#include "server/dispatch/worker_random.h"
 #include "server/events/notify.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
@@ -68,18 +69,8 @@ SetLimits LimitsOf(const CommandContext& ctx) {
   return l;
 }
 
-// A worker-local generator (splitmix64), seeded from the clock.
-uint64_t NextRandom(const CommandContext& ctx) {
-  thread_local uint64_t state = 0;
-  if (state == 0) {
-    state = static_cast<uint64_t>(ctx.store->clock().NowUs()) ^
-            (static_cast<uint64_t>(ctx.worker) << 48) ^ 0x6A09E667F3BCC909ULL;
-  }
-  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+// SRANDMEMBER and SPOP's randomness (worker_random.h).
+uint64_t NextRandom(const CommandContext& ctx) { return WorkerRandom<0x6A09E667F3BCC909ULL>(ctx); }
 
 // The set at key: *out is null when the key is missing. kWrongType when the
 // key holds another type.

@@ -21,10 +21,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "server/dispatch/client_session.h"
-#include "server/dispatch/scripting_hooks.h"
 #include "server/dispatch/command_table.h"
 #include "server/dispatch/config_registry.h"
 #include "server/dispatch/key_router.h"
+#include "server/dispatch/scripting_hooks.h"
 
 namespace shoal {
 
