@@ -11,6 +11,12 @@ void RegisterAllCommands(CommandTable* table) {
   RegisterSetCommands(table);
   RegisterZSetCommands(table);
   RegisterPubSubCommands(table);
+  RegisterBitmapCommands(table);
+  RegisterHyperLogLogCommands(table);
+  RegisterGeoCommands(table);
+  RegisterStreamCommands(table);
+  RegisterSortCommands(table);
+  RegisterDumpCommands(table);
   RegisterKeyCommands(table);
   RegisterTransactionCommands(table);
   RegisterServerCommands(table);
