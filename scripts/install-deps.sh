@@ -11,7 +11,7 @@ PACKAGES=(
   liblua5.1-0-dev lua-cjson lua-bitop libssl-dev
   redis-tools redis-server
   python3 python3-redis python3-pytest
-  python3-django-redis python3-limits python3-celery python3-kombu
+  python3-django-redis python3-limits python3-celery python3-kombu python3-rq
   nodejs npm
   iproute2 procps util-linux
 )
