@@ -462,3 +462,79 @@ def test_many_waiters_on_many_keys(server, r):
         r.rpush(f"k{i % 5}", f"v{i}")
     got = sorted(b.join()[1] for b in blockers)
     assert got == sorted(f"v{i}".encode() for i in range(20))
+
+
+# ----------------------------------------------------------------------------
+# Served by a key that arrives whole: RENAME, COPY, MOVE, SWAPDB (as Redis
+# signals the key ready in each of them)
+
+
+def test_rename_onto_the_key_serves_blpop(server, r):
+    b = Blocker(server, "BLPOP", "q", 5)
+    wait_blocked(r, 1)
+    r.rpush("src", "a", "b")
+    assert r.rename("src", "q")
+    assert b.join() == [b"q", b"a"]
+    assert r.lrange("q", 0, -1) == [b"b"]
+
+
+def test_renamenx_and_copy_onto_the_key_serve_waiters(server, r):
+    b = Blocker(server, "BLPOP", "q", 5)
+    wait_blocked(r, 1)
+    r.rpush("src", "x")
+    assert r.renamenx("src", "q")
+    assert b.join() == [b"q", b"x"]
+    b = Blocker(server, "BRPOP", "q2", 5)
+    wait_blocked(r, 1)
+    r.rpush("orig", "y")
+    assert r.copy("orig", "q2") == 1
+    assert b.join() == [b"q2", b"y"]
+    assert r.lrange("orig", 0, -1) == [b"y"]  # COPY leaves the source
+
+
+def test_rename_of_a_zset_serves_bzpopmin(server, r):
+    b = Blocker(server, "BZPOPMIN", "z", 5)
+    wait_blocked(r, 1)
+    r.zadd("zsrc", {"m": 1})
+    r.rename("zsrc", "z")
+    assert b.join() == [b"z", b"m", 1.0]
+
+
+def test_move_into_the_waiters_db_serves_it(server, r):
+    b = Blocker(server, "BLPOP", "q", 5, db=1)
+    wait_blocked(r, 1)
+    r.rpush("q", "from0")
+    assert r.move("q", 1)
+    assert b.join() == [b"q", b"from0"]
+
+
+def test_swapdb_serves_waiters_of_both_dbs(server, r):
+    b = Blocker(server, "BLPOP", "q", 5, db=1)
+    wait_blocked(r, 1)
+    r.rpush("q", "v")  # db 0
+    assert r.swapdb(0, 1)
+    assert b.join() == [b"q", b"v"]
+    r.swapdb(0, 1)
+
+
+def test_push_then_del_in_one_transaction_serves_nobody(server, r):
+    b = Blocker(server, "BLPOP", "q", 1)
+    wait_blocked(r, 1)
+    p = r.pipeline(transaction=True)
+    p.rpush("q", "gone")
+    p.delete("q")
+    p.execute()
+    assert b.join() is None  # timed out: the list never existed after EXEC
+    assert r.exists("q") == 0
+
+
+def test_rename_of_a_string_onto_the_key_wakes_the_waiter_with_wrongtype(server, r):
+    # Redis 7.2 re-runs a woken blocked command, so a key that turned into a
+    # string answers WRONGTYPE (7.0 left the client blocked).
+    b = Blocker(server, "BLPOP", "q", 5)
+    wait_blocked(r, 1)
+    r.set("s", "str")
+    r.rename("s", "q")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        b.join()
+    assert r.get("q") == b"str"

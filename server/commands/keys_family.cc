@@ -25,6 +25,7 @@
 
 #include "absl/strings/match.h"
 #include "server/commands/families.h"
+#include "server/events/blocking.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
 #include "server/store/compound_value.h"
@@ -86,6 +87,12 @@ void CmdType(CommandContext& ctx, CmdArgs args) {
   ctx.reply->SimpleString(e == nullptr ? "none" : TypeName(e->type()));
 }
 
+// A value arrived at a key by RENAME, COPY or MOVE: clients blocked on it
+// (BLPOP, BZPOPMIN, XREAD...) re-run their command, as after a push.
+void KeyArrived(CommandContext& ctx, int db, std::string_view key) {
+  if (ctx.server != nullptr) ctx.server->blocking().KeyReady(db, key);
+}
+
 // ---- RENAME / RENAMENX ----
 
 void RenameGeneric(CommandContext& ctx, CmdArgs args, bool nx) {
@@ -112,6 +119,7 @@ void RenameGeneric(CommandContext& ctx, CmdArgs args, bool nx) {
   Entry* moved = Entry::Rebuild(old, dst, old->expire_ms(), /*steal=*/true);
   Entry::FreeShell(old);
   ctx.store->Put(db, moved);  // replaces (and frees) any value at dst
+  KeyArrived(ctx, db, dst);
   if (nx) {
     ctx.reply->Integer(1);
   } else {
@@ -161,6 +169,7 @@ void CmdCopy(CommandContext& ctx, CmdArgs args) {
     return;
   }
   ctx.store->Put(dst_db, Entry::Rebuild(e, dst, e->expire_ms(), /*steal=*/false));
+  KeyArrived(ctx, dst_db, dst);
   ctx.reply->Integer(1);
 }
 
@@ -189,6 +198,7 @@ void CmdMove(CommandContext& ctx, CmdArgs args) {
     return;
   }
   ctx.store->Put(dst_db, ctx.store->Detach(src_db, key));
+  KeyArrived(ctx, dst_db, key);
   ctx.reply->Integer(1);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/commands/keys_family.h"
+#include "server/events/blocking.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/glob_match.h"
@@ -172,7 +173,12 @@ void CmdSwapDb(CommandContext& ctx, CmdArgs args) {
     ctx.Error(OpStatus::kDbIndexOutOfRange);
     return;
   }
-  if (a != b) ctx.store->SwapDb(static_cast<int>(a), static_cast<int>(b));
+  if (a != b) {
+    ctx.store->SwapDb(static_cast<int>(a), static_cast<int>(b));
+    // Clients blocked in either db may now find their keys.
+    ctx.server->blocking().DbReady(static_cast<int>(a));
+    ctx.server->blocking().DbReady(static_cast<int>(b));
+  }
   ctx.reply->Ok();
 }
 

@@ -50,6 +50,16 @@ void BlockingRegistry::KeyReady(int db, std::string_view key) {
   }
 }
 
+void BlockingRegistry::DbReady(int db) {
+  if (blocked_hint_.load(std::memory_order_acquire) == 0) return;
+  absl::MutexLock l(&mu_);
+  for (auto& [key, queue] : waiters_) {
+    if (key.first != db || queue.empty()) continue;
+    ClientSession* first = queue.front();
+    first->waker->WakeBlocked(first->id);  // valid: see KeyReady
+  }
+}
+
 void BlockingRegistry::Unblock(ClientSession* c) {
   BlockState& b = c->block;
   if (!b.blocked) return;

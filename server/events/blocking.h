@@ -48,6 +48,9 @@ class BlockingRegistry {
              BlockedReply timeout_reply);
   // A key may have become poppable: wake its first waiter.
   void KeyReady(int db, std::string_view key);
+  // Every key of `db` may have changed (SWAPDB): wake the first waiter of
+  // each key blocked on in that db.
+  void DbReady(int db);
   // Unregisters a client from all its keys (served, timed out, killed).
   void Unblock(ClientSession* client);
   int64_t blocked_clients() const;
