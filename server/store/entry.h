@@ -32,7 +32,14 @@
 
 namespace shoal {
 
-enum class ValueType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
+enum class ValueType : uint8_t {
+  kString = 0,
+  kList = 1,
+  kSet = 2,
+  kZSet = 3,
+  kHash = 4,
+  kStream = 5,
+};
 enum class Encoding : uint8_t { kRaw = 0, kInt = 1, kObject = 2 };
 
 // Redis's TYPE name of a value type ("string", "list", ...).
