@@ -332,6 +332,44 @@ void ClientNoEvict(CommandContext& ctx, CmdArgs args) {
   ctx.reply->Ok();
 }
 
+// CLIENT REPLY ON|OFF|SKIP: only ON answers (the dispatcher drops the rest).
+void ClientReply(CommandContext& ctx, CmdArgs args) {
+  using Mode = ClientSession::ReplyMode;
+  if (ArgIs(args[2], "on")) {
+    ctx.client->reply_mode = Mode::kOn;
+    ctx.reply->Ok();
+  } else if (ArgIs(args[2], "off")) {
+    ctx.client->reply_mode = Mode::kOff;
+  } else if (ArgIs(args[2], "skip")) {
+    if (ctx.client->reply_mode != Mode::kOff) ctx.client->reply_mode = Mode::kSkipNext;
+  } else {
+    ctx.Error(kErrSyntax);
+  }
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command
+// on its own worker (the connection acts on unblock_request when woken).
+void ClientUnblock(CommandContext& ctx, CmdArgs args) {
+  int64_t id;
+  if (!ParseInt(args[2], &id)) return ctx.Error(kErrNotInteger);
+  int request = ClientSession::kUnblockTimeout;
+  if (args.size() == 4) {
+    if (ArgIs(args[3], "error")) {
+      request = ClientSession::kUnblockError;
+    } else if (!ArgIs(args[3], "timeout")) {
+      return ctx.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  bool done = false;
+  ctx.server->clients().ForEach([&](ClientSession& c) {
+    if (static_cast<int64_t>(c.id) != id || !c.blocked_flag.load()) return;
+    c.unblock_request.store(request);
+    c.waker->WakeBlocked(c.id);
+    done = true;
+  });
+  ctx.reply->Integer(done ? 1 : 0);
+}
+
 void ClientNoTouch(CommandContext& ctx, CmdArgs args) {
   bool on;
   if (!ParseOnOff(ctx, args[2], &on)) return;
@@ -370,8 +408,12 @@ void ClientHelp(CommandContext& ctx, CmdArgs) {
       "      Return clients of specified type.",
       "    * ID <client-id> [<client-id> ...]",
       "      Return clients with the given ids.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "SETINFO <option> <value>",
       "    Set client meta attr. Options are:",
       "    * LIB-NAME: the client lib name.",
@@ -454,6 +496,20 @@ void RegisterClientCommands(CommandTable* table) {
                "[[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | "
                "[USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] ...]>",
            .acl_categories = kAdminAcl}),
+      MakeSpec("client|reply", 3, kSubFlags, {}, ClientReply,
+               {.group = "connection",
+                .since = "3.2.0",
+                .summary = "Instructs the server whether to reply to commands.",
+                .complexity = "O(1)",
+                .syntax = "<ON | OFF | SKIP>",
+                .acl_categories = kConnAcl}),
+      MakeSpec("client|unblock", -3, kAdminSubFlags, {}, ClientUnblock,
+               {.group = "connection",
+                .since = "5.0.0",
+                .summary = "Unblocks a client blocked by a blocking command from a different connection.",
+                .complexity = "O(log N) where N is the number of client connections",
+                .syntax = "client-id [TIMEOUT | ERROR]",
+                .acl_categories = kAdminAcl}),
       MakeSpec("client|no-evict", 3, kAdminSubFlags, {}, ClientNoEvict,
                {.group = "connection",
                 .since = "7.0.0",

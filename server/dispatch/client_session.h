@@ -75,6 +75,10 @@ struct ClientSession {
   // Channels + patterns + shard channels (RESP2 subscribed state when > 0).
   std::atomic<int> subscriptions{0};
   std::atomic<bool> blocked_flag{false};
+  // CLIENT UNBLOCK from another client: the blocked command ends with its
+  // timeout reply (kUnblockTimeout) or -UNBLOCKED (kUnblockError).
+  enum UnblockRequest : int { kUnblockNone = 0, kUnblockTimeout = 1, kUnblockError = 2 };
+  std::atomic<int> unblock_request{kUnblockNone};
   mutable absl::Mutex names_mu;
   std::string name ABSL_GUARDED_BY(names_mu);
   std::string lib_name ABSL_GUARDED_BY(names_mu);
@@ -86,6 +90,10 @@ struct ClientSession {
   bool no_evict = false;
   bool no_touch = false;
   bool in_multi = false;
+  // CLIENT REPLY: replies are dropped while off, or for the next command
+  // after SKIP (the dispatcher applies it).
+  enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext };
+  ReplyMode reply_mode = ReplyMode::kOn;
   bool multi_error = false;  // a command failed to queue: EXEC aborts
   std::vector<QueuedCommand> queued;
   Watcher watcher;

@@ -179,6 +179,21 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
 }
 
 void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
+  using Mode = ClientSession::ReplyMode;
+  const Mode before = client->reply_mode;
+  if (before == Mode::kOn) return DispatchOne(client, reply, args);
+  const size_t mark = reply->size();
+  DispatchOne(client, reply, args);
+  // OFF drops every reply until CLIENT REPLY ON (whose OK is sent); SKIP
+  // drops the next command's reply only.
+  if (before == Mode::kOff && client->reply_mode == Mode::kOff) reply->buffer().resize(mark);
+  if (before == Mode::kSkipNext) {
+    reply->buffer().resize(mark);
+    if (client->reply_mode == Mode::kSkipNext) client->reply_mode = Mode::kOn;
+  }
+}
+
+void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
   CommandContext ctx;
   ctx.store = store_;
   ctx.reply = reply;

@@ -20,7 +20,8 @@ class Dispatcher {
  public:
   Dispatcher(Store* store, ServerState* server, int worker);
 
-  // Executes one request and appends its reply.
+  // Executes one request and appends its reply (unless CLIENT REPLY OFF or
+  // SKIP drops it).
   void Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args);
 
   // Runs one resolved command whose checks the caller made and whose stripes
@@ -37,6 +38,7 @@ class Dispatcher {
   void UnwatchAll(ClientSession* client);
 
  private:
+  void DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs args);
   // Resolves container subcommands; replies an error and returns null when
   // the request cannot run (unknown command, arity).
   const CommandSpec* Resolve(CommandContext& ctx, CmdArgs args);

@@ -299,6 +299,8 @@ void Connection::LeaveBlocked() {
 
 void Connection::RetryBlocked() {
   if (closing_ || !session_.block.blocked) return;
+  int unblock = session_.unblock_request.exchange(ClientSession::kUnblockNone);
+  if (unblock != ClientSession::kUnblockNone) return EndBlocked(unblock == ClientSession::kUnblockError);
   BlockState& b = session_.block;
   b.reblocked = false;
   std::vector<std::string_view> views(b.args.begin(), b.args.end());
@@ -319,10 +321,16 @@ bool Connection::BlockDeadlinePassed(int64_t now_ms) const {
 
 void Connection::TimeoutBlocked() {
   if (closing_ || !session_.block.blocked) return;
+  EndBlocked(/*error=*/false);
+}
+
+void Connection::EndBlocked(bool error) {
   BlockedReply kind = session_.block.timeout_reply;
   worker_->server()->blocking().Unblock(&session_);
   worker_->SetBlocked(this, false);
-  if (kind == BlockedReply::kNullArray) {
+  if (error) {
+    reply_.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else if (kind == BlockedReply::kNullArray) {
     reply_.NullArray();
   } else {
     reply_.NullBulk();
