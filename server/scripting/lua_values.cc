@@ -3,6 +3,7 @@
 // writer bounds its recursion and checks the Lua stack.
 #include "server/scripting/lua_values.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -34,7 +35,8 @@ int64_t TruncateToInt(lua_Number n) {
 // Reads "<digits>\r\n" starting at p; returns the number and moves p.
 int64_t ReadLen(std::string_view s, size_t* p) {
   size_t eol = s.find('\r', *p);
-  int64_t n = std::strtoll(std::string(s.substr(*p, eol - *p)).c_str(), nullptr, 10);
+  int64_t n = 0;
+  std::from_chars(s.data() + *p, s.data() + eol, n);
   *p = eol + 2;
   return n;
 }
@@ -59,7 +61,9 @@ size_t PushAt(lua_State* L, std::string_view s, size_t p) {
   switch (type) {
     case ':': {
       std::string_view line = ReadLine(s, &p);
-      lua_pushnumber(L, static_cast<lua_Number>(std::strtoll(std::string(line).c_str(), nullptr, 10)));
+      int64_t v = 0;
+      std::from_chars(line.data(), line.data() + line.size(), v);
+      lua_pushnumber(L, static_cast<lua_Number>(v));
       return p;
     }
     case '$': {

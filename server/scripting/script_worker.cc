@@ -15,6 +15,7 @@
 #include "server/scripting/lua_values.h"
 #include "server/scripting/script_engine.h"
 #include "server/scripting/script_flags.h"
+#include "server/scripting/sha1_hex.h"
 #include "server/store/slot_hash.h"
 
 extern "C" {
@@ -83,6 +84,23 @@ ScriptWorker::~ScriptWorker() = default;
 
 // ---------------------------------------------------------------------------
 // EVAL / EVALSHA / FCALL
+
+std::shared_ptr<const CachedScript> ScriptWorker::FindScript(std::string_view sha) {
+  if (sha.size() != kSha1HexLen) return nullptr;
+  char lower[kSha1HexLen];
+  for (size_t i = 0; i < kSha1HexLen; ++i) lower[i] = absl::ascii_tolower(sha[i]);
+  std::string_view key(lower, kSha1HexLen);
+  uint64_t gen = engine_->cache().generation();
+  if (gen != known_generation_) {
+    known_.clear();
+    known_generation_ = gen;
+  }
+  auto it = known_.find(ToAbsl(key));
+  if (it != known_.end()) return it->second;
+  std::shared_ptr<const CachedScript> s = engine_->cache().Find(key);
+  if (s != nullptr) known_.emplace(std::string(key), s);
+  return s;
+}
 
 bool ScriptWorker::Compile(const std::string& sha, std::string_view body, size_t shebang_len,
                            std::string* err) {
@@ -394,6 +412,7 @@ bool ScriptWorker::Execute(CmdArgs argv, std::string* err) {
   inner.worker = caller.worker;
   inner.dispatcher = caller.dispatcher;
   inner.in_exec = true;  // blocking commands do not block in scripts
+  inner.in_script = true;
   caller.dispatcher->Call(inner, argv);
   if (write) {
     run_->wrote = true;
@@ -429,7 +448,8 @@ bool ScriptWorker::CheckKeys(const CommandSpec& spec, CmdArgs argv, std::string*
   ServerState* server = run_->caller->server;
   Store* store = run_->caller->store;
   bool needs_all = (spec.flags & (kCmdLockAll | kCmdSelfLocking)) != 0;
-  std::vector<int> idx;
+  std::vector<int>& idx = key_scratch_;
+  idx.clear();
   if (!needs_all && !CommandTable::KeyIndexes(spec, argv, &idx)) {
     *err = "syntax error";
     return false;

@@ -50,6 +50,10 @@ class ScriptWorker {
   // code, functions). On failure returns false with Redis's error text.
   bool LoadLibrary(std::string_view code, LibraryInfo* lib, std::string* err);
 
+  // The cached script with this sha (any letter case), or null: looked up in
+  // this worker's copy first (no lock), then in the shared cache.
+  std::shared_ptr<const CachedScript> FindScript(std::string_view sha);
+
   // Compiles an EVAL body into this state (kept by sha); false with Redis's
   // error text when it does not compile.
   bool Compile(const std::string& sha, std::string_view body, size_t shebang_len,
@@ -92,9 +96,13 @@ class ScriptWorker {
   LuaSandbox sandbox_;
   ClientSession script_client_;  // the client redis.call runs as
   ReplyBuilder call_reply_;
+  std::vector<int> key_scratch_;  // key indexes of the command redis.call runs
   Run* run_ = nullptr;  // the run in progress (null between runs)
   uint64_t cache_generation_ = 0;
+  uint64_t known_generation_ = 0;
   absl::flat_hash_map<std::string, int> compiled_;  // sha -> registry ref
+  // Scripts this worker has looked up, for the current cache generation.
+  absl::flat_hash_map<std::string, std::shared_ptr<const CachedScript>> known_;
   uint64_t libraries_version_ = 0;
   absl::flat_hash_map<std::string, int> function_refs_;  // name -> registry ref
   // During LoadLibrary: what register_function collected.

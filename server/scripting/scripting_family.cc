@@ -105,10 +105,8 @@ void EvalGeneric(CommandContext& ctx, CmdArgs args, bool ro) {
 void EvalShaGeneric(CommandContext& ctx, CmdArgs args, bool ro) {
   CmdArgs keys, rest;
   if (!SplitKeys(ctx, args, false, &keys, &rest)) return;
-  std::string sha(args[1]);
   ScriptEngine& engine = Engine(ctx);
-  std::shared_ptr<const CachedScript> script;
-  if (NormalizeSha(&sha)) script = engine.cache().Find(sha);
+  std::shared_ptr<const CachedScript> script = engine.worker(ctx.worker).FindScript(args[1]);
   if (script == nullptr) return ctx.Error("NOSCRIPT No matching script. Please use EVAL.");
   engine.worker(ctx.worker).RunScript(ctx, *script, keys, rest, ro);
 }
