@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "eviction/settings.h"
 #include "protocol/request_parser.h"
+#include "server/commands/hyperloglog_family.h"
 #include "server/events/notify.h"
 
 namespace shoal {
@@ -197,6 +198,8 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddInt("maxmemory-samples", &ev->samples, 1, INT32_MAX);
   reg->AddInt("lfu-log-factor", &ev->lfu_log_factor, 0, INT32_MAX);
   reg->AddInt("lfu-decay-time", &ev->lfu_decay_time, 0, INT32_MAX);
+  // Size at which a sparse HyperLogLog turns dense (hyperloglog_family.h).
+  reg->AddInt("hll-sparse-max-bytes", &HllSparseMaxBytes(), 0, INT64_MAX, /*is_memory=*/true);
 
   // Read-only facts of this process.
   reg->AddString("port", StrCat(port), false);
