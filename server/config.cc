@@ -13,6 +13,7 @@
 #include "eviction/settings.h"
 #include "protocol/request_parser.h"
 #include "server/commands/hyperloglog_family.h"
+#include "server/commands/stream_settings.h"
 #include "server/events/notify.h"
 
 namespace shoal {
@@ -146,6 +147,10 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
     reg->AddInt(t.name, t.value, t.min, INT32_MAX);
     if (t.alias != nullptr) reg->AddAlias(t.name, t.alias);
   }
+  // Stream node size (server/commands/stream_settings.h), read at each XADD.
+  StreamSettings& streams = ProcessStreamSettings();
+  reg->AddInt("stream-node-max-bytes", &streams.node_max_bytes, 0, kMax, /*is_memory=*/true);
+  reg->AddInt("stream-node-max-entries", &streams.node_max_entries, 0, kMax);
 
   ConfigRegistry::Param pass;
   pass.name = "requirepass";

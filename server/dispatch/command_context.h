@@ -26,6 +26,9 @@ struct CommandContext {
   class Dispatcher* dispatcher = nullptr;
   // True while EXEC runs its queue (handlers reply into the EXEC array).
   bool in_exec = false;
+  // True for commands called by a Lua script (redis.call); in_exec is then
+  // true as well. XREAD/XREADGROUP refuse BLOCK there, as Redis does.
+  bool in_script = false;
   // Set by handlers that replied with an error (for commandstats failed_calls).
   bool failed = false;
 

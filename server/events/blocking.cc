@@ -50,6 +50,14 @@ void BlockingRegistry::KeyReady(int db, std::string_view key) {
   }
 }
 
+void BlockingRegistry::KeyReadyAll(int db, std::string_view key) {
+  if (blocked_hint_.load(std::memory_order_acquire) == 0) return;
+  absl::MutexLock l(&mu_);
+  auto it = waiters_.find(Key(db, std::string(key)));
+  if (it == waiters_.end()) return;
+  for (ClientSession* c : it->second) c->waker->WakeBlocked(c->id);  // valid: see KeyReady
+}
+
 void BlockingRegistry::DbReady(int db) {
   if (blocked_hint_.load(std::memory_order_acquire) == 0) return;
   absl::MutexLock l(&mu_);

@@ -51,6 +51,9 @@ class BlockingRegistry {
   // Every key of `db` may have changed (SWAPDB): wake the first waiter of
   // each key blocked on in that db.
   void DbReady(int db);
+  // New data that every waiter may want (XADD: XREAD readers do not consume
+  // it): wake all the clients blocked on the key, in line order.
+  void KeyReadyAll(int db, std::string_view key);
   // Unregisters a client from all its keys (served, timed out, killed).
   void Unblock(ClientSession* client);
   int64_t blocked_clients() const;
