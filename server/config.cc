@@ -224,6 +224,14 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
       return absl::InvalidArgumentError(msg);
     };
   };
+  // DUMP and MIGRATE payloads: rdbcompression LZF-compresses strings over 20
+  // bytes as Redis does. Shoal's list nodes are never compressed;
+  // list-compress-depth is accepted and kept so that CONFIG GET/SET and
+  // config files carrying it work (docs/serialization.md).
+  static std::atomic<bool> rdbcompression{true};
+  static std::atomic<int64_t> list_compress_depth{0};
+  reg->AddBool("rdbcompression", &rdbcompression);
+  reg->AddInt("list-compress-depth", &list_compress_depth, 0, INT32_MAX);
   reg->AddString("save", "", true, only({""}, "Shoal is a cache: persistence is not supported"));
   reg->AddString("appendonly", "no", true,
                  only({"no"}, "Shoal is a cache: persistence is not supported"));
