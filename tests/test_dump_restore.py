@@ -115,6 +115,10 @@ def populate(c):
     c.hset("hash:small", mapping={"f1": "v1", "f2": "123", "f3": "x" * 30})
     c.hset("hash:big", mapping={f"field{i}": f"value{i}" for i in range(500)})
     c.hset("hash:longval", mapping={"f": "v" * 100})
+    c.hset("hash:edited", mapping={"a": "1", "b": "2", "c": "3"})
+    c.hdel("hash:edited", "b")
+    c.hset("hash:edited", mapping={"d": "4", "a": "one"})
+    c.hincrby("hash:edited", "c", 1000)
     c.sadd("set:intset", 1, 2, 3, -70000, 2 ** 40)
     c.sadd("set:strings", "a", "b", "c")
     c.sadd("set:big", *[f"m{i}" for i in range(600)])
@@ -122,11 +126,19 @@ def populate(c):
     c.zadd("zset:small", {"a": 1, "b": 2.5, "c": -0.1, "d": float("inf"), "e": 1e300})
     c.zadd("zset:big", {f"m{i}": i * 0.5 for i in range(300)})
     c.zadd("zset:longmember", {"m" * 100: 3})
+    c.zadd("zset:edited", {"a": 1, "b": 2, "c": 3})
+    c.zincrby("zset:edited", 0.25, "a")
+    c.zrem("zset:edited", "b")
+    c.rpush("list:edited", *range(100))
+    c.lpop("list:edited", 10)
+    c.lpush("list:edited", "head")
+    c.lset("list:edited", 5, "five")
     return {
         "str:embstr": "embstr", "str:int": "int", "str:bigint": "int",
         "str:raw": "raw", "str:lzf": "raw", "str:binary": "raw",
         "list:small": None, "list:big": "quicklist", "list:longel": None,
         "hash:small": "listpack", "hash:big": "hashtable", "hash:longval": "hashtable",
+        "hash:edited": "listpack", "zset:edited": "listpack", "list:edited": None,
         "set:intset": "intset", "set:strings": None, "set:big": "hashtable",
         "set:bigints": "hashtable",
         "zset:small": "listpack", "zset:big": "skiplist", "zset:longmember": "skiplist",
@@ -151,7 +163,8 @@ def content(c, key):
 # Keys whose DUMP bytes are a function of the value alone in Redis 7.0.
 DETERMINISTIC = ["str:embstr", "str:int", "str:bigint", "str:raw", "str:lzf",
                  "str:binary", "list:small", "list:big", "list:longel", "hash:small",
-                 "set:intset", "zset:small", "zset:big", "zset:longmember"]
+                 "set:intset", "zset:small", "zset:big", "zset:longmember", "hash:edited",
+                 "zset:edited", "list:edited"]
 
 
 # --- Shoal alone ---------------------------------------------------------------

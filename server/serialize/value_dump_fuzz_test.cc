@@ -130,7 +130,7 @@ TEST(ValueDumpFuzz, CorruptPayloadsFailCleanlyOrRoundTrip) {
   std::mt19937_64 rng(20240601);
   LoadLimits limits;
   int loaded = 0, rejected = 0;
-  constexpr int kIterations = 60000;
+  constexpr int kIterations = 200000;
   for (int i = 0; i < kIterations; ++i) {
     const std::string payload = Mutate(seeds[i % seeds.size()], rng);
     LoadedValue v;
