@@ -903,3 +903,35 @@ def test_memory_is_accounted_and_released(r):
     assert 20000 * 8 < grown < 20000 * 60, grown
     r.delete("s")
     assert r.info("memory")["used_memory"] - before < 20000 * 4
+
+
+def test_watch_sees_entry_writes_not_group_changes(server, r):
+    """As in Redis 7.0: XADD/XDEL/XTRIM abort a WATCHing transaction; XSETID
+    and consumer-group bookkeeping (XREADGROUP, XACK, XCLAIM, XGROUP) do not."""
+    other = plain(server.client())
+    r.execute_command("XADD", "s", "1-0", "f", "v")
+    r.execute_command("XADD", "s", "2-0", "f", "v")
+    r.execute_command("XGROUP", "CREATE", "s", "g", "0")
+    cases = [
+        (["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"], False),
+        (["XACK", "s", "g", "1-0"], False),
+        (["XCLAIM", "s", "g", "d", "0", "2-0"], False),
+        (["XGROUP", "CREATE", "s", "g2", "0"], False),
+        (["XGROUP", "CREATECONSUMER", "s", "g", "zz"], False),
+        (["XADD", "s", "9-0", "f", "v"], True),
+        (["XDEL", "s", "9-0"], True),
+        (["XSETID", "s", "10-0"], False),
+        (["XTRIM", "s", "MAXLEN", "0"], True),
+    ]
+    for cmd, aborts in cases:
+        p = r.pipeline(transaction=True)
+        p.watch("s")
+        p.multi()
+        p.execute_command("PING")
+        other.execute_command(*cmd)
+        if aborts:
+            with pytest.raises(redis.WatchError):
+                p.execute()
+        else:
+            assert p.execute() == [True], cmd
+    other.close()

@@ -167,7 +167,7 @@ void CmdXClaim(CommandContext& ctx, CmdArgs args) {
   }
   ctx.reply = saved;
   consumer.MarkActive();
-  w.Commit();
+  w.CommitGroups();
   ctx.reply->ArrayHeader(claimed);
   ctx.reply->Raw(body.buffer());
 }
@@ -255,7 +255,7 @@ void CmdXAutoClaim(CommandContext& ctx, CmdArgs args) {
     if (it != g->pel().end()) cursor = it->first;
   }
   consumer.MarkActive();
-  w.Commit();
+  w.CommitGroups();
   ctx.reply->ArrayHeader(3);
   ReplyId(ctx, cursor);
   ctx.reply->ArrayHeader(claimed);

@@ -81,6 +81,7 @@ void StreamWrite::Commit() {
     bytes_before_ = stream_->MemoryBytes();
     return;
   }
+  stream_->SyncGroupMemory();
   const size_t now = stream_->MemoryBytes();
   ctx_.store->MarkModified(ctx_.db(), key_,
                            static_cast<int64_t>(now) - static_cast<int64_t>(bytes_before_));
@@ -446,7 +447,7 @@ void CmdXSetId(CommandContext& ctx, CmdArgs args) {
   s->set_last_id(id);
   if (entries_added != -1) s->set_entries_added(static_cast<uint64_t>(entries_added));
   if (!max_xdel.IsZero()) s->set_max_deleted_id(max_xdel);
-  w.Commit();
+  w.CommitGroups();  // counters only: Redis 7.0 does not report XSETID to WATCH
   Notify(ctx, kNotifyStream, "xsetid", key);
   ctx.reply->Ok();
 }

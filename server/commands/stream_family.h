@@ -46,8 +46,14 @@ class StreamWrite {
   bool Open(bool create);
   StreamValue* stream() const { return stream_; }
   bool fresh() const { return fresh_; }
-  // Inserts a new stream (publishing "new") or accounts the change.
+  // Inserts a new stream (publishing "new") or accounts the change and marks
+  // the key modified (WATCH): for changes of entries or stream counters.
   void Commit();
+  // For changes of consumer groups only, which Redis does not report to
+  // WATCH: inserts a new stream, else nothing (see StreamValue's memory note).
+  void CommitGroups() {
+    if (fresh_) Commit();
+  }
 
  private:
   CommandContext& ctx_;

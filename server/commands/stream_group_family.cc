@@ -91,7 +91,7 @@ void CmdXGroupCreate(CommandContext& ctx, CmdArgs args) {
     return ctx.Error("BUSYGROUP Consumer Group name already exists");
   }
   w.stream()->CreateGroup(args[3], id, g.entries_read);
-  w.Commit();
+  w.CommitGroups();
   ctx.reply->Ok();
   Notify(ctx, kNotifyStream, "xgroup-create", key);
 }
@@ -110,7 +110,7 @@ void CmdXGroupSetId(CommandContext& ctx, CmdArgs args) {
   }
   group->set_last_id(id);
   group->set_entries_read(g.entries_read);
-  w.Commit();
+  w.CommitGroups();
   ctx.reply->Ok();
   Notify(ctx, kNotifyStream, "xgroup-setid", args[2]);
 }
@@ -121,7 +121,7 @@ void CmdXGroupDestroy(CommandContext& ctx, CmdArgs args) {
   if (!w.Open(/*create=*/false)) return;
   if (w.stream() == nullptr) return ctx.Error(kErrNeedsKey);
   if (!w.stream()->DestroyGroup(args[3])) return ctx.reply->Integer(0);
-  w.Commit();
+  w.CommitGroups();
   ctx.reply->Integer(1);
   Notify(ctx, kNotifyStream, "xgroup-destroy", key);
   if (ctx.server != nullptr) ctx.server->blocking().KeyReadyAll(ctx.db(), key);
@@ -133,7 +133,7 @@ void CmdXGroupCreateConsumer(CommandContext& ctx, CmdArgs args) {
   if (!OpenGroup(ctx, args, &w, &group)) return;
   const bool created = group->CreateConsumer(args[4], ctx.NowMs()) != nullptr;
   if (created) {
-    w.Commit();
+    w.CommitGroups();
     Notify(ctx, kNotifyStream, "xgroup-createconsumer", args[2]);
   }
   ctx.reply->Integer(created ? 1 : 0);
@@ -146,7 +146,7 @@ void CmdXGroupDelConsumer(CommandContext& ctx, CmdArgs args) {
   const bool existed = group->FindConsumer(args[4]) != nullptr;
   const size_t pending = group->DeleteConsumer(args[4]);
   if (existed) {
-    w.Commit();
+    w.CommitGroups();
     Notify(ctx, kNotifyStream, "xgroup-delconsumer", args[2]);
   }
   ctx.reply->Integer(static_cast<int64_t>(pending));
@@ -186,7 +186,7 @@ void CmdXAck(CommandContext& ctx, CmdArgs args) {
   }
   int64_t acked = 0;
   for (const StreamID& id : ids) acked += group->Ack(id) ? 1 : 0;
-  if (acked > 0) w.Commit();
+  if (acked > 0) w.CommitGroups();
   ctx.reply->Integer(acked);
 }
 

@@ -135,7 +135,6 @@ struct Target {
   StreamID gt;           // serve entries above this
   bool new_only = false;  // ">"
   std::string_view id_arg;
-  size_t bytes_before = 0;  // XREADGROUP: memory accounting of group changes
 };
 
 bool ResolveTargets(CommandContext& ctx, CmdArgs args, const ReadArgs& a, bool xreadgroup,
@@ -146,7 +145,6 @@ bool ResolveTargets(CommandContext& ctx, CmdArgs args, const ReadArgs& a, bool x
     t.key = args[a.streams_arg + k];
     t.id_arg = args[a.streams_arg + a.nstreams + k];
     if (!FindStream(ctx, t.key, Store::Lookup::kRead, &t.stream)) return false;
-    if (t.stream != nullptr && xreadgroup) t.bytes_before = t.stream->MemoryBytes();
     if (a.has_group) {
       if (t.stream != nullptr) t.group = t.stream->FindGroup(a.group);
       if (t.group == nullptr) {
@@ -311,14 +309,8 @@ void ReadGeneric(CommandContext& ctx, CmdArgs args, bool xreadgroup) {
     }
   }
   ctx.reply = saved;
-  if (xreadgroup) {  // group state (consumers, PEL, last ID) changed: account it
-    for (const Target& t : targets) {
-      if (t.stream == nullptr) continue;
-      const int64_t delta = static_cast<int64_t>(t.stream->MemoryBytes()) -
-                            static_cast<int64_t>(t.bytes_before);
-      ctx.store->MarkModified(ctx.db(), t.key, delta);
-    }
-  }
+  // Group state changed (PEL, consumers, last ID): not a modification for
+  // WATCH, and accounted at the stream's next write (StreamValue's note).
   if (served > 0) {
     if (ctx.reply->resp_version() == 2) {
       ctx.reply->ArrayHeader(served);

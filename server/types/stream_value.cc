@@ -247,11 +247,14 @@ StreamValue::~StreamValue() {
 }
 
 size_t StreamValue::MemoryBytes() const {
-  size_t bytes = sizeof(*this) + node_bytes_ + nodes_.size() * (sizeof(StreamID) + 16);
-  if (groups_ != nullptr) {
-    for (const auto& [name, g] : *groups_) bytes += name.size() + 32 + g->MemoryBytes();
-  }
-  return bytes;
+  return sizeof(*this) + node_bytes_ + nodes_.size() * (sizeof(StreamID) + 16) + group_bytes_;
+}
+
+void StreamValue::SyncGroupMemory() {
+  group_bytes_ = 0;
+  if (groups_ == nullptr) return;
+  group_bytes_ = sizeof(StreamGroups);
+  for (const auto& [name, g] : *groups_) group_bytes_ += name.size() + 32 + g->MemoryBytes();
 }
 
 CompoundValue* StreamValue::Clone() const {
@@ -274,6 +277,7 @@ CompoundValue* StreamValue::Clone() const {
     s->groups_ = std::make_unique<StreamGroups>();
     for (const auto& [name, g] : *groups_) s->groups_->emplace(name, g->Clone());
   }
+  s->SyncGroupMemory();
   return s;
 }
 

@@ -23,6 +23,12 @@
 // Counters kept as in Redis 7: last_id (the top ID ever generated or set by
 // XSETID), first_id (recorded first entry), max_deleted_id, entries_added.
 //
+// Memory: MemoryBytes counts the nodes exactly and the consumer groups as
+// of the last SyncGroupMemory. Group-only changes (XREADGROUP, XACK,
+// XCLAIM...) do not mark the key modified in Redis (WATCH does not abort for
+// them), so they do not change MemoryBytes either; the next write of entries
+// syncs the groups' share and reports it with the rest.
+//
 // Not thread-safe: the caller holds the stripe lock of the key that owns it.
 // Views handed to visitors are valid during the visit only.
 #ifndef SHOAL_SERVER_TYPES_STREAM_VALUE_H_
@@ -117,6 +123,9 @@ class StreamValue final : public CompoundValue {
   // A group's lag (XINFO); false when it cannot be known (nil).
   bool GroupLag(const StreamGroup& g, int64_t* lag) const;
 
+  // Folds the consumer groups' current size into MemoryBytes (see above).
+  void SyncGroupMemory();
+
   // Consumer groups (null until the first is created).
   StreamGroups* groups() const { return groups_.get(); }
   StreamGroup* FindGroup(std::string_view name) const;
@@ -143,7 +152,8 @@ class StreamValue final : public CompoundValue {
   StreamID last_id_;
   StreamID first_id_;
   StreamID max_deleted_id_;
-  size_t node_bytes_ = 0;  // usable bytes of all nodes
+  size_t node_bytes_ = 0;   // usable bytes of all nodes
+  size_t group_bytes_ = 0;  // the groups' size at the last SyncGroupMemory
   std::unique_ptr<StreamGroups> groups_;
 };
 
