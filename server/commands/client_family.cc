@@ -370,6 +370,43 @@ void ClientUnblock(CommandContext& ctx, CmdArgs args) {
   ctx.reply->Integer(done ? 1 : 0);
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: a pause already in effect keeps the
+// later end and the stronger mode, as in Redis.
+void ClientPause(CommandContext& ctx, CmdArgs args) {
+  int64_t ms;
+  if (!ParseInt(args[2], &ms)) return ctx.Error("ERR timeout is not an integer or out of range");
+  if (ms < 0) return ctx.Error("ERR timeout is negative");
+  int mode = ServerState::kPauseAll;
+  if (args.size() == 4) {
+    if (ArgIs(args[3], "write")) {
+      mode = ServerState::kPauseWrite;
+    } else if (!ArgIs(args[3], "all")) {
+      return ctx.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  } else if (args.size() > 4) {
+    return ctx.Error(kErrSyntax);
+  }
+  ServerState& s = *ctx.server;
+  int64_t now = ctx.NowMs();
+  int64_t until = now + ms;
+  bool active = s.pause_mode.load() != ServerState::kPauseNone && now < s.pause_until_ms.load();
+  if (active) {
+    until = std::max(until, s.pause_until_ms.load());
+    mode = std::max(mode, s.pause_mode.load());
+  }
+  s.pause_until_ms.store(until);
+  s.pause_mode.store(mode);
+  ctx.reply->Ok();
+}
+
+// CLIENT UNPAUSE: ends the pause and wakes every held-back client.
+void ClientUnpause(CommandContext& ctx, CmdArgs) {
+  ctx.server->pause_mode.store(ServerState::kPauseNone);
+  ctx.server->pause_until_ms.store(0);
+  ctx.server->clients().ForEach([](ClientSession& c) { c.waker->WakeBlocked(c.id); });
+  ctx.reply->Ok();
+}
+
 void ClientNoTouch(CommandContext& ctx, CmdArgs args) {
   bool on;
   if (!ParseOnOff(ctx, args[2], &on)) return;
@@ -408,6 +445,10 @@ void ClientHelp(CommandContext& ctx, CmdArgs) {
       "      Return clients of specified type.",
       "    * ID <client-id> [<client-id> ...]",
       "      Return clients with the given ids.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
@@ -509,6 +550,20 @@ void RegisterClientCommands(CommandTable* table) {
                 .summary = "Unblocks a client blocked by a blocking command from a different connection.",
                 .complexity = "O(log N) where N is the number of client connections",
                 .syntax = "client-id [TIMEOUT | ERROR]",
+                .acl_categories = kAdminAcl}),
+      MakeSpec("client|pause", -3, kAdminSubFlags, {}, ClientPause,
+               {.group = "connection",
+                .since = "3.0.0",
+                .summary = "Suspends commands processing.",
+                .complexity = "O(1)",
+                .syntax = "timeout [WRITE | ALL]",
+                .acl_categories = kAdminAcl}),
+      MakeSpec("client|unpause", 2, kAdminSubFlags, {}, ClientUnpause,
+               {.group = "connection",
+                .since = "6.2.0",
+                .summary = "Resumes processing commands from paused clients.",
+                .complexity = "O(N) Where N is the number of paused clients",
+                .syntax = "",
                 .acl_categories = kAdminAcl}),
       MakeSpec("client|no-evict", 3, kAdminSubFlags, {}, ClientNoEvict,
                {.group = "connection",

@@ -94,6 +94,9 @@ struct ClientSession {
   // after SKIP (the dispatcher applies it).
   enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext };
   ReplyMode reply_mode = ReplyMode::kOn;
+  // CLIENT PAUSE held this client's command back; it is kept in block.args
+  // and run again when the pause ends.
+  bool postponed = false;
   bool multi_error = false;  // a command failed to queue: EXEC aborts
   std::vector<QueuedCommand> queued;
   Watcher watcher;

@@ -244,6 +244,20 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     reply->SimpleString("QUEUED");
     return;
   }
+  // CLIENT PAUSE: hold the command back (the connection runs it again when
+  // the pause ends). EXEC waits if it holds a write, under WRITE pauses.
+  if (server_->pause_mode.load(std::memory_order_relaxed) != ServerState::kPauseNone &&
+      server_->PausedFor(*spec,
+                         spec->handler == exec_handler_ &&
+                             std::any_of(client->queued.begin(), client->queued.end(),
+                                         [](const QueuedCommand& q) {
+                                           return (q.spec->flags &
+                                                   (kCmdWrite | kCmdMayReplicate)) != 0;
+                                         }),
+                         store_->clock().NowMs())) {
+    client->postponed = true;
+    return;
+  }
   // maxmemory (limit = maxmemory less the baseline INFO adds to used_memory):
   // evict through the policy before a denyoom command (or an EXEC holding
   // one); -OOM when that cannot get under the limit. Reads and DEL run.

@@ -101,6 +101,25 @@ class ServerState {
   // Scripting (server/scripting), null without it. Set once at start-up.
   ScriptingHooks* scripting = nullptr;
 
+  // CLIENT PAUSE: until pause_until_ms (wall clock), commands of normal
+  // clients wait (kPauseAll) or only writes do (kPauseWrite). The waiting
+  // connection keeps its command and runs it when the pause ends (worker
+  // cron) or at CLIENT UNPAUSE (which wakes it).
+  enum PauseMode : int { kPauseNone = 0, kPauseWrite = 1, kPauseAll = 2 };
+  std::atomic<int> pause_mode{kPauseNone};
+  std::atomic<int64_t> pause_until_ms{0};
+  // The pause that applies to `spec` now (false once it expired).
+  bool PausedFor(const CommandSpec& spec, bool queued_writes, int64_t now_ms) const {
+    int mode = pause_mode.load(std::memory_order_relaxed);
+    if (mode == kPauseNone || now_ms >= pause_until_ms.load(std::memory_order_relaxed)) {
+      return false;
+    }
+    // CLIENT PAUSE / UNPAUSE themselves always run, so a pause can be ended.
+    if (spec.name == "client|pause" || spec.name == "client|unpause") return false;
+    return mode == kPauseAll || queued_writes ||
+           (spec.flags & (kCmdWrite | kCmdMayReplicate)) != 0;
+  }
+
   // Set by the net layer: asks the server to stop gracefully.
   std::function<void()> request_shutdown;
 

@@ -163,6 +163,10 @@ void Connection::ProcessInput() {
       continue;
     }
     worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(args_));
+    if (session_.postponed) {
+      NotePostponed(CmdArgs(args_));
+      break;
+    }
     if (session_.block.blocked) {
       NoteBlocked(CmdArgs(args_));
       break;
@@ -297,8 +301,39 @@ void Connection::LeaveBlocked() {
   for (const std::string& k : keys) worker_->server()->blocking().KeyReady(db, k);
 }
 
+void Connection::NotePostponed(CmdArgs args) {
+  session_.block.args.assign(args.begin(), args.end());
+  worker_->SetBlocked(this, true);
+}
+
+// Runs the command CLIENT PAUSE held back (again held if still paused).
+void Connection::ResumePostponed() {
+  session_.postponed = false;
+  std::vector<std::string> args = std::move(session_.block.args);
+  session_.block.args.clear();
+  std::vector<std::string_view> views(args.begin(), args.end());
+  worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(views));
+  if (session_.postponed) {
+    session_.block.args = std::move(args);
+    return;
+  }
+  worker_->SetBlocked(this, false);
+  if (session_.block.blocked) {
+    NoteBlocked(CmdArgs(views));
+    Flush();
+    return;
+  }
+  Flush();
+  if (!closing_ && rend_ > rstart_) {
+    ProcessInput();
+    Flush();
+  }
+}
+
 void Connection::RetryBlocked() {
-  if (closing_ || !session_.block.blocked) return;
+  if (closing_) return;
+  if (session_.postponed) return ResumePostponed();
+  if (!session_.block.blocked) return;
   int unblock = session_.unblock_request.exchange(ClientSession::kUnblockNone);
   if (unblock != ClientSession::kUnblockNone) return EndBlocked(unblock == ClientSession::kUnblockError);
   BlockState& b = session_.block;
@@ -315,12 +350,18 @@ void Connection::RetryBlocked() {
 }
 
 bool Connection::BlockDeadlinePassed(int64_t now_ms) const {
+  if (session_.postponed) {
+    const ServerState* s = worker_->server();
+    return s->pause_mode.load() == ServerState::kPauseNone || now_ms >= s->pause_until_ms.load();
+  }
   const BlockState& b = session_.block;
   return b.blocked && b.deadline_ms > 0 && now_ms >= b.deadline_ms;
 }
 
 void Connection::TimeoutBlocked() {
-  if (closing_ || !session_.block.blocked) return;
+  if (closing_) return;
+  if (session_.postponed) return ResumePostponed();
+  if (!session_.block.blocked) return;
   EndBlocked(/*error=*/false);
 }
 

@@ -47,6 +47,8 @@ class Connection {
   bool BlockDeadlinePassed(int64_t now_ms) const;
   // The blocking command's timeout passed: answer its timeout reply.
   void TimeoutBlocked();
+  void NotePostponed(CmdArgs args);
+  void ResumePostponed();
   // Ends the blocked command: its timeout reply, or -UNBLOCKED (error).
   void EndBlocked(bool error);
 
