@@ -133,12 +133,24 @@ def populate(c):
     c.lpop("list:edited", 10)
     c.lpush("list:edited", "head")
     c.lset("list:edited", 5, "five")
+    for i in range(250):
+        c.xadd("stream:plain", {"field": f"value{i}", "n": i}, id=f"{1000 + i // 7}-{i}")
+    c.xadd("stream:plain", {"other": "shape"}, id="2000-0")
+    for i in range(20):
+        c.xadd("stream:groups", {"k": i})
+    c.xgroup_create("stream:groups", "g1", id="0")
+    c.xgroup_create("stream:groups", "g2", id="$")
+    c.xreadgroup("g1", "alice", {"stream:groups": ">"}, count=5)
+    c.xreadgroup("g1", "bob", {"stream:groups": ">"}, count=3)
+    c.xack("stream:groups", "g1", c.xrange("stream:groups", count=1)[0][0])
+    c.xdel("stream:groups", c.xrange("stream:groups")[10][0])
     return {
         "str:embstr": "embstr", "str:int": "int", "str:bigint": "int",
         "str:raw": "raw", "str:lzf": "raw", "str:binary": "raw",
         "list:small": None, "list:big": "quicklist", "list:longel": None,
         "hash:small": "listpack", "hash:big": "hashtable", "hash:longval": "hashtable",
         "hash:edited": "listpack", "zset:edited": "listpack", "list:edited": None,
+        "stream:plain": "stream", "stream:groups": "stream",
         "set:intset": "intset", "set:strings": None, "set:big": "hashtable",
         "set:bigints": "hashtable",
         "zset:small": "listpack", "zset:big": "skiplist", "zset:longmember": "skiplist",
@@ -157,6 +169,17 @@ def content(c, key):
         return sorted(c.smembers(key))
     if t == "zset":
         return c.zrange(key, 0, -1, withscores=True)
+    if t == "stream":
+        info = c.xinfo_stream(key)
+        groups = []
+        for g in c.xinfo_groups(key):
+            consumers = [(x["name"], x["pending"]) for x in c.xinfo_consumers(key, g["name"])]
+            pending = [(p["message_id"], p["consumer"], p["times_delivered"])
+                       for p in c.xpending_range(key, g["name"], "-", "+", 1000)]
+            groups.append((g["name"], g["last-delivered-id"], g["entries-read"], consumers,
+                           pending))
+        return (c.xrange(key), info["length"], info["last-generated-id"],
+                info["max-deleted-entry-id"], info["entries-added"], groups)
     raise AssertionError(t)
 
 
@@ -164,7 +187,7 @@ def content(c, key):
 DETERMINISTIC = ["str:embstr", "str:int", "str:bigint", "str:raw", "str:lzf",
                  "str:binary", "list:small", "list:big", "list:longel", "hash:small",
                  "set:intset", "zset:small", "zset:big", "zset:longmember", "hash:edited",
-                 "zset:edited", "list:edited"]
+                 "zset:edited", "list:edited", "stream:plain"]
 
 
 # --- Shoal alone ---------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "server/commands/dump_family.h"
 #include "server/commands/families.h"
+#include "server/commands/stream_settings.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/events/blocking.h"
 #include "server/events/notify.h"
@@ -21,8 +22,20 @@
 namespace shoal {
 namespace dump_family {
 
+namespace {
+
+StreamLimits CurrentStreamLimits() {
+  const StreamSettings& s = ProcessStreamSettings();
+  const int64_t bytes = s.node_max_bytes.load(std::memory_order_relaxed);
+  const int64_t entries = s.node_max_entries.load(std::memory_order_relaxed);
+  return {bytes < 0 ? 0 : static_cast<size_t>(bytes), entries < 0 ? 0 : static_cast<size_t>(entries)};
+}
+
+}  // namespace
+
 DumpOptions CurrentDumpOptions(const CommandContext& ctx) {
   DumpOptions o;
+  o.stream_limits = CurrentStreamLimits();
   if (ctx.server == nullptr) return o;
   o.compress = !EqualsIgnoreCase(ctx.server->config().Value("rdbcompression"), "no");
   o.list_fill = ctx.server->runtime().list_max_listpack_size.load(std::memory_order_relaxed);
@@ -31,6 +44,7 @@ DumpOptions CurrentDumpOptions(const CommandContext& ctx) {
 
 LoadLimits CurrentLoadLimits(const CommandContext& ctx) {
   LoadLimits l;
+  l.stream = CurrentStreamLimits();
   if (ctx.server == nullptr) return l;
   const RuntimeConfig& rc = ctx.server->runtime();
   auto get = [](const std::atomic<int64_t>& v) {
@@ -66,7 +80,7 @@ void CmdDump(CommandContext& ctx, CmdArgs args) {
     return;
   }
   const std::string payload = DumpValue(*e, CurrentDumpOptions(ctx));
-  if (payload.empty()) {  // a type without a registered codec
+  if (payload.empty()) {  // a value type the serializer does not know
     ctx.Error("ERR DUMP is not supported for this type");
     return;
   }

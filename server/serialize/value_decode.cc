@@ -19,7 +19,7 @@
 
 #include "server/serialize/crc64.h"
 #include "server/serialize/listpack.h"
-#include "server/serialize/value_codecs.h"
+#include "server/serialize/rdb_stream.h"
 #include "server/serialize/value_dump.h"
 #include "server/serialize/ziplist.h"
 
@@ -282,16 +282,13 @@ bool ReadRdbObject(uint8_t type, RdbReader* r, const LoadLimits& limits, LoadedV
     case kRdbTypeZSetListpack:
     case kRdbTypeSetListpack:
       return ReadPackedType(type, r, limits, out);
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+    case kRdbTypeStreamListpacks3:
+      return ReadRdbStream(type, r, limits, out);
     default:
-      break;
+      return false;  // modules (6, 7) and unknown types
   }
-  const RdbCodec* codec = FindCodecForRdbType(type);
-  if (codec == nullptr) return false;  // modules, streams without a codec, unknown
-  std::unique_ptr<CompoundValue> obj;
-  if (!codec->decode(type, r, &obj) || obj == nullptr) return false;
-  out->type = codec->value_type;
-  out->obj = std::move(obj);
-  return true;
 }
 
 LoadStatus LoadDumpPayload(std::string_view payload, const LoadLimits& limits, LoadedValue* out) {

@@ -15,6 +15,8 @@
 //                   for RDB version >= 11, else as SET (2); tables as SET (2)
 //   sorted set      ZSET_LISTPACK (17) when compact, else ZSET_2 (5),
 //                   greatest element first, binary doubles
+//   stream          STREAM_LISTPACKS_2 (19), or _3 (21) for RDB version 11
+//                   (rdb_stream.h), nodes filled as Redis's XADD fills them
 // Compact encodings are written byte-for-byte as redis-server 7.0 writes the
 // same value (listpack, intset and LZF bytes included); tables in Shoal's
 // iteration order. The default RDB version is 10 (Redis 7.0), so 7.0 and 7.2
@@ -24,8 +26,7 @@
 // 7.2 may emit up to RDB version 11: STRING, LIST, SET, ZSET, HASH, ZSET_2,
 // HASH_ZIPMAP, LIST_ZIPLIST, SET_INTSET, ZSET_ZIPLIST, HASH_ZIPLIST,
 // LIST_QUICKLIST, HASH_LISTPACK, ZSET_LISTPACK, LIST_QUICKLIST_2,
-// SET_LISTPACK, and — through a registered codec (RegisterRdbCodec) — the
-// stream types. Everything is validated as Redis's deep sanitization does
+// SET_LISTPACK and the three stream types (15, 19, 21). Everything is validated as Redis's deep sanitization does
 // (bounds, duplicates, NaN scores, empty collections); a bad payload fails
 // with false, never a crash, and nothing is allocated beyond what the input's
 // size could justify. Values are rebuilt in the encoding Shoal's own writes
@@ -47,6 +48,7 @@
 #include "server/types/hash_value.h"
 #include "server/types/list_value.h"
 #include "server/types/set_value.h"
+#include "server/types/stream_value.h"
 #include "server/types/zset_value.h"
 
 namespace shoal {
@@ -87,6 +89,8 @@ struct DumpOptions {
   bool compress = true;
   // list-max-listpack-size: how quicklist nodes are filled.
   int64_t list_fill = -2;
+  // stream-node-max-bytes / -entries: how stream nodes are filled.
+  StreamLimits stream_limits;
 };
 
 // Encoding limits for the values a load builds (from the config).
@@ -95,6 +99,7 @@ struct LoadLimits {
   ListLimits list;
   SetLimits set;
   ZSetLimits zset;
+  StreamLimits stream;
 };
 
 // A value read back: a string, or a compound value of `type`.
@@ -109,7 +114,7 @@ struct LoadedValue {
 // ---- Writing ----
 
 // Appends [type byte][object] for e's value. False (nothing appended) for a
-// value type no codec can write.
+// value type the serializer does not know.
 bool AppendRdbObject(const Entry& e, const DumpOptions& options, std::string* out);
 // Appends `s` as an RDB string the way Redis's rdbSaveRawString does: int
 // encoding for short integers, LZF when `compress` and it helps, else raw.
@@ -128,21 +133,6 @@ bool ReadRdbObject(uint8_t type, RdbReader* reader, const LoadLimits& limits, Lo
 enum class LoadStatus { kOk, kBadFooter, kBadData };
 // The whole of RESTORE's decoding: footer, type byte, object.
 LoadStatus LoadDumpPayload(std::string_view payload, const LoadLimits& limits, LoadedValue* out);
-
-// ---- Extension hook for value types that live outside this module ----
-//
-// The streams type registers its codec here at start-up (before any thread
-// serves clients): `encode` appends [type byte][object] for its values (the
-// entries whose type() is `value_type`), `decode` reads an object of one of
-// the RDB types it claims (15, 19, 21 for streams). Without a registered
-// codec those RDB types fail as bad data, and such values cannot be dumped.
-struct RdbCodec {
-  ValueType value_type;
-  bool (*encode)(const CompoundValue& value, const DumpOptions& options, std::string* out);
-  bool (*decode)(uint8_t rdb_type, RdbReader* reader, std::unique_ptr<CompoundValue>* out);
-  uint8_t rdb_types[4];  // the RDB types `decode` reads; unused slots 0
-};
-void RegisterRdbCodec(const RdbCodec& codec);
 
 }  // namespace shoal
 

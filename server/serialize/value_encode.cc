@@ -14,7 +14,7 @@
 #include "server/serialize/crc64.h"
 #include "server/serialize/listpack.h"
 #include "server/serialize/lzf_compress.h"
-#include "server/serialize/value_codecs.h"
+#include "server/serialize/rdb_stream.h"
 #include "server/serialize/value_dump.h"
 
 namespace shoal {
@@ -196,17 +196,11 @@ bool AppendRdbObject(const Entry& e, const DumpOptions& options, std::string* ou
     case ValueType::kZSet:
       AppendZSet(*static_cast<const ZSetValue*>(e.object()), options, out);
       return true;
-    default:
-      break;  // types with a registered codec (streams)
+    case ValueType::kStream:
+      AppendRdbStream(*static_cast<const StreamValue*>(e.object()), options, out);
+      return true;
   }
-  const RdbCodec* codec = FindCodecForValue(e.type());
-  if (codec == nullptr || e.encoding() != Encoding::kObject) return false;
-  const size_t before = out->size();
-  if (!codec->encode(*e.object(), options, out)) {
-    out->resize(before);
-    return false;
-  }
-  return true;
+  return false;
 }
 
 std::string DumpValue(const Entry& e, const DumpOptions& options) {
