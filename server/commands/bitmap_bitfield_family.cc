@@ -127,7 +127,7 @@ WriteOutcome RunWrite(CommandContext& ctx, BitWriteTarget& t, const FieldCommand
   ctx.reply->Integer(c.op == FieldOp::kSet ? old : static_cast<int64_t>(r.value));
   const uint64_t mask = c.type.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << c.type.bits) - 1;
   return (static_cast<uint64_t>(old) & mask) != (r.value & mask) ? WriteOutcome::kChanged
-                                                                  : WriteOutcome::kSameBits;
+                                                                 : WriteOutcome::kSameBits;
 }
 
 void BitfieldGeneric(CommandContext& ctx, CmdArgs args, bool read_only_command) {

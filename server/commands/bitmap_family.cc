@@ -44,7 +44,8 @@ bool ParseBitOffset(const CommandContext& ctx, std::string_view arg, int hash_bi
   const bool use_hash = hash_bits > 0 && !arg.empty() && arg[0] == '#';
   int64_t v;
   if (!ParseInt(use_hash ? arg.substr(1) : arg, &v)) return false;
-  if (use_hash) v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(hash_bits));
+  if (use_hash)
+    v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(hash_bits));
   if (v < 0 || (v >> 3) >= ProtoMaxBulkLen(ctx)) return false;
   *offset = static_cast<uint64_t>(v);
   return true;
@@ -232,8 +233,10 @@ void CmdBitPos(CommandContext& ctx, CmdArgs args) {
   }
   // An empty range holds neither a 0 nor a 1.
   if (start > end) return ctx.reply->Integer(-1);
-  const uint64_t first_bit = is_bit ? static_cast<uint64_t>(start) : static_cast<uint64_t>(start) * 8;
-  const uint64_t last_bit = is_bit ? static_cast<uint64_t>(end) : static_cast<uint64_t>(end) * 8 + 7;
+  const uint64_t first_bit =
+      is_bit ? static_cast<uint64_t>(start) : static_cast<uint64_t>(start) * 8;
+  const uint64_t last_bit =
+      is_bit ? static_cast<uint64_t>(end) : static_cast<uint64_t>(end) * 8 + 7;
   const int64_t pos = FindBit(Bytes(v), first_bit, last_bit, static_cast<int>(bit));
   if (pos >= 0 || bit == 1 || end_given) return ctx.reply->Integer(pos);
   // No clear bit up to the end of the string: without an explicit end the

@@ -18,6 +18,7 @@
 // Called on a worker thread by the Dispatcher with the keys' stripes locked.
 #include "server/commands/hyperloglog_family.h"
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,9 +73,15 @@ bool FindHll(CommandContext& ctx, std::string_view key, Store::Lookup mode, Entr
 }
 
 // Stores `value` at `key` over `existing` (null: a new key), keeping the TTL.
+// A value of the same size (a sparse update that changed one opcode byte)
+// is copied into the entry instead of replacing it.
 void StoreHll(CommandContext& ctx, Entry* existing, std::string_view key,
               const std::string& value) {
-  if (existing == nullptr) {
+  if (existing != nullptr && existing->encoding() == Encoding::kRaw &&
+      existing->raw_value().size() == value.size()) {
+    std::memcpy(Mutable(existing->raw_value()), value.data(), value.size());
+    ctx.store->MarkModified(ctx.db(), key);
+  } else if (existing == nullptr) {
     ctx.store->Put(ctx.db(), Entry::NewString(key, value));
   } else {
     ctx.store->Replace(ctx.db(), existing, Entry::NewString(key, value, existing->expire_ms()));
@@ -233,21 +240,20 @@ void CmdPfSelfTest(CommandContext& ctx, CmdArgs) {
 
 void RegisterHyperLogLogCommands(CommandTable* table) {
   constexpr uint32_t kW = kCmdWrite, kOom = kCmdDenyOom;
-  table->Register(
-      MakeSpec("pfadd", -2, kW | kOom | kCmdFast, kOneKey, &CmdPfAdd,
-               {.group = "hyperloglog",
-                .since = "2.8.9",
-                .summary = "Adds elements to a HyperLogLog key. Creates the key if it doesn't "
-                           "exist.",
-                .complexity = "O(1) to add every element.",
-                .syntax = "key [element [element ...]]",
-                .acl_categories = "@write @hyperloglog @fast"}));
+  table->Register(MakeSpec(
+      "pfadd", -2, kW | kOom | kCmdFast, kOneKey, &CmdPfAdd,
+      {.group = "hyperloglog",
+       .since = "2.8.9",
+       .summary = "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
+       .complexity = "O(1) to add every element.",
+       .syntax = "key [element [element ...]]",
+       .acl_categories = "@write @hyperloglog @fast"}));
   table->Register(MakeSpec(
       "pfcount", -2, kCmdReadOnly, kAllKeys, &CmdPfCount,
       {.group = "hyperloglog",
        .since = "2.8.9",
-       .summary = "Returns the approximated cardinality of the set(s) observed by the "
-                  "HyperLogLog key(s).",
+       .summary =
+           "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).",
        .complexity = "O(1) with a very small average constant time when called with a single "
                      "key. O(N) with N being the number of keys, and much bigger constant "
                      "times, when called with multiple keys.",

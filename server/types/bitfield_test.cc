@@ -36,12 +36,16 @@ TEST(Bits, CountAndFindAgreeWithABitByBitReference) {
     std::string s(len, '\0');
     const int density = static_cast<int>(rng() % 4);  // all zero .. all one
     for (char& c : s) {
-      if (density == 0) c = 0;
-      else if (density == 3) c = static_cast<char>(0xFF);
-      else c = static_cast<char>(rng());
+      if (density == 0)
+        c = 0;
+      else if (density == 3)
+        c = static_cast<char>(0xFF);
+      else
+        c = static_cast<char>(rng());
     }
     // A few single flipped bits in otherwise uniform data.
-    if (density == 0 || density == 3) SetBit(reinterpret_cast<uint8_t*>(s.data()), rng() % (len * 8), density == 0);
+    if (density == 0 || density == 3)
+      SetBit(reinterpret_cast<uint8_t*>(s.data()), rng() % (len * 8), density == 0);
     const uint64_t nbits = len * 8;
     const uint64_t a = rng() % nbits, b = rng() % nbits;
     const uint64_t first = a < b ? a : b, last = a < b ? b : a;
@@ -85,7 +89,8 @@ TEST(FieldType, AcceptsRedisWidthsOnly) {
   ASSERT_TRUE(ParseFieldType("u63", &t));
   EXPECT_FALSE(t.is_signed);
   ASSERT_TRUE(ParseFieldType("u1", &t));
-  for (const char* bad : {"u64", "i65", "i0", "u", "I8", "U8", "i08", "i-1", "i+8", "8", "", "ix"}) {
+  for (const char* bad :
+       {"u64", "i65", "i0", "u", "I8", "U8", "i08", "i-1", "i+8", "8", "", "ix"}) {
     EXPECT_FALSE(ParseFieldType(bad, &t)) << bad;
   }
   // The width ends at a NUL byte, as in Redis's C-string parsing.

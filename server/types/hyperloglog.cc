@@ -79,7 +79,8 @@ uint64_t MurmurHash64A(const void* data, size_t len, uint64_t seed) {
   const size_t blocks = len / 8;
   for (size_t i = 0; i < blocks; ++i) {
     uint64_t k;
-    std::memcpy(&k, p + 8 * i, 8);  // little-endian hosts only (entry.cc asserts it)
+    std::memcpy(&k, p + 8 * i,
+                8);  // little-endian hosts only (entry.cc asserts it)
     k *= m;
     k ^= k >> r;
     k *= m;
@@ -170,7 +171,8 @@ bool DenseRaise(uint8_t* regs, uint32_t index, uint8_t count) {
 bool SparseToDense(std::string* hll) {
   if (EncodingOf(*hll) == kDense) return true;
   std::string dense(kDenseSize, '\0');
-  std::memcpy(dense.data(), hll->data(), kHeaderSize);  // magic, unused bytes and cache
+  std::memcpy(dense.data(), hll->data(),
+              kHeaderSize);  // magic, unused bytes and cache
   dense[4] = static_cast<char>(kDense);
   uint8_t* regs = Bytes(&dense) + kHeaderSize;
   const int64_t covered = WalkSparse(
@@ -385,7 +387,7 @@ double Tau(double x) {
 
 uint64_t Estimate(const int64_t histo[64]) {
   constexpr double m = kRegisters;
-  constexpr int q = 64 - kPrecision;  // 50
+  constexpr int q = 64 - kPrecision;                     // 50
   constexpr double kAlphaInf = 0.721347520444481703680;  // 1 / (2 ln 2)
   double z = m * Tau((m - static_cast<double>(histo[q + 1])) / m);
   for (int j = q; j >= 1; --j) {

@@ -41,7 +41,7 @@
 namespace shoal::hll {
 
 inline constexpr int kPrecision = 14;
-inline constexpr int kRegisters = 1 << kPrecision;        // 16384
+inline constexpr int kRegisters = 1 << kPrecision;  // 16384
 inline constexpr int kRegisterBits = 6;
 inline constexpr uint8_t kRegisterMax = (1 << kRegisterBits) - 1;
 inline constexpr size_t kHeaderSize = 16;

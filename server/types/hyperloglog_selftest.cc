@@ -49,7 +49,8 @@ std::string SelfTest() {
   constexpr uint64_t kElements = 100000;
   char ele[32];
   for (uint64_t n = 1; n <= kElements; ++n) {
-    const int len = std::snprintf(ele, sizeof(ele), "selftest:%llu", static_cast<unsigned long long>(n));
+    const int len =
+        std::snprintf(ele, sizeof(ele), "selftest:%llu", static_cast<unsigned long long>(n));
     const std::string_view e(ele, static_cast<size_t>(len));
     if (n <= 3000) Add(&sparse, e, /*sparse_max_bytes=*/SIZE_MAX);
     Add(&dense, e, SIZE_MAX);
