@@ -64,7 +64,7 @@ def main():
     rport, sport = free_port(), free_port()
     rs = subprocess.Popen(["redis-server", "--port", str(rport), "--save", "", "--appendonly", "no"],
                           stdout=subprocess.DEVNULL)
-    sh = subprocess.Popen([os.path.join(ROOT, "build", "shoal"), "--port", str(sport), "--threads", "1"],
+    sh = subprocess.Popen([os.environ.get("SHOAL_BIN", os.path.join(ROOT, "build", "shoal")), "--port", str(sport), "--threads", "1"],
                           stdout=subprocess.DEVNULL)
     try:
         wait(rport)
