@@ -32,25 +32,72 @@ constexpr size_t kListpackMaxSize = size_t{1} << 30;
 
 size_t Usable(const void* p) { return p == nullptr ? 0 : malloc_usable_size(const_cast<void*>(p)); }
 
-size_t StrLen(std::string_view s) { return VarintLen(s.size()) + s.size(); }
+// Strings in a node: a varint (length << 1) and the bytes. A value that is
+// the canonical text of an integer (as Redis's listpack, which stores such
+// strings as integers) is instead one varint (zigzag(v) << 1 | 1): a 13-digit
+// millisecond timestamp takes 7 bytes instead of 14. Field names are always
+// stored as text.
+bool IntValue(std::string_view s, uint64_t* tagged) {
+  int64_t v;
+  if (s.empty() || s.size() > 20 || !ParseInt64Strict(s, &v)) return false;
+  const uint64_t zz = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+  if (zz >= (uint64_t{1} << 63)) return false;  // no room for the tag bit
+  *tagged = (zz << 1) | 1;
+  return true;
+}
 
-char* PutStr(char* p, std::string_view s) {
-  p = PutVarint(p, s.size());
+size_t NameLen(std::string_view s) { return VarintLen(uint64_t{s.size()} << 1) + s.size(); }
+
+size_t ValueLen(std::string_view s) {
+  uint64_t tagged;
+  if (IntValue(s, &tagged)) return VarintLen(tagged);
+  return NameLen(s);
+}
+
+char* PutName(char* p, std::string_view s) {
+  p = PutVarint(p, uint64_t{s.size()} << 1);
   if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 
-const char* GetStr(const char* p, std::string_view* out) {
+char* PutValue(char* p, std::string_view s) {
+  uint64_t tagged;
+  if (IntValue(s, &tagged)) return PutVarint(p, tagged);
+  return PutName(p, s);
+}
+
+const char* GetName(const char* p, std::string_view* out) {
   uint64_t n;
   p = GetVarint(p, &n);
-  *out = std::string_view(p, n);
-  return p + n;
+  *out = std::string_view(p, n >> 1);
+  return p + (n >> 1);
+}
+
+// An integer value is formatted into buf (>= 21 bytes).
+const char* GetValue(const char* p, std::string_view* out, char* buf) {
+  uint64_t n;
+  const char* q = GetVarint(p, &n);
+  if (!(n & 1)) return GetName(p, out);
+  const uint64_t zz = n >> 1;
+  const int64_t v = static_cast<int64_t>(zz >> 1) ^ -static_cast<int64_t>(zz & 1);
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  char tmp[20];
+  int len = 0;
+  do {
+    tmp[len++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  char* w = buf;
+  if (v < 0) *w++ = '-';
+  while (len > 0) *w++ = tmp[--len];
+  *out = std::string_view(buf, static_cast<size_t>(w - buf));
+  return q;
 }
 
 const char* SkipStr(const char* p) {
   uint64_t n;
   p = GetVarint(p, &n);
-  return p + n;
+  return (n & 1) ? p : p + (n >> 1);
 }
 
 // ---- Redis listpack element sizes (for node boundaries only). ----
@@ -120,7 +167,7 @@ class StreamValue::NodeCursor {
     uint64_t nf;
     p = GetVarint(p, &nf);
     master_.resize(nf);
-    for (uint64_t i = 0; i < nf; ++i) p = GetStr(p, &master_[i]);
+    for (uint64_t i = 0; i < nf; ++i) p = GetName(p, &master_[i]);
     p_ = p;
     end_ = n->data() + n->size;
     prev_ = {key.ms, key.seq - 1};  // so that the first entry decodes as `key`
@@ -156,21 +203,22 @@ class StreamValue::NodeCursor {
   const char* head() const { return head_; }
   const char* fields_pos() const { return fields_; }
 
+  // The views of integer values point into the cursor: valid until the next
+  // ReadFields.
   void ReadFields(const char* p, uint8_t flags, Fields* out) const {
     out->clear();
-    if (flags & kFlagSameFields) {
-      for (std::string_view f : master_) {
-        std::string_view v;
-        p = GetStr(p, &v);
-        out->emplace_back(f, v);
-      }
-      return;
-    }
-    uint64_t nf;
-    p = GetVarint(p, &nf);
+    uint64_t nf = master_.size();
+    const bool same = flags & kFlagSameFields;
+    if (!same) p = GetVarint(p, &nf);
+    ints_.resize(nf * kIntBuf);
     for (uint64_t i = 0; i < nf; ++i) {
       std::string_view f, v;
-      p = GetStr(GetStr(p, &f), &v);
+      if (same) {
+        f = master_[i];
+      } else {
+        p = GetName(p, &f);
+      }
+      p = GetValue(p, &v, ints_.data() + i * kIntBuf);
       out->emplace_back(f, v);
     }
   }
@@ -179,8 +227,10 @@ class StreamValue::NodeCursor {
   const std::vector<std::string_view>& master() const { return master_; }
 
  private:
+  static constexpr size_t kIntBuf = 24;
   const Node* node_;
   std::vector<std::string_view> master_;
+  mutable std::vector<char> ints_;  // integer values of the last ReadFields, as text
   const char* p_;
   const char* end_;
   const char* head_ = nullptr;
@@ -200,8 +250,11 @@ size_t EntryBytes(const StreamID& prev, const StreamID& id, bool same,
   n += VarintLen(ms_delta == 0 ? id.seq - prev.seq - 1 : id.seq);
   if (!same) n += VarintLen(fv.size() / 2);
   for (size_t i = 0; i < fv.size(); ++i) {
-    if (same && i % 2 == 0) continue;
-    n += StrLen(fv[i]);
+    if (i % 2 == 0) {
+      if (!same) n += NameLen(fv[i]);
+    } else {
+      n += ValueLen(fv[i]);
+    }
   }
   return n;
 }
@@ -219,8 +272,11 @@ char* WriteEntry(char* p, const StreamID& prev, const StreamID& id, bool same,
   p = PutVarint(p, ms_delta == 0 ? id.seq - prev.seq - 1 : id.seq);
   if (!same) p = PutVarint(p, fv.size() / 2);
   for (size_t i = 0; i < fv.size(); ++i) {
-    if (same && i % 2 == 0) continue;
-    p = PutStr(p, fv[i]);
+    if (i % 2 == 0) {
+      if (!same) p = PutName(p, fv[i]);
+    } else {
+      p = PutValue(p, fv[i]);
+    }
   }
   return p;
 }
@@ -287,7 +343,7 @@ StreamValue::Node* StreamValue::NewNode(const StreamID& id,
   size_t master = VarintLen(fv.size() / 2);
   uint64_t lp = 6 + 1 + LpIntSize(static_cast<int64_t>(fv.size() / 2)) + LpIntSize(0);
   for (size_t i = 0; i < fv.size(); i += 2) {
-    master += StrLen(fv[i]);
+    master += NameLen(fv[i]);
     lp += LpStrSize(fv[i]);
   }
   const size_t need = master + entry_bytes;
@@ -299,7 +355,7 @@ StreamValue::Node* StreamValue::NewNode(const StreamID& id,
   n->cap = static_cast<uint32_t>(cap);
   n->last = id;
   char* p = PutVarint(n->data(), fv.size() / 2);
-  for (size_t i = 0; i < fv.size(); i += 2) p = PutStr(p, fv[i]);
+  for (size_t i = 0; i < fv.size(); i += 2) p = PutName(p, fv[i]);
   p = WriteEntry(p, {id.ms, id.seq - 1}, id, /*same=*/true, fv);
   n->size = static_cast<uint32_t>(p - n->data());
   n->lp_bytes = lp + LpEntryBytes(id, id, true, fv);

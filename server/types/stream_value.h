@@ -11,9 +11,11 @@
 // when the ms part did not change, else the seq itself: both small for
 // auto-generated IDs (usually one byte each). Flags: deleted, same fields as
 // the node's first entry (then only values are stored), wide delta (a ms
-// delta >= 2^61 follows as its own varint). Strings are a varint length and
-// the bytes. So an entry with the same fields as its node's first costs
-// 2 bytes plus a length byte and the bytes of each value.
+// delta >= 2^61 follows as its own varint). Strings are a varint
+// (length << 1) and the bytes; a value that is the canonical text of an
+// integer is one varint (zigzag(v) << 1 | 1) instead. So an entry with the
+// same fields as its node's first costs 2 bytes plus, per value, a length
+// byte and the bytes (or the integer's varint).
 //
 // Deleted entries (XDEL, exact trimming inside a node) stay as tombstones in
 // their node, as in Redis: a node is freed when its last live entry goes, and

@@ -13,11 +13,15 @@ namespace shoal {
 namespace {
 
 using Fields = StreamValue::Fields;
+// Views are valid during a visit only: the helpers copy them.
+using Owned = std::vector<std::pair<std::string, std::string>>;
 
-std::vector<std::pair<StreamID, Fields>> All(const StreamValue& s, bool rev = false) {
-  std::vector<std::pair<StreamID, Fields>> out;
+std::vector<std::pair<StreamID, Owned>> All(const StreamValue& s, bool rev = false) {
+  std::vector<std::pair<StreamID, Owned>> out;
   s.Range(StreamID::Min(), StreamID::Max(), rev, 0, [&](const StreamID& id, const Fields& f) {
-    out.emplace_back(id, f);
+    Owned copy;
+    for (const auto& [k, v] : f) copy.emplace_back(k, v);
+    out.emplace_back(id, std::move(copy));
     return true;
   });
   return out;
@@ -88,15 +92,35 @@ TEST(StreamValue, AppendsAndReadsBackInBothOrders) {
   EXPECT_EQ(s.length(), 4u);
   auto all = All(s);
   ASSERT_EQ(all.size(), 4u);
-  EXPECT_EQ(all[0].second, (Fields{{"a", "1"}, {"b", "2"}}));
-  EXPECT_EQ(all[1].second, (Fields{{"a", "3"}, {"b", "4"}}));
-  EXPECT_EQ(all[2].second, (Fields{{"c", "x"}}));
+  EXPECT_EQ(all[0].second, (Owned{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(all[1].second, (Owned{{"a", "3"}, {"b", "4"}}));
+  EXPECT_EQ(all[2].second, (Owned{{"c", "x"}}));
   EXPECT_EQ(all[3].first, (StreamID{UINT64_MAX - 1, 7}));
-  EXPECT_EQ(all[3].second, (Fields{{"a", ""}, {"b", "long value here"}}));
+  EXPECT_EQ(all[3].second, (Owned{{"a", ""}, {"b", "long value here"}}));
   EXPECT_EQ(Ids(s, true), (std::vector<StreamID>{{UINT64_MAX - 1, 7}, {5, 0}, {1, 1}, {1, 0}}));
   EXPECT_EQ(s.last_id(), (StreamID{UINT64_MAX - 1, 7}));
   EXPECT_EQ(s.first_id(), (StreamID{1, 0}));
   EXPECT_EQ(s.entries_added(), 4u);
+}
+
+TEST(StreamValue, IntegerValuesReadBackAsTheirText) {
+  const std::vector<std::string> values = {
+      "0", "-7", "1", "007", "+5", "-0", "", "1700000000000", "12345678901234567890",
+      "9223372036854775807", "-9223372036854775808", "4611686018427387903",
+      "-4611686018427387904", "4611686018427387904", " 1", "1.5"};
+  StreamValue s;
+  uint64_t ms = 1;
+  for (const std::string& v : values) Add(&s, {ms++, 0}, {"n", v, "m", v});
+  size_t i = 0;
+  for (auto& [id, fields] : All(s)) {
+    EXPECT_EQ(fields, (Owned{{"n", values[i]}, {"m", values[i]}})) << values[i];
+    ++i;
+  }
+  i = values.size();
+  for (auto& [id, fields] : All(s, /*rev=*/true)) {
+    --i;
+    EXPECT_EQ(fields[1].second, values[i]);
+  }
 }
 
 TEST(StreamValue, SplitsNodesByEntriesAndBytes) {
