@@ -99,7 +99,13 @@ before(async () => {
 
 after(async () => {
   if (cluster) cluster.disconnect();
-  for (const p of procs) p.kill('SIGTERM');
+  // Nodes write their nodes file as they stop: remove the directory only
+  // once every process has exited (it raced the removal before).
+  await Promise.all(procs.map((p) => new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    p.once('exit', resolve);
+    p.kill('SIGTERM');
+  })));
   if (workdir) fs.rmSync(workdir, { recursive: true, force: true });
 });
 
