@@ -935,3 +935,28 @@ def test_watch_sees_entry_writes_not_group_changes(server, r):
         else:
             assert p.execute() == [True], cmd
     other.close()
+
+
+def blocked_client_id(r, cmd):
+    """The newest client whose last command is `cmd` (flagged "b" by Redis)."""
+    found = [c for c in r.client_list() if c["cmd"] == cmd]
+    assert found, f"no client ran {cmd}"
+    blocked = [c for c in found if "b" in c["flags"]]
+    return max(blocked or found, key=lambda c: int(c["id"]))["id"]
+
+
+def test_client_unblock_ends_a_blocked_xread(server, r):
+    b = Blocker(server, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+    wait_blocked(r, 1)
+    assert r.execute_command("CLIENT", "UNBLOCK", blocked_client_id(r, "xread")) == 1
+    assert b.join() is None
+    b = Blocker(server, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+    with pytest.raises(redis.ResponseError, match="NOGROUP"):
+        b.join()  # no group yet: an error, never a block
+    r.execute_command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+    b = Blocker(server, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+    wait_blocked(r, 1)
+    assert r.execute_command("CLIENT", "UNBLOCK", blocked_client_id(r, "xreadgroup"),
+                             "ERROR") == 1
+    with pytest.raises(redis.ResponseError, match="UNBLOCKED"):
+        b.join()
