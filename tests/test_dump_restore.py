@@ -421,3 +421,20 @@ def test_list_compress_depth_is_accepted(sr):
         sr.config_set("list-compress-depth", -1)
     sr.config_set("list-compress-depth", 0)
     assert sr.config_get("rdbcompression") == {"rdbcompression": "yes"}
+
+
+def test_idletime_and_freq_set_the_keys_access_history(sr):
+    sr.set("src", "v")
+    p = sr.dump("src")
+    old = sr.config_get("maxmemory-policy")["maxmemory-policy"]
+    try:
+        sr.config_set("maxmemory-policy", "allkeys-lru")
+        assert sr.restore("idle", 0, p, idletime=1000)
+        assert 1000 <= sr.object("idletime", "idle") <= 1001
+        assert sr.execute_command("RESTORE", "idle2", 0, p, "FREQ", 7) == b"OK"  # not kept under LRU
+        assert sr.object("idletime", "idle2") <= 1
+        sr.config_set("maxmemory-policy", "allkeys-lfu")
+        assert sr.execute_command("RESTORE", "hot", 0, p, "FREQ", 100) == b"OK"
+        assert sr.object("freq", "hot") == 100
+    finally:
+        sr.config_set("maxmemory-policy", old)

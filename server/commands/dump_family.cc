@@ -4,9 +4,9 @@
 // and the replies, in redis-server 7's order of checks: options, BUSYKEY,
 // TTL, payload footer, payload body.
 //
-// RESTORE's IDLETIME and FREQ are parsed and range-checked as Redis does,
-// but the store has no way yet to set an entry's eviction metadata, so a
-// restored key starts with fresh metadata (docs/serialization.md).
+// RESTORE's IDLETIME and FREQ are parsed and range-checked as Redis does and
+// set the key's idle time or LFU counter for the policy in force
+// (Store::SetAccessHistory).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -172,6 +172,12 @@ void CmdRestore(CommandContext& ctx, CmdArgs args) {
     return;
   }
   ctx.store->Put(db, value.ToEntry(key, ttl));
+  if (o.idle_s >= 0 || o.freq >= 0) {
+    Entry* e = ctx.store->Find(db, key, Store::Lookup::kWrite);
+    if (e != nullptr) {
+      ctx.store->SetAccessHistory(e, o.idle_s >= 0 ? o.idle_s * 1000 : -1, o.freq);
+    }
+  }
   if (ctx.server != nullptr) {
     Notify(ctx, kNotifyGeneric, "restore", key);
     ctx.server->blocking().KeyReady(db, key);

@@ -221,6 +221,11 @@ class Store {
   // false when the active policy does not track it (Redis's errors).
   bool IdleTimeMs(const Entry& e, int64_t* idle_ms) const;
   bool Frequency(const Entry& e, int64_t* freq) const;
+  // RESTORE ... IDLETIME / FREQ (key's stripe held, after Put): sets the
+  // entry's idle time (policies that keep an access clock: LRU, random,
+  // TTL...) or its LFU counter (LFU), as Redis does for the policy in force;
+  // a no-op for a policy that keeps neither (S3-FIFO). -1 = not given.
+  void SetAccessHistory(Entry* e, int64_t idle_ms, int64_t lfu_counter);
   const EvictionSettings& eviction_settings() const { return *settings_; }
 
   StoreStats Stats() const;

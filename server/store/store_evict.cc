@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <string>
 
+#include "eviction/meta.h"
 #include "server/store/slot_table.h"
 #include "server/store/store.h"
 #include "server/store/store_internal.h"
@@ -105,6 +106,22 @@ int64_t Store::EvictEntry(Stripe& st, int db, SlotTable* t, Entry* e) {
 
 bool Store::IdleTimeMs(const Entry& e, int64_t* idle_ms) const {
   return ActivePolicy()->IdleTimeMs(e.meta(), clock_->NowMs(), idle_ms);
+}
+
+void Store::SetAccessHistory(Entry* e, int64_t idle_ms, int64_t lfu_counter) {
+  const int64_t now = clock_->NowMs();
+  switch (meta::TagOf(e->meta())) {
+    case meta::kClock:
+      if (idle_ms >= 0) e->meta() = meta::Clock(std::max<int64_t>(0, now - idle_ms));
+      break;
+    case meta::kLfu:
+      if (lfu_counter >= 0) {
+        e->meta() = meta::Lfu(meta::LfuMinutes(now), static_cast<uint32_t>(lfu_counter));
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 bool Store::Frequency(const Entry& e, int64_t* freq) const {
