@@ -9,41 +9,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
+import { shoalBin, freePort, waitForPort } from './shoal_server.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const shoalBin = process.env.SHOAL_BIN || path.join(here, '..', '..', 'build', 'shoal');
 let ports = [];
 const procs = [];
 let workdir;
 let cluster;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitForPort(p) {
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise((resolve) => {
-      const c = net.connect(p, '127.0.0.1', () => { c.end(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('shoal did not start');
-}
 
 async function slotsCoverage(port) {
   const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
