@@ -133,6 +133,15 @@ class Store {
 
   // Set once at start-up, before any other thread uses the store.
   void SetRemovalListener(KeyRemovalListener l) { removal_listener_ = std::move(l); }
+  // Called for every key the store changes — written, replaced, modified in
+  // place, deleted, expired, evicted, flushed while watched — under the key's
+  // stripe, from any thread, after the change (replication records the key's
+  // new state). It must not take stripe locks. Set once at start-up.
+  using ChangeListener = void (*)(void* arg, int db, std::string_view key);
+  void SetChangeListener(ChangeListener fn, void* arg) {
+    change_fn_ = fn;
+    change_arg_ = arg;
+  }
 
   int databases() const { return databases_; }
   int stripes() const { return static_cast<int>(stripes_.size()); }
@@ -156,6 +165,10 @@ class Store {
   void Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only = false);
   // Removes and frees the key; returns whether it existed (and was live).
   bool Erase(int db, std::string_view key);
+  // The key's entry as stored, expired or not, without expiring it, touching
+  // the eviction policy or counting stats (replication reads the state it
+  // ships). Null when absent.
+  const Entry* Peek(int db, std::string_view key) const;
   // Removes the key and hands its entry to the caller instead of freeing it.
   Entry* Detach(int db, std::string_view key);
   // Sets or clears (when_ms == 0) a key's expire; may reallocate the entry,
@@ -198,6 +211,12 @@ class Store {
   // Keys of one slot in db (self-locking). For CLUSTER GETKEYSINSLOT & co.
   std::vector<std::string> KeysInSlot(int db, int slot, size_t max);
   int64_t CountKeysInSlot(int db, int slot);
+  // Deletes up to `max` keys of one slot in db (self-locking: takes the
+  // slot's stripe once), as ordinary erasures: memory, counts and WATCH are
+  // accounted. Returns the keys removed; fewer than `max` means the slot is
+  // now empty. Cluster mode drops the keys of slots this node stopped owning
+  // (store_slots.cc).
+  size_t DropSlotKeys(int db, int slot, size_t max);
 
   // ---- Memory, eviction and stats ----
 
@@ -322,6 +341,8 @@ class Store {
     if (removal_listener_) removal_listener_(db, e->key(), why);
   }
   KeyRemovalListener removal_listener_;
+  ChangeListener change_fn_ = nullptr;
+  void* change_arg_ = nullptr;
 };
 
 }  // namespace shoal
