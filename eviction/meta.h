@@ -4,7 +4,11 @@
 // policy recognises metadata written by the old one and treats it as
 // unknown (or converts it) instead of misreading it:
 //
-//   tag 0  none     a fresh entry no policy has seen yet
+//   tag 0  none     a fresh entry no policy has seen yet (payload 0), or
+//                   W-TinyLFU's (bit 29 set): window position (bits 0-22),
+//                   shard epoch (23-25), referenced bit (26), segment
+//                   (27-28: window, probation, protected). Other policies
+//                   read any tag-0 word as unknown, as before.
 //   tag 1  clock    30-bit time in 16 ms ticks (wraps after ~199 days):
 //                   last access (LRU, random, TTL, noeviction) or last write
 //                   (FIFO). Redis keeps 24 bits of seconds; the finer tick
@@ -73,6 +77,23 @@ inline uint32_t Queue(bool main, uint32_t freq, uint32_t pos) {
 inline bool QueueIsMain(uint32_t m) { return (m >> 29) & 1; }
 inline uint32_t QueueFreq(uint32_t m) { return (m >> 27) & 3; }
 inline uint32_t QueuePos(uint32_t m) { return m & kPosMask; }
+
+// ---- tinylfu (tag 0, bit 29 set) ----
+enum Segment : uint32_t { kWindow = 0, kProbation = 1, kProtected = 2 };
+constexpr uint32_t kTinyLfuMark = 1u << 29;
+constexpr int kWindowPosBits = 23;
+constexpr uint32_t kWindowPosMask = (1u << kWindowPosBits) - 1;
+constexpr uint32_t kEpochMask = 7;
+inline bool IsTinyLfu(uint32_t m) { return TagOf(m) == kNone && (m & kTinyLfuMark) != 0; }
+inline uint32_t TinyLfu(Segment seg, bool referenced, uint32_t epoch, uint32_t pos) {
+  return Make(kNone, kTinyLfuMark | (static_cast<uint32_t>(seg) << 27) |
+                         (referenced ? 1u << 26 : 0) | ((epoch & kEpochMask) << 23) |
+                         (pos & kWindowPosMask));
+}
+inline Segment TinyLfuSegment(uint32_t m) { return static_cast<Segment>((m >> 27) & 3); }
+inline bool TinyLfuReferenced(uint32_t m) { return (m >> 26) & 1; }
+inline uint32_t TinyLfuEpoch(uint32_t m) { return (m >> 23) & kEpochMask; }
+inline uint32_t TinyLfuPos(uint32_t m) { return m & kWindowPosMask; }
 
 }  // namespace shoal::meta
 

@@ -3,6 +3,7 @@
 
 #include "eviction/s3fifo.h"
 #include "eviction/sampled_policies.h"
+#include "eviction/wtinylfu.h"
 
 namespace shoal {
 
@@ -32,6 +33,10 @@ std::unique_ptr<EvictionPolicy> MakePolicy(PolicyKind kind, const EvictionSettin
       return std::make_unique<LfuPolicy>(name, s, true);
     case PolicyKind::kAllKeysS3Fifo:
       return std::make_unique<S3FifoPolicy>();
+    case PolicyKind::kAllKeysWTinyLfu:
+      return std::make_unique<WTinyLfuPolicy>(/*volatile_only=*/false);
+    case PolicyKind::kVolatileWTinyLfu:
+      return std::make_unique<WTinyLfuPolicy>(/*volatile_only=*/true);
     case PolicyKind::kCount:
       break;
   }

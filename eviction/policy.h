@@ -7,8 +7,8 @@
 // the limit the store calls Evict(), and the policy chooses victims through
 // the EvictionHost the store implements: random samples of the keyspace (the
 // sampling policies: LRU, LFU, FIFO, random, TTL, as Redis does it) or a
-// victim from one stripe's side structures (queue policies: S3-FIFO). The
-// store never branches on which policy is active.
+// victim from one stripe's side structures (queue policies: S3-FIFO,
+// W-TinyLFU). The store never branches on which policy is active.
 //
 // An entry is named by the address of its metadata word (EntryRef); the
 // store guarantees the word is the entry's first, so a policy may keep
@@ -55,6 +55,9 @@ class EntryInfo {
   // A 64-bit hash of the entry's key (and nothing else), stable across
   // entries with the same key: for ghost filters that outlive the entry.
   virtual uint64_t KeyHash(EntryRef e) const = 0;
+  // Whether the entry has an expire (volatile-* queue policies evict only
+  // such keys).
+  virtual bool HasExpire(EntryRef e) const = 0;
 };
 
 // Passed to every hook.
@@ -99,6 +102,8 @@ class ShardWalker {
   virtual ~ShardWalker() = default;
   // Keys in the stripe (all databases).
   virtual int64_t Keys() const = 0;
+  // Keys with an expire in the stripe (all databases).
+  virtual int64_t VolatileKeys() const = 0;
   // Next entry, or false at the end of a full pass (the cursor then restarts).
   virtual bool Next(EntryRef* e) = 0;
 };

@@ -30,6 +30,7 @@ class FakeInfo : public EntryInfo {
     const std::string& k = reinterpret_cast<FakeEntry*>(e)->key;
     return std::hash<std::string>()(k) * 0x9E3779B97F4A7C15ull;
   }
+  bool HasExpire(EntryRef) const override { return false; }
 };
 
 // The stripe's entries, for adoption walks.
@@ -38,6 +39,7 @@ class FakeWalker : public ShardWalker {
   std::vector<FakeEntry*> entries;
   size_t next = 0;
   int64_t Keys() const override { return static_cast<int64_t>(entries.size()); }
+  int64_t VolatileKeys() const override { return 0; }
   bool Next(EntryRef* e) override {
     if (next >= entries.size()) {
       next = 0;

@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kNames[] = {
     "noeviction",   "allkeys-lru",  "allkeys-lfu",  "allkeys-fifo",
     "allkeys-random", "allkeys-s3fifo", "volatile-lru", "volatile-lfu",
-    "volatile-fifo", "volatile-random", "volatile-ttl",
+    "volatile-fifo", "volatile-random", "volatile-ttl", "allkeys-wtinylfu",
+    "volatile-wtinylfu",
 };
 static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(PolicyKind::kCount));
 
@@ -47,7 +48,8 @@ std::string PolicyNameList() {
       PolicyKind::kVolatileLru,   PolicyKind::kVolatileLfu,    PolicyKind::kVolatileRandom,
       PolicyKind::kVolatileTtl,   PolicyKind::kAllKeysLru,     PolicyKind::kAllKeysLfu,
       PolicyKind::kAllKeysRandom, PolicyKind::kNoEviction,     PolicyKind::kVolatileFifo,
-      PolicyKind::kAllKeysFifo,   PolicyKind::kAllKeysS3Fifo,
+      PolicyKind::kAllKeysFifo,   PolicyKind::kAllKeysS3Fifo,  PolicyKind::kVolatileWTinyLfu,
+      PolicyKind::kAllKeysWTinyLfu,
   };
   std::string out;
   for (PolicyKind k : kOrder) {

@@ -19,8 +19,9 @@
 
 namespace shoal {
 
-// Every maxmemory-policy. Redis's ten names keep their meanings; FIFO and
-// S3-FIFO are Shoal's additions (docs/memory.md).
+// Every maxmemory-policy. Redis's ten names keep their meanings; FIFO,
+// S3-FIFO and W-TinyLFU are Shoal's additions (docs/memory.md). New kinds go
+// last: the values index the store's policy table.
 enum class PolicyKind : int {
   kNoEviction = 0,
   kAllKeysLru,
@@ -33,6 +34,8 @@ enum class PolicyKind : int {
   kVolatileFifo,
   kVolatileRandom,
   kVolatileTtl,
+  kAllKeysWTinyLfu,
+  kVolatileWTinyLfu,
   kCount,
 };
 

@@ -260,6 +260,7 @@ class Store {
   class KeyInfo : public EntryInfo {
    public:
     uint64_t KeyHash(EntryRef e) const override;
+    bool HasExpire(EntryRef e) const override;
   };
   // The active policy and the stripe's shard of it (created or replaced
   // here when the policy changed since the stripe last saw it).

@@ -50,6 +50,8 @@ uint64_t Store::KeyInfo::KeyHash(EntryRef e) const {
   return shoal::KeyHash(Entry::FromMeta(e)->key());
 }
 
+bool Store::KeyInfo::HasExpire(EntryRef e) const { return Entry::FromMeta(e)->has_expire(); }
+
 // ---------------------------------------------------------------------------
 // Hook plumbing
 
@@ -136,6 +138,7 @@ class Store::StripeWalker : public ShardWalker {
   StripeWalker(Store* store, Stripe* st) : store_(store), st_(st) {}
 
   int64_t Keys() const override { return store_->StripeKeys(*st_); }
+  int64_t VolatileKeys() const override { return st_->volatile_total.Get(); }
 
   bool Next(EntryRef* out) override {
     const int stripes = store_->stripes();

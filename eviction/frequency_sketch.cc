@@ -1,0 +1,107 @@
+// FrequencySketch: see frequency_sketch.h.
+#include "eviction/frequency_sketch.h"
+
+#include <algorithm>
+
+namespace shoal {
+namespace {
+
+constexpr int kDoorkeeperProbes = 3;
+
+// A well-mixed 64-bit value per (hash, salt): the key's hash comes from the
+// store (XXH3) but rows and probes need independent positions.
+uint64_t Mix(uint64_t hash, uint64_t salt) {
+  uint64_t z = hash + (salt + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// x mapped onto [0, n) without a division (Lemire's multiply-shift).
+uint64_t Range(uint64_t x, uint64_t n) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(x) * n) >> 64);
+}
+
+}  // namespace
+
+void FrequencySketch::EnsureCapacity(int64_t keys) {
+  if (keys <= capacity_) return;
+  int64_t cap = std::max<int64_t>(capacity_, kMinCapacity);
+  while (cap < keys) cap += std::max<int64_t>(cap / 4, kMinCapacity);
+  capacity_ = cap;
+  width_ = std::max<uint64_t>(
+      16, static_cast<uint64_t>(cap) * static_cast<uint64_t>(options_.counters_per_key) / kDepth);
+  counters_.assign((width_ * kDepth + 15) / 16, 0);
+  const uint64_t door_bits = static_cast<uint64_t>(cap) * options_.doorkeeper_bits_per_key;
+  door_.assign(door_bits == 0 ? 0 : (door_bits + 63) / 64, 0);
+  sample_size_ = std::max<int64_t>(1, static_cast<int64_t>(options_.sample_factor) * cap);
+  samples_ = 0;
+}
+
+uint64_t FrequencySketch::Column(uint64_t hash, int row) const {
+  return static_cast<uint64_t>(row) * width_ + Range(Mix(hash, static_cast<uint64_t>(row)), width_);
+}
+
+uint32_t FrequencySketch::Counter(uint64_t index) const {
+  return static_cast<uint32_t>((counters_[index / 16] >> ((index % 16) * 4)) & 0xf);
+}
+
+bool FrequencySketch::DoorkeeperHas(uint64_t hash) const {
+  if (door_.empty()) return false;
+  const uint64_t bits = door_.size() * 64;
+  for (int i = 0; i < kDoorkeeperProbes; ++i) {
+    const uint64_t b = Range(Mix(hash, kDepth + i), bits);
+    if (!(door_[b / 64] & (uint64_t{1} << (b % 64)))) return false;
+  }
+  return true;
+}
+
+void FrequencySketch::DoorkeeperAdd(uint64_t hash) {
+  const uint64_t bits = door_.size() * 64;
+  for (int i = 0; i < kDoorkeeperProbes; ++i) {
+    const uint64_t b = Range(Mix(hash, kDepth + i), bits);
+    door_[b / 64] |= uint64_t{1} << (b % 64);
+  }
+}
+
+void FrequencySketch::Record(uint64_t hash) {
+  if (capacity_ == 0) EnsureCapacity(kMinCapacity);
+  if (++samples_ >= sample_size_) Halve();
+  if (!door_.empty() && !DoorkeeperHas(hash)) {
+    DoorkeeperAdd(hash);
+    return;
+  }
+  uint64_t index[kDepth];
+  uint32_t min = kMaxCount;
+  for (int r = 0; r < kDepth; ++r) {
+    index[r] = Column(hash, r);
+    min = std::min(min, Counter(index[r]));
+  }
+  if (min == kMaxCount) return;
+  // Conservative update: only the counters at the minimum grow.
+  for (int r = 0; r < kDepth; ++r) {
+    if (Counter(index[r]) == min) counters_[index[r] / 16] += uint64_t{1} << ((index[r] % 16) * 4);
+  }
+}
+
+uint32_t FrequencySketch::Estimate(uint64_t hash) const {
+  if (capacity_ == 0) return 0;
+  uint32_t min = kMaxCount;
+  for (int r = 0; r < kDepth; ++r) min = std::min(min, Counter(Column(hash, r)));
+  return min + (DoorkeeperHas(hash) ? 1 : 0);
+}
+
+void FrequencySketch::Halve() {
+  // Each nibble shifted right by one: the bit shifted in from the next
+  // nibble is masked off.
+  for (uint64_t& w : counters_) w = (w >> 1) & 0x7777777777777777ull;
+  std::fill(door_.begin(), door_.end(), 0);
+  samples_ = 0;
+  ++halvings_;
+}
+
+int64_t FrequencySketch::MemoryBytes() const {
+  return static_cast<int64_t>((counters_.capacity() + door_.capacity()) * sizeof(uint64_t));
+}
+
+}  // namespace shoal

@@ -1,0 +1,319 @@
+// W-TinyLFU: see wtinylfu.h.
+#include "eviction/wtinylfu.h"
+
+#include <algorithm>
+
+#include "eviction/meta.h"
+
+namespace shoal {
+namespace {
+
+constexpr uint32_t kReferencedBit = 1u << 26;
+// The window's ring holds at most this many slots (positions are 23 bits).
+constexpr size_t kMaxWindowSlots = size_t{1} << 22;
+// Hand steps per eviction spent demoting while protected is over its share.
+constexpr int kDemotionSteps = 8;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// WindowQueue
+
+size_t WindowQueue::Slot(uint32_t pos) const {
+  return (head_ + ((pos - head_pos_) & meta::kWindowPosMask)) & (buf_.size() - 1);
+}
+
+bool WindowQueue::Holds(uint32_t pos, EntryRef e) const {
+  // Identity, not just range: an entry popped, or left from an earlier
+  // shard, never matches the slot its stale position points to.
+  const size_t i = (pos - head_pos_) & meta::kWindowPosMask;
+  return i < size_ && buf_[(head_ + i) & (buf_.size() - 1)] == e;
+}
+
+void WindowQueue::Relayout(size_t capacity) {
+  std::vector<EntryRef> packed(capacity, nullptr);
+  size_t n = 0;
+  for (size_t i = 0; i < size_; ++i) {
+    EntryRef e = buf_[(head_ + i) & (buf_.size() - 1)];
+    if (e == nullptr) continue;
+    packed[n] = e;
+    *e = (*e & ~meta::kWindowPosMask) | static_cast<uint32_t>(n);
+    ++n;
+  }
+  buf_.swap(packed);
+  head_ = 0;
+  size_ = n;
+  head_pos_ = 0;
+}
+
+void WindowQueue::Push(EntryRef e, uint32_t epoch) {
+  if (size_ == buf_.size()) {
+    // Full: pack if a third or more of the slots are empty, else double.
+    size_t cap = std::max<size_t>(buf_.size(), 8);
+    while (cap < live_ + live_ / 2 + 1) cap *= 2;
+    Relayout(cap);
+  }
+  const uint32_t pos = (head_pos_ + static_cast<uint32_t>(size_)) & meta::kWindowPosMask;
+  buf_[(head_ + size_) & (buf_.size() - 1)] = e;
+  ++size_;
+  ++live_;
+  *e = meta::TinyLfu(meta::kWindow, false, epoch, pos);
+}
+
+void WindowQueue::Remove(uint32_t pos) {
+  buf_[Slot(pos)] = nullptr;
+  --live_;
+  // Every hit in the window empties a slot: pack when mostly empty
+  // (amortized O(1)), and give memory back when the ring is much too large.
+  if (size_ > 2 * live_ + 16) {
+    size_t cap = buf_.size();
+    while (cap > 16 && cap >= 4 * (live_ + 1)) cap /= 2;
+    Relayout(cap);
+  }
+}
+
+EntryRef WindowQueue::PopFront() {
+  while (size_ > 0) {
+    EntryRef e = buf_[head_];
+    buf_[head_] = nullptr;
+    head_ = (head_ + 1) & (buf_.size() - 1);
+    head_pos_ = (head_pos_ + 1) & meta::kWindowPosMask;
+    --size_;
+    if (e != nullptr) {
+      --live_;
+      // The window holds every key until the first eviction, then ~1%.
+      if (buf_.size() > 32 && size_ * 4 < buf_.size()) {
+        size_t cap = buf_.size();
+        while (cap > 16 && cap >= 4 * (size_ + 1)) cap /= 2;
+        Relayout(cap);
+      }
+      return e;
+    }
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// WTinyLfuShard / WTinyLfuPolicy
+
+int64_t WTinyLfuShard::MemoryBytes() const {
+  return static_cast<int64_t>(sizeof(*this)) + window.MemoryBytes() + sketch.MemoryBytes();
+}
+
+std::unique_ptr<PolicyShard> WTinyLfuPolicy::NewShard() const {
+  const uint32_t epoch = next_epoch_.fetch_add(1, std::memory_order_relaxed) & meta::kEpochMask;
+  return std::make_unique<WTinyLfuShard>(epoch, options_.sketch);
+}
+
+bool WTinyLfuPolicy::Ours(const WTinyLfuShard* shard, uint32_t m) const {
+  return meta::IsTinyLfu(m) && meta::TinyLfuEpoch(m) == shard->epoch;
+}
+
+bool WTinyLfuPolicy::InWindow(const WTinyLfuShard* shard, EntryRef e) const {
+  const uint32_t m = *e;
+  return Ours(shard, m) && meta::TinyLfuSegment(m) == meta::kWindow &&
+         shard->window.Holds(meta::TinyLfuPos(m), e);
+}
+
+bool WTinyLfuPolicy::Evictable(const HookContext& ctx, EntryRef e) const {
+  return !volatile_only_ || ctx.info->HasExpire(e);
+}
+
+void WTinyLfuPolicy::ToProbation(WTinyLfuShard* shard, EntryRef e) const {
+  *e = meta::TinyLfu(meta::kProbation, options_.probation_referenced, shard->epoch, 0);
+}
+
+void WTinyLfuPolicy::OnInsert(PolicyShard* s, EntryRef e, const HookContext& ctx) {
+  auto* shard = static_cast<WTinyLfuShard*>(s);
+  ++shard->tracked;
+  shard->sketch.EnsureCapacity(shard->tracked);
+  shard->sketch.Record(ctx.info->KeyHash(e));
+  // A window that has never been drained (no eviction yet) past what its
+  // positions can name: its oldest keys go to probation.
+  if (shard->window.live() >= kMaxWindowSlots) {
+    if (EntryRef old = shard->window.PopFront()) ToProbation(shard, old);
+  }
+  shard->window.Push(e, shard->epoch);
+}
+
+void WTinyLfuPolicy::OnAccess(PolicyShard* s, EntryRef e, const HookContext& ctx) {
+  auto* shard = static_cast<WTinyLfuShard*>(s);
+  shard->sketch.Record(ctx.info->KeyHash(e));
+  const uint32_t m = *e;
+  if (Ours(shard, m)) {
+    switch (meta::TinyLfuSegment(m)) {
+      case meta::kWindow:
+        if (shard->window.Holds(meta::TinyLfuPos(m), e)) {
+          shard->window.Remove(meta::TinyLfuPos(m));
+          shard->window.Push(e, shard->epoch);  // most recent
+          return;
+        }
+        break;  // not in the window after all: treat as a main key
+      case meta::kProtected:
+        *e = m | kReferencedBit;
+        return;
+      default:
+        break;
+    }
+  } else {
+    ++shard->tracked;  // adopted from another policy (or an earlier shard)
+  }
+  // A hit in probation, or on a key adopted now: protected.
+  if (shard->main_victim == e) shard->main_victim = nullptr;
+  *e = meta::TinyLfu(meta::kProtected, true, shard->epoch, 0);
+  ++shard->protected_keys;
+}
+
+void WTinyLfuPolicy::OnReplace(PolicyShard* s, EntryRef old_e, EntryRef new_e,
+                               const HookContext&) {
+  auto* shard = static_cast<WTinyLfuShard*>(s);
+  if (InWindow(shard, old_e)) shard->window.Replace(meta::TinyLfuPos(*old_e), new_e);
+  if (shard->main_victim == old_e) shard->main_victim = new_e;
+  *new_e = *old_e;
+}
+
+void WTinyLfuPolicy::OnRemove(PolicyShard* s, EntryRef e) {
+  auto* shard = static_cast<WTinyLfuShard*>(s);
+  if (shard->main_victim == e) shard->main_victim = nullptr;
+  const uint32_t m = *e;
+  if (!Ours(shard, m)) return;
+  shard->tracked = std::max<int64_t>(0, shard->tracked - 1);
+  switch (meta::TinyLfuSegment(m)) {
+    case meta::kWindow:
+      if (shard->window.Holds(meta::TinyLfuPos(m), e)) shard->window.Remove(meta::TinyLfuPos(m));
+      break;
+    case meta::kProtected:
+      shard->protected_keys = std::max<int64_t>(0, shard->protected_keys - 1);
+      break;
+    default:
+      break;
+  }
+}
+
+EntryRef WTinyLfuPolicy::MainVictim(WTinyLfuShard* shard, ShardWalker* walker,
+                                    const HookContext& ctx) const {
+  EntryRef victim = shard->main_victim;
+  if (victim != nullptr) {
+    const uint32_t m = *victim;
+    if (!Ours(shard, m) || meta::TinyLfuSegment(m) != meta::kProbation ||
+        !Evictable(ctx, victim)) {
+      victim = nullptr;
+    }
+  }
+  const int64_t total = walker->Keys();
+  const int64_t main = total - static_cast<int64_t>(shard->window.live());
+  const int64_t protected_target = main * options_.protected_percent / 100;
+  // The CLOCK hand: each pass clears referenced bits, so this ends within a
+  // few sweeps unless nothing in main is evictable. It moves on past the
+  // victim while protected is over its share (a few steps per call), so
+  // that demotion keeps up with promotion.
+  const int64_t limit = 4 * total + 64;
+  int extra_steps = kDemotionSteps;
+  EntryRef e;
+  for (int64_t i = 0; i < limit; ++i) {
+    if (victim != nullptr &&
+        (shard->protected_keys <= protected_target || extra_steps-- <= 0)) {
+      break;
+    }
+    if (!walker->Next(&e)) continue;  // the hand wrapped around
+    const uint32_t m = *e;
+    if (!Ours(shard, m)) {
+      // Written under another policy: an old key, adopted into probation.
+      ++shard->tracked;
+      *e = meta::TinyLfu(meta::kProbation, false, shard->epoch, 0);
+    } else {
+      switch (meta::TinyLfuSegment(m)) {
+        case meta::kWindow:
+          // In the window, or the candidate being weighed against us now.
+          continue;
+        case meta::kProtected:
+          if (meta::TinyLfuReferenced(m)) {
+            *e = m & ~kReferencedBit;
+          } else if (shard->protected_keys > protected_target) {
+            // Protected's least recent (as far as the hand knows): back to
+            // probation, where it waits a sweep before it can be the victim.
+            ToProbation(shard, e);
+            --shard->protected_keys;
+          }
+          continue;
+        default:  // probation
+          if (meta::TinyLfuReferenced(m)) {
+            *e = m & ~kReferencedBit;
+            continue;
+          }
+          break;
+      }
+    }
+    if (victim == nullptr && Evictable(ctx, e)) victim = e;
+  }
+  shard->main_victim = victim;
+  return victim;
+}
+
+EntryRef WTinyLfuPolicy::Pick(WTinyLfuShard* shard, ShardWalker* walker,
+                              const HookContext& ctx) const {
+  const int64_t total = walker->Keys();
+  if (total <= 0) return nullptr;
+  if (volatile_only_ && walker->VolatileKeys() == 0) return nullptr;
+  shard->tracked = std::max(shard->tracked, total);
+  shard->sketch.EnsureCapacity(total);
+  WindowQueue& window = shard->window;
+  const size_t target = static_cast<size_t>(
+      std::max<int64_t>(1, total * options_.window_permille / 1000));
+  // Far over its share (the cache filled up without evicting, or this
+  // stripe got many inserts since its last eviction): the excess joins
+  // probation without a contest, as while a cache fills up.
+  while (window.live() > 2 * target + 8) ToProbation(shard, window.PopFront());
+  // The contest: the window's least recent key against the main victim.
+  for (size_t rounds = window.live(); window.live() > target && rounds > 0; --rounds) {
+    EntryRef candidate = window.PopFront();
+    if (!Evictable(ctx, candidate)) {
+      ToProbation(shard, candidate);
+      continue;
+    }
+    EntryRef victim = MainVictim(shard, walker, ctx);
+    if (victim == nullptr) return candidate;
+    const uint32_t cf = shard->sketch.Estimate(ctx.info->KeyHash(candidate));
+    const uint32_t vf = shard->sketch.Estimate(ctx.info->KeyHash(victim));
+    if (Admit(cf, vf)) {
+      ToProbation(shard, candidate);
+      shard->main_victim = nullptr;
+      return victim;
+    }
+    return candidate;
+  }
+  // The window is within its share: the main area gives the victim.
+  if (EntryRef victim = MainVictim(shard, walker, ctx)) {
+    shard->main_victim = nullptr;
+    return victim;
+  }
+  // Nothing evictable in main: the window's least recent evictable key.
+  for (size_t rounds = window.live(); rounds > 0; --rounds) {
+    EntryRef candidate = window.PopFront();
+    if (Evictable(ctx, candidate)) return candidate;
+    ToProbation(shard, candidate);
+  }
+  return nullptr;
+}
+
+int64_t WTinyLfuPolicy::Evict(EvictionHost* host, int64_t bytes) {
+  int64_t freed = 0;
+  const EvictionHost::PickFn pick = [this](PolicyShard* s, ShardWalker* w,
+                                           const HookContext& ctx) {
+    return Pick(static_cast<WTinyLfuShard*>(s), w, ctx);
+  };
+  while (freed < bytes) {
+    const int64_t got = host->EvictFromShard(pick);
+    if (got <= 0) break;
+    freed += got;
+  }
+  return freed;
+}
+
+// Neither idle time nor a per-key counter lives in the metadata (the
+// frequency is the sketch's, per key hash): OBJECT IDLETIME and OBJECT FREQ
+// answer Redis's "not selected" errors, as under S3-FIFO's IDLETIME.
+bool WTinyLfuPolicy::IdleTimeMs(uint32_t, int64_t, int64_t*) const { return false; }
+bool WTinyLfuPolicy::Frequency(uint32_t, int64_t, int64_t*) const { return false; }
+
+}  // namespace shoal

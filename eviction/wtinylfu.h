@@ -1,0 +1,147 @@
+// W-TinyLFU (Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient Cache
+// Admission Policy", ACM ToS 2017): allkeys-wtinylfu and volatile-wtinylfu.
+//
+// Three areas over a stripe's keys:
+//  - the window, an LRU of ~1% of the keys where every new key lands, so a
+//    burst of new keys gets a short chance to prove itself;
+//  - the main area, a segmented LRU: probation (keys admitted from the
+//    window, ~20%) and protected (keys hit while in probation, ~80%);
+//  - the admission filter, a FrequencySketch (count-min sketch with a
+//    doorkeeper and periodic halving, frequency_sketch.h) of recent accesses
+//    of every key, cached or not.
+// When a key must go, the window's least recent key (the candidate) and the
+// main area's victim (from probation) are compared by estimated frequency:
+// the candidate enters probation and the victim leaves only if the candidate
+// is more frequent; otherwise the candidate leaves. A scan's keys are each
+// seen once, lose against any key used twice and leave through the window:
+// the hot set survives, as it does not under LRU. Unlike LFU, a key's history
+// outlives its eviction (the sketch remembers keys, not entries), and it
+// ages by halving rather than by the clock.
+//
+// Leanness, as S3-FIFO here (s3fifo.h): only the window is a queue (a ring
+// of 8-byte EntryRefs, ~1% of the keys; every key before the first eviction).
+// The main area has no lists: a key's segment and a referenced bit live in
+// its metadata, and a CLOCK hand over the stripe's own tables (ShardWalker)
+// stands in for the two LRU orders: passing a protected key clears its
+// referenced bit, or demotes it to probation when protected is over its
+// share and the bit was clear; the first probation key met with a clear bit
+// is the main area's victim, and stays so (the shard remembers it) until it
+// is evicted, hit or removed. A hit in probation promotes at once. The sketch
+// costs counters_per_key / 2 bytes plus doorkeeper_bits_per_key / 8 per key.
+// docs/memory.md has the figures and when this policy wins.
+//
+// Metadata (meta.h, tag 0 with the W-TinyLFU mark): segment, referenced bit,
+// the shard's epoch and the key's window position. A window position is
+// trusted only if the window holds this very entry there; a segment only if
+// the epoch is the shard's (a policy switch makes new shards, with a new
+// epoch). Keys written under another policy are adopted lazily: into
+// protected when hit, into probation when the hand meets them.
+//
+// volatile-wtinylfu tracks every key the same way (the sketch needs them
+// all) but only evicts keys with an expire; a candidate without one passes to
+// probation.
+//
+// Sharding and threads: one WTinyLfuShard per lock stripe, guarded by the
+// stripe lock (hooks take no other lock); the store evicts from the fuller of
+// two random stripes, as for S3-FIFO.
+#ifndef SHOAL_EVICTION_WTINYLFU_H_
+#define SHOAL_EVICTION_WTINYLFU_H_
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "eviction/frequency_sketch.h"
+#include "eviction/policy.h"
+
+namespace shoal {
+
+struct WTinyLfuOptions {
+  int window_permille = 10;     // the window's share of the keys, in 1/1000
+  int protected_percent = 80;   // protected's share of the main area
+  // A key entering probation has its referenced bit set: the hand passes it
+  // once before it can be the victim (the MRU end of an LRU probation).
+  bool probation_referenced = true;
+  FrequencySketchOptions sketch;
+};
+
+// The window: an LRU of EntryRefs in a ring, with O(1) removal from the
+// middle (the slot empties) and each entry's position in its metadata.
+class WindowQueue {
+ public:
+  // Appends e (most recent) and writes its metadata (window, epoch, pos).
+  void Push(EntryRef e, uint32_t epoch);
+  bool Holds(uint32_t pos, EntryRef e) const;
+  void Replace(uint32_t pos, EntryRef e) { buf_[Slot(pos)] = e; }
+  void Remove(uint32_t pos);
+  // The least recent entry, removed; nullptr when empty.
+  EntryRef PopFront();
+  size_t live() const { return live_; }
+  int64_t MemoryBytes() const {
+    return static_cast<int64_t>(buf_.capacity() * sizeof(EntryRef));
+  }
+
+ private:
+  size_t Slot(uint32_t pos) const;
+  void Relayout(size_t capacity);
+
+  std::vector<EntryRef> buf_;  // power-of-two size (or 0)
+  size_t head_ = 0;
+  size_t size_ = 0;
+  uint32_t head_pos_ = 0;  // modulo 2^23 (meta::kWindowPosMask + 1)
+  size_t live_ = 0;
+};
+
+class WTinyLfuShard : public PolicyShard {
+ public:
+  WTinyLfuShard(uint32_t epoch, const FrequencySketchOptions& sketch_options)
+      : epoch(epoch), sketch(sketch_options) {}
+  int64_t MemoryBytes() const override;
+
+  const uint32_t epoch;
+  WindowQueue window;
+  FrequencySketch sketch;
+  int64_t tracked = 0;              // keys this shard placed (inserted or adopted), about
+  int64_t protected_keys = 0;       // keys in protected, of this epoch
+  EntryRef main_victim = nullptr;   // the hand's current probation victim
+};
+
+class WTinyLfuPolicy : public EvictionPolicy {
+ public:
+  explicit WTinyLfuPolicy(bool volatile_only, WTinyLfuOptions options = {})
+      : volatile_only_(volatile_only), options_(options) {}
+
+  const char* name() const override {
+    return volatile_only_ ? "volatile-wtinylfu" : "allkeys-wtinylfu";
+  }
+  std::unique_ptr<PolicyShard> NewShard() const override;
+  void OnInsert(PolicyShard* shard, EntryRef e, const HookContext& ctx) override;
+  void OnAccess(PolicyShard* shard, EntryRef e, const HookContext& ctx) override;
+  void OnReplace(PolicyShard* shard, EntryRef old_e, EntryRef new_e,
+                 const HookContext& ctx) override;
+  void OnRemove(PolicyShard* shard, EntryRef e) override;
+  int64_t Evict(EvictionHost* host, int64_t bytes) override;
+  bool IdleTimeMs(uint32_t meta, int64_t now_ms, int64_t* idle_ms) const override;
+  bool Frequency(uint32_t meta, int64_t now_ms, int64_t* freq) const override;
+
+  // One victim from the shard (exposed for tests); nullptr when it has none.
+  EntryRef Pick(WTinyLfuShard* shard, ShardWalker* walker, const HookContext& ctx) const;
+  // Whether a candidate with estimated frequency `candidate` displaces a
+  // victim with `victim` (ties keep the victim: it is already cached).
+  static bool Admit(uint32_t candidate, uint32_t victim) { return candidate > victim; }
+
+ private:
+  bool Ours(const WTinyLfuShard* shard, uint32_t m) const;
+  bool InWindow(const WTinyLfuShard* shard, EntryRef e) const;
+  bool Evictable(const HookContext& ctx, EntryRef e) const;
+  void ToProbation(WTinyLfuShard* shard, EntryRef e) const;
+  EntryRef MainVictim(WTinyLfuShard* shard, ShardWalker* walker, const HookContext& ctx) const;
+
+  const bool volatile_only_;
+  const WTinyLfuOptions options_;
+  mutable std::atomic<uint32_t> next_epoch_{0};
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_EVICTION_WTINYLFU_H_
