@@ -204,7 +204,12 @@ void Membership::SuspicionStep(int64_t now) {
     if (id == self_id_ || m.rec.state != MemberState::kSuspect || m.suspect_deadline_ms > now) {
       continue;
     }
-    if (m.final_check_sent) {
+    if (m.final_check_sent && m.last_heard_ms > m.state_since_ms) {
+      // It spoke to us after we began to suspect it: fresh evidence that it
+      // lives, though it has not refuted yet. Ask again rather than fail it.
+      m.state_since_ms = now;
+      FinalCheck(m, now);
+    } else if (m.final_check_sent) {
       Died(m, now);
     } else {
       FinalCheck(m, now);

@@ -230,6 +230,7 @@ class Membership {
   // members (each node forwards a new table once: a rumor over TCP).
   void AdoptTable(const ShardTable& t, bool spread, int64_t now);
   void MaybeSyncTable(const BusMessage& m, const Endpoint& from, int64_t now);
+  bool TakesDeathRumour(const Member& m, int64_t now) const;
   void Suspect(Member& m, int64_t now);
   void Died(Member& m, int64_t now);
   void BecomeActive();

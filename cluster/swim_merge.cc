@@ -153,18 +153,41 @@ void Membership::ApplyUpdate(const MemberUpdate& u, int64_t now) {
   }
   Member& m = it->second;
   if (!Supersedes(u, m.rec)) return;
+  MemberUpdate in = u;
+  if (in.state == MemberState::kDead && !TakesDeathRumour(m, now)) {
+    // A death notice about a member we hold alive is only a suspicion here:
+    // it may be stale (a healed partition's side still holds the other side
+    // dead at the incarnations they had), and fresh liveness evidence must
+    // get a chance to refute it. Our own timer and last-chance probe decide.
+    if (m.rec.state == MemberState::kSuspect && in.incarnation == m.rec.incarnation) return;
+    in.state = MemberState::kSuspect;
+    if (!Supersedes(in, m.rec)) return;
+  }
   MemberState old = m.rec.state;
-  std::string ip = u.ip.empty() ? m.rec.ip : u.ip;
-  m.rec = u;
+  std::string ip = in.ip.empty() ? m.rec.ip : in.ip;
+  m.rec = in;
   m.rec.ip = ip;
-  if (old != u.state || u.state == MemberState::kSuspect) m.final_check_sent = false;
-  if (old != u.state) {
+  if (old != in.state || in.state == MemberState::kSuspect) m.final_check_sent = false;
+  if (old != in.state) {
     m.state_since_ms = now;
-    if (u.state == MemberState::kSuspect) m.suspect_deadline_ms = now + SuspicionTimeoutMs();
-    if (u.state == MemberState::kDead) stats_.deaths++;
+    if (in.state == MemberState::kSuspect) m.suspect_deadline_ms = now + SuspicionTimeoutMs();
+    if (in.state == MemberState::kDead) stats_.deaths++;
   }
   queue_.Enqueue(m.rec);
   Changed(true);
+}
+
+// A death notice is taken as it is only when it can be true news: we already
+// suspect the member on our own (or someone's) evidence for half a suspicion
+// timeout and have not heard from it since — as is the case for a member
+// that really crashed, whose suspicion spread before its death. Anything
+// else (we hold it active, or heard from it after suspecting it) is a
+// rumour that its liveness may still refute.
+bool Membership::TakesDeathRumour(const Member& m, int64_t now) const {
+  if (!Probeable(m.rec.state)) return true;  // dead or leaving already: nothing to protect
+  if (m.rec.state != MemberState::kSuspect) return false;
+  if (m.last_heard_ms > m.state_since_ms) return false;
+  return now - m.state_since_ms >= SuspicionTimeoutMs() / 2;
 }
 
 void Membership::ApplyAboutMyself(const MemberUpdate& u) {

@@ -130,6 +130,42 @@ TEST(SwimSim, PartitionThenHeal) {
   EXPECT_EQ(c.node(6).table().shards.size(), 7u);
 }
 
+// After a heal the minority side still holds the majority members dead (at
+// the incarnation they had, since nobody on their side suspected them). That
+// stale rumour must not make a majority node mark a peer it never lost touch
+// with dead, not even for a moment: only its own unanswered probes may.
+TEST(SwimSim, HealDoesNotFailNeverCutPeers) {
+  for (uint64_t seed : {1, 2, 3, 4}) {
+    SimOptions so;
+    so.seed = seed;
+    SimCluster c(so, SwimOptions{});
+    Grow(c, 5);
+    ASSERT_GE(c.RunUntil([&] { return c.Converged(All(5)); }, kMinute), 0);
+    const std::vector<int> majority = {0, 1, 2};
+    c.Partition({{0, 1, 2}, {3, 4}});
+    ASSERT_GE(c.RunUntil([&] { return c.Converged({0, 1, 2}) && c.Converged({3, 4}); },
+                         kMinute), 0) << c.Describe();
+    c.Heal();
+    std::string wrong;
+    auto false_death = [&] {
+      for (int i : majority) {
+        for (const MemberUpdate& r : c.node(i).Records()) {
+          for (int j : majority) {
+            if (r.id == c.id(j) && r.state == MemberState::kDead) {
+              wrong = "node " + std::to_string(i) + " holds node " + std::to_string(j) + " dead";
+              return true;
+            }
+          }
+        }
+      }
+      return c.Converged(All(5));
+    };
+    ASSERT_GE(c.RunUntil(false_death, 2 * kMinute), 0) << c.Describe();
+    EXPECT_EQ(wrong, "") << "seed " << seed << "\n" << c.Describe();
+    ASSERT_GE(c.RunUntil([&] { return c.Converged(All(5)); }, kMinute), 0) << c.Describe();
+  }
+}
+
 TEST(SwimSim, CoordinatorDeathHandsOverToTheNextOldest) {
   SimCluster c(SimOptions{}, SwimOptions{});
   Grow(c, 5);
