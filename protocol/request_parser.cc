@@ -37,6 +37,15 @@ constexpr char kErrBigInline[] = "ERR Protocol error: too big inline request";
 constexpr char kErrBigMbulkCount[] = "ERR Protocol error: too big mbulk count string";
 constexpr char kErrBigBulkCount[] = "ERR Protocol error: too big bulk count string";
 constexpr char kErrQuotes[] = "ERR Protocol error: unbalanced quotes in request";
+constexpr char kErrUnauthMultibulk[] = "ERR Protocol error: unauthenticated multibulk length";
+constexpr char kErrUnauthBulk[] = "ERR Protocol error: unauthenticated bulk length";
+
+std::string ExpectedDollar(char got) {
+  // Redis sanitises CR/LF out of error texts; do it here too, so that the
+  // text is safe to write even without ReplyBuilder::Error.
+  if (got == '\r' || got == '\n') got = ' ';
+  return std::string("ERR Protocol error: expected '$', got '") + got + "'";
+}
 
 // Parses a strict signed decimal (Redis string2ll rules): "0", or an optional
 // '-' followed by a digit 1-9 and more digits, fitting in int64_t.
@@ -105,6 +114,9 @@ void RequestParser::Reset() {
   error_.clear();
   failed_ = false;
   inline_storage_.clear();
+  discarding_ = false;
+  discard_bytes_ = 0;
+  discard_args_ = 0;
 }
 
 ParseStatus RequestParser::Fail(std::string text) {
@@ -125,9 +137,19 @@ ParseStatus RequestParser::Parse(std::string_view buf, size_t* consumed,
   while (skipped < buf.size()) {
     std::string_view cmd = buf.substr(skipped);
     size_t used = 0;
+    if (discarding_) {
+      if (Discard(cmd, &used) == ParseStatus::kError) return ParseStatus::kError;
+      skipped += used;
+      if (discarding_) break;
+      continue;
+    }
     ParseStatus status =
         cmd[0] == '*' ? ParseMultibulk(cmd, &used, args) : ParseInline(cmd, &used, args);
     if (status == ParseStatus::kError) return status;
+    if (status == ParseStatus::kRefused) {
+      *consumed = skipped + used;
+      return status;
+    }
     if (status == ParseStatus::kNeedMore) break;
     skipped += used;
     if (!args->empty()) {
@@ -171,6 +193,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view cmd, size_t* consumed
     if (!ParseStrictInt(cmd.substr(1, cr - 1), &n) || n > limits_.max_multibulk_len) {
       return Fail(kErrMultibulkLen);
     }
+    if (limits_.unauthenticated && n > limits_.unauth_max_multibulk_len) {
+      return Fail(kErrUnauthMultibulk);
+    }
     pos_ = cr + 2;
     if (n <= 0) {  // Empty command: consumed, nothing to run.
       *consumed = pos_;
@@ -191,16 +216,30 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view cmd, size_t* consumed
         if (cmd.size() - pos_ > kMaxCountLine) return Fail(kErrBigBulkCount);
         return ParseStatus::kNeedMore;
       }
-      if (cmd[pos_] != '$') {
-        // Redis sanitises CR/LF out of error texts; do it here too, so that
-        // the text is safe to write even without ReplyBuilder::Error.
-        char got = cmd[pos_] == '\r' || cmd[pos_] == '\n' ? ' ' : cmd[pos_];
-        return Fail(std::string("ERR Protocol error: expected '$', got '") + got + "'");
-      }
+      if (cmd[pos_] != '$') return Fail(ExpectedDollar(cmd[pos_]));
       int64_t len = 0;
-      if (!ParseStrictInt(cmd.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
-          len > limits_.max_bulk_len) {
-        return Fail(kErrBulkLen);
+      if (!ParseBulkHeader(cmd.substr(pos_ + 1, cr - pos_ - 1), &len)) {
+        return ParseStatus::kError;
+      }
+      if (len > limits_.admit_check_over && limits_.admit_bulk) {
+        std::string_view first =
+            spans_.empty() ? std::string_view() : cmd.substr(spans_[0].first, spans_[0].second);
+        if (!limits_.admit_bulk(first, len)) {
+          // Refused from its header: drop this bulk and the command's other
+          // arguments as they arrive (Discard), never holding them.
+          discarding_ = true;
+          discard_bytes_ = len + 2;
+          discard_args_ = multibulk_len_ - static_cast<int64_t>(spans_.size()) - 1;
+          *consumed = cr + 2;
+          in_multibulk_ = false;
+          multibulk_len_ = 0;
+          pos_ = 0;
+          scan_ = 0;
+          bulk_len_ = -1;
+          expected_bytes_ = 0;
+          spans_.clear();
+          return ParseStatus::kRefused;
+        }
       }
       bulk_len_ = len;
       pos_ = cr + 2;
@@ -221,6 +260,55 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view cmd, size_t* consumed
   pos_ = 0;
   spans_.clear();
   return ParseStatus::kOk;
+}
+
+// A bulk header's number ("$<len>"), checked as Redis checks it: invalid
+// first, then the pre-authentication bound.
+bool RequestParser::ParseBulkHeader(std::string_view digits, int64_t* len) {
+  if (!ParseStrictInt(digits, len) || *len < 0 || *len > limits_.max_bulk_len) {
+    Fail(kErrBulkLen);
+    return false;
+  }
+  if (limits_.unauthenticated && *len > limits_.unauth_max_bulk_len) {
+    Fail(kErrUnauthBulk);
+    return false;
+  }
+  return true;
+}
+
+// Drops the rest of a refused command: what is left of the refused bulk,
+// then each remaining bulk (header checked, payload dropped as it comes).
+// `buf` starts where the previous call stopped; *consumed is what to drop.
+ParseStatus RequestParser::Discard(std::string_view buf, size_t* consumed) {
+  size_t off = 0;
+  while (true) {
+    if (discard_bytes_ > 0) {
+      size_t n = std::min<size_t>(static_cast<size_t>(discard_bytes_), buf.size() - off);
+      off += n;
+      discard_bytes_ -= static_cast<int64_t>(n);
+      if (discard_bytes_ > 0) break;
+    }
+    if (discard_args_ == 0) {
+      discarding_ = false;
+      scan_ = 0;
+      break;
+    }
+    size_t cr = FindLineEnd(buf, off);
+    if (cr == std::string_view::npos) {
+      if (buf.size() - off > kMaxCountLine) return Fail(kErrBigBulkCount);
+      // The next call's buffer starts at `off`.
+      scan_ = scan_ >= off ? scan_ - off : 0;
+      break;
+    }
+    if (buf[off] != '$') return Fail(ExpectedDollar(buf[off]));
+    int64_t len = 0;
+    if (!ParseBulkHeader(buf.substr(off + 1, cr - off - 1), &len)) return ParseStatus::kError;
+    discard_bytes_ = len + 2;
+    --discard_args_;
+    off = cr + 2;
+  }
+  *consumed = off;
+  return ParseStatus::kNeedMore;
 }
 
 ParseStatus RequestParser::ParseInline(std::string_view cmd, size_t* consumed,

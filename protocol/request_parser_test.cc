@@ -2,6 +2,7 @@
 // inline splitting rules, the exact protocol error texts, and resumption.
 #include "protocol/request_parser.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@ struct Feed {
   ParseStatus last = ParseStatus::kNeedMore;
   std::string error;
   std::string leftover;
+  size_t max_buffered = 0;  // the most bytes the caller had to keep
 };
 
 Feed FeedChunks(const std::vector<std::string_view>& chunks,
@@ -42,7 +44,9 @@ Feed FeedChunks(const std::vector<std::string_view>& chunks,
         return feed;
       }
       if (feed.last == ParseStatus::kOk) feed.commands.emplace_back(args.begin(), args.end());
+      if (feed.last == ParseStatus::kRefused) feed.commands.push_back({"<refused>"});
       buf.erase(0, consumed);
+      feed.max_buffered = std::max(feed.max_buffered, buf.size());
       if (feed.last == ParseStatus::kNeedMore) break;
     }
   }
@@ -396,6 +400,94 @@ TEST(RequestParser, ResetForgetsPartialCommand) {
   parser.Reset();
   ASSERT_EQ(parser.Parse("PING\r\n", &consumed, &args), ParseStatus::kOk);
   EXPECT_THAT(args, ElementsAre("PING"));
+}
+
+}  // namespace
+}  // namespace shoal
+
+namespace shoal {
+namespace {
+
+ParserLimits Unauthenticated() {
+  ParserLimits l;
+  l.unauthenticated = true;
+  return l;
+}
+
+TEST(RequestParser, UnauthenticatedMultibulkOverTenArgumentsIsAnError) {
+  EXPECT_EQ(ErrorOf("*11\r\n", Unauthenticated()),
+            "ERR Protocol error: unauthenticated multibulk length");
+  EXPECT_EQ(ErrorOf("*11\r\n"), "");
+  std::string ten = "*10\r\n";
+  for (int i = 0; i < 10; ++i) ten += "$1\r\na\r\n";
+  Feed ok = FeedAll(ten, Unauthenticated());
+  EXPECT_EQ(ok.error, "");
+  ASSERT_EQ(ok.commands.size(), 1u);
+  EXPECT_EQ(ok.commands[0].size(), 10u);
+}
+
+TEST(RequestParser, UnauthenticatedBulkOver16KIsAnError) {
+  EXPECT_EQ(ErrorOf("*2\r\n$4\r\nAUTH\r\n$16385\r\n", Unauthenticated()),
+            "ERR Protocol error: unauthenticated bulk length");
+  // The 512 MB header of the issue: refused from the header alone.
+  EXPECT_EQ(ErrorOf("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870000\r\nx", Unauthenticated()),
+            "ERR Protocol error: unauthenticated bulk length");
+  // An invalid length is reported as invalid first, as Redis does.
+  EXPECT_EQ(ErrorOf("*1\r\n$-5\r\n", Unauthenticated()),
+            "ERR Protocol error: invalid bulk length");
+  std::string big(16384, 'v');
+  Feed ok = FeedAll("*2\r\n$4\r\nECHO\r\n$16384\r\n" + big + "\r\n", Unauthenticated());
+  EXPECT_EQ(ok.error, "");
+  ASSERT_EQ(ok.commands.size(), 1u);
+  EXPECT_EQ(ok.commands[0][1], big);
+}
+
+TEST(RequestParser, UnauthenticatedBoundsCanBeLiftedMidStream) {
+  RequestParser parser(Unauthenticated());
+  std::vector<std::string_view> args;
+  size_t consumed = 0;
+  std::string buf = "*2\r\n$4\r\nAUTH\r\n$1\r\np\r\n*11\r\n";
+  ASSERT_EQ(parser.Parse(buf, &consumed, &args), ParseStatus::kOk);
+  buf.erase(0, consumed);
+  parser.set_unauthenticated(false);
+  EXPECT_EQ(parser.Parse(buf, &consumed, &args), ParseStatus::kNeedMore);
+}
+
+ParserLimits RefuseBigSet() {
+  ParserLimits l;
+  l.admit_check_over = 100;
+  l.admit_bulk = [](std::string_view first, int64_t len) {
+    EXPECT_GT(len, 100);
+    return first != "SET";
+  };
+  return l;
+}
+
+TEST(RequestParser, RefusedBulkIsDroppedAsItArrivesUnderEverySplit) {
+  std::string big(5000, 'x');
+  std::string input = "*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000\r\n" + big +
+                      "\r\n$2\r\nEX\r\n$3\r\n100\r\n*1\r\n$4\r\nPING\r\n"
+                      "*2\r\n$3\r\nGET\r\n$200\r\n" + std::string(200, 'g') + "\r\n";
+  for (size_t step : {size_t{1}, size_t{3}, size_t{7}, size_t{64}, size_t{1000}, input.size()}) {
+    std::vector<std::string_view> chunks;
+    for (size_t i = 0; i < input.size(); i += step) {
+      chunks.push_back(std::string_view(input).substr(i, step));
+    }
+    Feed feed = FeedChunks(chunks, RefuseBigSet());
+    ASSERT_EQ(feed.error, "") << step;
+    ASSERT_EQ(feed.commands.size(), 3u) << step;
+    EXPECT_EQ(feed.commands[0], Command{"<refused>"});
+    EXPECT_EQ(feed.commands[1], Command{"PING"});
+    EXPECT_EQ(feed.commands[2][0], "GET");  // a big argument of another command is admitted
+    EXPECT_EQ(feed.leftover, "");
+    // The refused payload never had to be held whole.
+    if (step < 1000) EXPECT_LT(feed.max_buffered, 1000u) << step;
+  }
+}
+
+TEST(RequestParser, RefusedCommandStillChecksItsOtherHeaders) {
+  std::string input = "*3\r\n$3\r\nSET\r\n$200\r\n" + std::string(200, 'k') + "\r\n:1\r\n";
+  EXPECT_EQ(FeedAll(input, RefuseBigSet()).error, "ERR Protocol error: expected '$', got ':'");
 }
 
 }  // namespace
