@@ -240,7 +240,12 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
                       "argument(s) must be one of the following: debug, verbose, notice, warning, nothing"));
   reg->AddString("logfile", "", false);
   reg->AddString("tcp-keepalive", "300", false);
-  reg->AddString("protected-mode", "no", false);
+  reg->AddBool("protected-mode", &ProtectedModeSetting());
+}
+
+std::atomic<bool>& ProtectedModeSetting() {
+  static std::atomic<bool> protected_mode{true};
+  return protected_mode;
 }
 
 }  // namespace shoal

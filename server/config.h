@@ -9,6 +9,7 @@
 #ifndef SHOAL_SERVER_CONFIG_H_
 #define SHOAL_SERVER_CONFIG_H_
 
+#include <atomic>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,10 @@ absl::StatusOr<std::vector<Directive>> ParseConfigFile(const std::string& path);
 // ones Redis clients ask about (save, appendonly...).
 void RegisterConfigParams(ConfigRegistry* registry, int port, const std::vector<std::string>& bind,
                           int threads);
+
+// protected-mode (default yes, as Redis 7; CONFIG SET-able): read by the
+// acceptor for each non-loopback client (docs/security.md).
+std::atomic<bool>& ProtectedModeSetting();
 
 }  // namespace shoal
 

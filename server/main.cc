@@ -5,9 +5,11 @@
 // This is the only file that reads flags (CONVENTIONS.md): modules take
 // Options structs.
 #include <gflags/gflags.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -35,7 +37,8 @@
 #include "server/store/store.h"
 
 DEFINE_int32(port, 6379, "TCP port for clients");
-DEFINE_string(bind, "0.0.0.0", "addresses to listen on, space separated");
+DEFINE_string(bind, "127.0.0.1 -::1",
+              "addresses to listen on, space separated; '-' marks one optional, '*' = all IPv4");
 DEFINE_int32(threads, 0, "worker threads (0 = number of cores)");
 DEFINE_int32(stripes, 256, "lock stripes over the 16384 slots (power of two)");
 DEFINE_int32(databases, 16, "number of databases (SELECT 0..n-1)");
@@ -155,6 +158,64 @@ class BlockedClientRerouter {
   std::thread thread_;
 };
 
+// Descriptors kept for what is not a client: listeners, the spare fd,
+// each worker loop's epoll and wake-up fds, the cluster bus, logs. Redis
+// keeps 32 (CONFIG_MIN_RESERVED_FDS); Shoal adds four per worker thread.
+int64_t ReservedFds(int threads) { return 32 + 4 * static_cast<int64_t>(threads); }
+
+// As redis-server at start-up: raise RLIMIT_NOFILE toward maxclients plus
+// the reserve; when the OS will not, lower maxclients to what the limit
+// allows and say so. False (and a message) when not even one client fits.
+bool AdjustOpenFilesLimit(RuntimeConfig* rc, int threads) {
+  const int64_t reserved = ReservedFds(threads);
+  const int64_t maxclients = rc->maxclients.load();
+  const rlim_t want = static_cast<rlim_t>(maxclients + reserved);
+  rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    printf("Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the max "
+           "clients configuration accordingly.\n", strerror(errno));
+    rc->maxclients.store(std::max<int64_t>(1, std::min<int64_t>(maxclients, 1024 - reserved)));
+    return true;
+  }
+  const rlim_t old = lim.rlim_cur;
+  if (old >= want) return true;
+  // Try the full amount (raising the hard limit needs CAP_SYS_RESOURCE),
+  // then step down toward the current limit, as Redis does.
+  int setrlimit_error = 0;
+  rlim_t best = old;
+  for (rlim_t f = want; f > old; f -= std::min<rlim_t>(16, f - old)) {
+    rlimit l{f, std::max(f, lim.rlim_max)};
+    if (setrlimit(RLIMIT_NOFILE, &l) == 0) {
+      best = f;
+      break;
+    }
+    setrlimit_error = errno;
+  }
+  if (best >= want) {
+    printf("Increased maximum number of open files to %llu (it was originally set to %llu).\n",
+           static_cast<unsigned long long>(best), static_cast<unsigned long long>(old));
+    return true;
+  }
+  if (static_cast<int64_t>(best) <= reserved) {
+    fprintf(stderr,
+            "Your current 'ulimit -n' of %llu is not enough for the server to start. Please "
+            "increase your open file limit to at least %llu. Exiting.\n",
+            static_cast<unsigned long long>(best),
+            static_cast<unsigned long long>(reserved + 1));
+    return false;
+  }
+  int64_t reduced = static_cast<int64_t>(best) - reserved;
+  printf("You requested maxclients of %lld requiring at least %llu max file descriptors.\n",
+         static_cast<long long>(maxclients), static_cast<unsigned long long>(want));
+  printf("Server can't set maximum open files to %llu because of OS error: %s.\n",
+         static_cast<unsigned long long>(want), strerror(setrlimit_error ? setrlimit_error : EPERM));
+  printf("Current maximum open files is %llu. maxclients has been reduced to %lld to compensate "
+         "for low ulimit. If you need higher maxclients increase 'ulimit -n'.\n",
+         static_cast<unsigned long long>(best), static_cast<long long>(reduced));
+  rc->maxclients.store(reduced);
+  return true;
+}
+
 int Fail(const std::string& msg) {
   fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Shoal %s) ***\n%s\n", kShoalVersion,
           msg.c_str());
@@ -254,6 +315,8 @@ int Main(int argc, char** argv) {
     }
   }
 
+  if (!AdjustOpenFilesLimit(&rc, threads)) return 1;
+
   StoreOptions so;
   so.databases = FLAGS_databases;
   so.stripes = stripes;
@@ -287,7 +350,9 @@ int Main(int argc, char** argv) {
     if (FLAGS_replicas != 0) return Fail("--replicas: only 0 is supported in this version");
     if (FLAGS_vnodes < 1 || FLAGS_vnodes > 4096) return Fail("--vnodes must be 1..4096");
     ClusterOptions co;
-    co.ip = bind.empty() ? "0.0.0.0" : bind.front();
+    // The bus listens where the client port does (its first address).
+    bool optional = false;
+    co.ip = bind.empty() ? "127.0.0.1" : BindHost(bind.front(), &optional);
     co.port = FLAGS_port;
     co.bus_port = FLAGS_cluster_port;
     co.announce_ip = FLAGS_announce_ip;
@@ -323,6 +388,7 @@ int Main(int argc, char** argv) {
   no.port = FLAGS_port;
   no.threads = threads;
   no.tcp_backlog = FLAGS_tcp_backlog;
+  no.protected_mode = &ProtectedModeSetting();
   // The bus first: a bus port in use must fail before workers start.
   if (cluster_node != nullptr) {
     absl::Status cst = cluster_node->Start();

@@ -3,6 +3,8 @@
 #include "server/net/acceptor.h"
 #include "base/strings.h"
 
+#include <time.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,7 +20,64 @@
 namespace shoal {
 namespace {
 
-absl::StatusOr<int> Listen(const std::string& host, int port, int backlog) {
+constexpr char kMaxClientsError[] = "-ERR max number of clients reached\r\n";
+// Redis 7's text, word for word: clients and scripts match on it.
+constexpr char kProtectedModeError[] =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need "
+    "to do one of the above things in order for the server to start accepting connections from "
+    "the outside.\r\n";
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// 127.0.0.0/8, ::1, or an IPv4-mapped loopback address.
+bool IsLoopback(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) && a->sin6_addr.s6_addr[12] == 127;
+  }
+  return ss.ss_family == AF_UNIX;
+}
+
+// A short reply on a socket that was just accepted: it fits the empty send
+// buffer, so one non-blocking write sends it whole. What the client already
+// sent is read first: closing a socket with unread input sends a reset,
+// which could reach the client before it has read the reply.
+void WriteAndClose(int fd, const char* msg, size_t len) {
+  [[maybe_unused]] ssize_t n = ::write(fd, msg, len);
+  char sink[4096];
+  for (int i = 0; i < 16 && ::recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; ++i) {
+  }
+  ::close(fd);
+}
+
+// Errors that say this address cannot exist here (no IPv6, no such
+// interface): an optional ("-") bind address is then skipped, as Redis does.
+bool AddressUnavailable(int err) {
+  return err == EADDRNOTAVAIL || err == EAFNOSUPPORT || err == EPROTONOSUPPORT ||
+         err == ENOPROTOOPT || err == ESOCKTNOSUPPORT || err == EPFNOSUPPORT;
+}
+
+absl::StatusOr<int> Listen(const std::string& host, int port, int backlog, int* err_out) {
+  *err_out = 0;
   sockaddr_storage ss{};
   socklen_t len;
   int family;
@@ -43,11 +102,16 @@ absl::StatusOr<int> Listen(const std::string& host, int port, int backlog) {
     family = AF_INET;
   }
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(strerror(errno));
+  if (fd < 0) {
+    *err_out = errno;
+    return absl::UnavailableError(StrCat("Could not create server TCP listening socket ", host,
+                                         ":", port, ": ", strerror(errno)));
+  }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, backlog) != 0) {
+    *err_out = errno;
     std::string err = strerror(errno);
     ::close(fd);
     return absl::UnavailableError(StrCat("Could not create server TCP listening socket ",
@@ -63,15 +127,36 @@ NetServer::NetServer(Store* store, ServerState* server, const NetOptions& option
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &shutdown_async_, OnShutdown);
   shutdown_async_.data = this;
+  uv_timer_init(&loop_, &backoff_);
+  backoff_.data = this;
   server_->request_shutdown = [this] { RequestShutdown(); };
 }
 
-NetServer::~NetServer() { uv_loop_close(&loop_); }
+NetServer::~NetServer() {
+  if (spare_fd_ >= 0) ::close(spare_fd_);
+  uv_loop_close(&loop_);
+}
+
+std::string BindHost(std::string_view entry, bool* optional) {
+  *optional = !entry.empty() && entry[0] == '-';
+  if (*optional) entry.remove_prefix(1);
+  if (entry == "*") return "0.0.0.0";
+  if (entry == "::*") return "::";
+  return std::string(entry);
+}
 
 absl::Status NetServer::Start() {
   signal(SIGPIPE, SIG_IGN);
-  for (const std::string& host : options_.bind) {
-    absl::StatusOr<int> fd = Listen(host, options_.port, options_.tcp_backlog);
+  for (const std::string& entry : options_.bind) {
+    bool optional = false;
+    std::string host = BindHost(entry, &optional);
+    int err = 0;
+    absl::StatusOr<int> fd = Listen(host, options_.port, options_.tcp_backlog, &err);
+    if (!fd.ok() && optional && AddressUnavailable(err)) {
+      fprintf(stderr, "Warning: %s (optional bind address skipped)\n",
+              std::string(fd.status().message()).c_str());
+      continue;
+    }
     if (!fd.ok()) return fd.status();
     auto l = std::make_unique<Listener>();
     l->server = this;
@@ -81,6 +166,11 @@ absl::Status NetServer::Start() {
     uv_poll_start(&l->poll, UV_READABLE, OnReadable);
     listeners_.push_back(std::move(l));
   }
+  if (listeners_.empty()) {
+    return absl::UnavailableError(
+        StrCat("Failed listening on port ", options_.port, " (tcp), aborting."));
+  }
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   for (int i = 0; i < options_.threads; ++i) {
     workers_.push_back(
         std::make_unique<Worker>(i, options_.threads, store_, server_, options_));
@@ -99,11 +189,37 @@ void NetServer::OnReadable(uv_poll_t* p, int status, int) {
   if (status == 0) l->server->AcceptFrom(l->fd);
 }
 
+bool NetServer::RefusedByProtectedMode(const sockaddr_storage& peer) const {
+  if (options_.protected_mode == nullptr || !options_.protected_mode->load()) return false;
+  if (IsLoopback(peer)) return false;
+  return server_->runtime().RequirePass().empty();
+}
+
 void NetServer::AcceptFrom(int lfd) {
   for (int i = 0; i < 256; ++i) {
-    int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN or a transient error: wait for the next poll
+    sockaddr_storage peer{};
+    socklen_t plen = sizeof(peer);
+    int fd = accept4(lfd, reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK) return;
+      if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
+      int64_t now = MonotonicMs();
+      if (now - last_accept_log_ms_ >= 1000) {
+        last_accept_log_ms_ = now;
+        fprintf(stderr, "Error accepting a client connection: %s\n", strerror(err));
+      }
+      if ((err == EMFILE || err == ENFILE) && RejectWithSpareFd(lfd)) continue;
+      // Out of descriptors or kernel memory with no way to drain the
+      // backlog: stop polling for a moment rather than spin on it.
+      PauseAccepting();
+      return;
+    }
     server_->total_connections_received.fetch_add(1, std::memory_order_relaxed);
+    if (RefusedByProtectedMode(peer)) {
+      WriteAndClose(fd, kProtectedModeError, sizeof(kProtectedModeError) - 1);
+      continue;
+    }
     int64_t live = 0;
     Worker* best = nullptr;
     for (auto& w : workers_) {
@@ -111,14 +227,43 @@ void NetServer::AcceptFrom(int lfd) {
       if (best == nullptr || w->connections() < best->connections()) best = w.get();
     }
     if (live >= server_->runtime().maxclients.load()) {
-      static constexpr char kMsg[] = "-ERR max number of clients reached\r\n";
-      [[maybe_unused]] ssize_t n = ::write(fd, kMsg, sizeof(kMsg) - 1);
-      ::close(fd);
+      WriteAndClose(fd, kMaxClientsError, sizeof(kMaxClientsError) - 1);
       server_->rejected_connections.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     best->Adopt(fd);
   }
+}
+
+bool NetServer::RejectWithSpareFd(int lfd) {
+  if (spare_fd_ < 0) spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (spare_fd_ < 0) return false;
+  ::close(spare_fd_);
+  spare_fd_ = -1;
+  int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd >= 0) {
+    server_->total_connections_received.fetch_add(1, std::memory_order_relaxed);
+    server_->rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    WriteAndClose(fd, kMaxClientsError, sizeof(kMaxClientsError) - 1);
+  }
+  // Another thread (a worker, the cluster bus) may take the descriptor
+  // first: then the next failure pauses instead.
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && spare_fd_ >= 0;
+}
+
+void NetServer::PauseAccepting() {
+  if (paused_ || stopped_) return;
+  paused_ = true;
+  for (auto& l : listeners_) uv_poll_stop(&l->poll);
+  uv_timer_start(&backoff_, OnBackoffDone, options_.accept_backoff_ms, 0);
+}
+
+void NetServer::OnBackoffDone(uv_timer_t* t) {
+  auto* self = static_cast<NetServer*>(t->data);
+  self->paused_ = false;
+  if (self->stopped_) return;
+  for (auto& l : self->listeners_) uv_poll_start(&l->poll, UV_READABLE, OnReadable);
 }
 
 void NetServer::OnSignal(uv_signal_t* s, int) { static_cast<NetServer*>(s->data)->StopAll(); }
@@ -128,6 +273,10 @@ void NetServer::OnShutdown(uv_async_t* a) { static_cast<NetServer*>(a->data)->St
 void NetServer::RequestShutdown() { uv_async_send(&shutdown_async_); }
 
 void NetServer::StopAll() {
+  if (stopped_) return;
+  stopped_ = true;
+  uv_timer_stop(&backoff_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&backoff_), nullptr);
   for (auto& l : listeners_) {
     uv_poll_stop(&l->poll);
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);

@@ -1,13 +1,22 @@
 // Acceptor + NetServer: listens on the client port(s) on the main thread's
 // loop and hands each accepted socket to the worker with the fewest
-// connections; enforces maxclients; stops everything on SIGINT/SIGTERM or
-// when a command asks for shutdown.
+// connections; enforces maxclients and protected mode; stops everything on
+// SIGINT/SIGTERM or when a command asks for shutdown.
+//
+// Running out of file descriptors (docs/security.md): one spare descriptor
+// is kept open; when accept() fails with EMFILE/ENFILE it is closed, the
+// pending client accepted, told `-ERR max number of clients reached` and
+// closed, and the spare reopened. If even that fails the listeners stop
+// polling for NetOptions::accept_backoff_ms, so a full backlog cannot make
+// the loop spin.
 #ifndef SHOAL_SERVER_NET_ACCEPTOR_H_
 #define SHOAL_SERVER_NET_ACCEPTOR_H_
 
 #include <uv.h>
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -17,6 +26,10 @@
 #include "server/store/store.h"
 
 namespace shoal {
+
+// One `bind` entry as a listening host: "-::1" -> "::1" with *optional set,
+// "*" -> "0.0.0.0", "::*" -> "::".
+std::string BindHost(std::string_view entry, bool* optional);
 
 class NetServer {
  public:
@@ -41,7 +54,14 @@ class NetServer {
   static void OnSignal(uv_signal_t* s, int signum);
   static void OnShutdown(uv_async_t* a);
   static void OnExpireTimer(uv_timer_t* t);
+  static void OnBackoffDone(uv_timer_t* t);
   void AcceptFrom(int fd);
+  // accept() failed for want of descriptors: answer and close the pending
+  // client with the spare descriptor; false when that was not possible.
+  bool RejectWithSpareFd(int lfd);
+  void PauseAccepting();
+  // Protected mode: true when this peer must be refused.
+  bool RefusedByProtectedMode(const sockaddr_storage& peer) const;
   void StopAll();
 
   Store* store_;
@@ -50,6 +70,11 @@ class NetServer {
   uv_loop_t loop_;
   uv_async_t shutdown_async_;
   uv_signal_t sigint_, sigterm_;
+  uv_timer_t backoff_;
+  bool paused_ = false;
+  bool stopped_ = false;
+  int spare_fd_ = -1;
+  int64_t last_accept_log_ms_ = 0;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };

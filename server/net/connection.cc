@@ -1,7 +1,13 @@
-// Connection implementation. The read buffer grows to fit the request being
-// parsed (the parser's ExpectedBytes lets a 512 MB bulk be reserved once),
-// and shrinks back when idle; a query buffer over client-query-buffer-limit
-// closes the connection, as redis-server does.
+// Connection implementation. The read buffer grows with the bytes that have
+// arrived (at most doubling what it already holds, toward the end of the
+// pending bulk), never from a header alone: `$536870000` costs 16 KB until
+// 512 MB really arrive. It shrinks back when idle; a query buffer over
+// client-query-buffer-limit closes the connection, as redis-server does.
+//
+// Input bounds (docs/security.md): before AUTH (requirepass set) the parser
+// takes at most 10 arguments of 16 KB each, as Redis; under maxmemory, a
+// denyoom command's bulk larger than the memory headroom is refused with
+// -OOM from its header and dropped as it arrives instead of being buffered.
 #include "server/net/connection.h"
 #include "base/strings.h"
 
@@ -14,6 +20,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "eviction/settings.h"
+#include "server/dispatch/errors.h"
+#include "server/dispatch/info_section.h"
 #include "server/events/blocking.h"
 #include "server/events/pubsub.h"
 #include "server/net/worker.h"
@@ -23,6 +32,9 @@ namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kIdleBufferCap = 64 * 1024;
+// Bulks up to this size are left to the dispatcher's exact -OOM check;
+// bigger ones are weighed against the memory headroom from their header.
+constexpr int64_t kOomCheckFloor = 1024 * 1024;
 
 struct WriteReq {
   uv_write_t req;
@@ -56,7 +68,28 @@ Connection::Connection(Worker* worker, uint64_t id) : worker_(worker) {
   handle_.data = this;
   ParserLimits limits;
   limits.max_bulk_len = worker->server()->runtime().proto_max_bulk_len.load();
+  const CommandTable* table = &worker->server()->table();
+  limits.admit_bulk = [table](std::string_view first_arg, int64_t) {
+    // Only called for a bulk over the headroom: refuse it for commands that
+    // -OOM would refuse anyway (reads and DEL still run when memory is full).
+    const CommandSpec* spec = table->Find(first_arg);
+    return spec == nullptr || (spec->flags & kCmdDenyOom) == 0;
+  };
   parser_.set_limits(limits);
+}
+
+// The largest bulk a denyoom command may announce now: maxmemory less used
+// memory under noeviction; maxmemory itself under an eviction policy (the
+// store could evict everything else for it). Unlimited without maxmemory.
+int64_t Connection::BulkHeadroom() const {
+  int64_t maxmemory = worker_->server()->runtime().maxmemory.load(std::memory_order_relaxed);
+  if (maxmemory <= 0) return INT64_MAX;
+  Store* store = worker_->store();
+  int64_t limit = std::max<int64_t>(0, maxmemory - kUsedMemoryBaseline);
+  if (store->eviction_settings().kind() == PolicyKind::kNoEviction) {
+    limit = std::max<int64_t>(0, limit - store->UsedMemoryApprox());
+  }
+  return std::max(limit, kOomCheckFloor);
 }
 
 Connection::~Connection() = default;
@@ -100,16 +133,20 @@ void Connection::UpdateReading() {
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
-  size_t need = std::max(kReadChunk, c->parser_.ExpectedBytes() > (c->rend_ - c->rstart_)
-                                         ? c->parser_.ExpectedBytes() - (c->rend_ - c->rstart_)
-                                         : 0);
+  size_t used = c->rend_ - c->rstart_;
+  // Room for the next read: a chunk, or toward the end of the pending bulk
+  // but never more than the bytes already held (so memory follows the data
+  // that arrived, and a big bulk is still copied O(1) times per byte).
+  size_t need = kReadChunk;
+  size_t expected = c->parser_.ExpectedBytes();
+  if (expected > used + kReadChunk) need = std::min(expected - used, std::max(kReadChunk, used));
   if (c->rcap_ - c->rend_ < need) {
-    size_t used = c->rend_ - c->rstart_;
     if (c->rstart_ > 0 && c->rcap_ - used >= need) {
       std::memmove(c->rbuf_.get(), c->rbuf_.get() + c->rstart_, used);
     } else {
-      size_t cap = std::max(c->rcap_ * 2, used + need);
-      auto fresh = std::make_unique<char[]>(cap);
+      size_t cap = used + need;
+      // Not value-initialized: pages are touched only as data is written.
+      std::unique_ptr<char[]> fresh(new char[cap]);
       if (used) std::memcpy(fresh.get(), c->rbuf_.get() + c->rstart_, used);
       c->rbuf_ = std::move(fresh);
       c->rcap_ = cap;
@@ -144,6 +181,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 void Connection::ProcessInput() {
   session_.last_interaction_ms.store(worker_->store()->clock().NowMs(),
                                      std::memory_order_relaxed);
+  parser_.set_admit_check_over(BulkHeadroom());
   while (rstart_ < rend_ && !session_.close_after_reply && !session_.block.blocked) {
     if (session_.kill_requested.load(std::memory_order_relaxed)) {
       Close();
@@ -151,6 +189,8 @@ void Connection::ProcessInput() {
     }
     size_t consumed = 0;
     std::string_view buf(rbuf_.get() + rstart_, rend_ - rstart_);
+    parser_.set_unauthenticated(!session_.authenticated &&
+                                !worker_->server()->runtime().RequirePass().empty());
     ParseStatus st = parser_.Parse(buf, &consumed, &args_);
     if (st == ParseStatus::kError) {
       reply_.Error(parser_.ErrorText());
@@ -158,6 +198,13 @@ void Connection::ProcessInput() {
       break;
     }
     rstart_ += consumed;
+    if (st == ParseStatus::kRefused) {
+      // A bulk over the memory headroom: answered now, its bytes dropped as
+      // they arrive (the parser discards the rest of the command).
+      reply_.Error(kErrOom);
+      if (session_.in_multi) session_.multi_error = true;
+      continue;
+    }
     if (st == ParseStatus::kNeedMore) {
       if (consumed == 0) break;
       continue;

@@ -66,6 +66,7 @@ class Connection {
   void NoteBlocked(CmdArgs args);
   void LeaveBlocked();
   int64_t OutputLimit() const;
+  int64_t BulkHeadroom() const;
   size_t PendingOutput() const { return inflight_bytes_ + reply_.size(); }
 
   Worker* worker_;

@@ -2,19 +2,31 @@
 #ifndef SHOAL_SERVER_NET_NET_OPTIONS_H_
 #define SHOAL_SERVER_NET_NET_OPTIONS_H_
 
+#include <atomic>
 #include <string>
 #include <vector>
 
 namespace shoal {
 
 struct NetOptions {
-  std::vector<std::string> bind = {"0.0.0.0"};
+  // Listening addresses, as redis.conf's `bind`: IPv4 or IPv6 literals,
+  // "*" (every IPv4 address), "::*" (every IPv6 address); a leading '-'
+  // makes one optional: start-up goes on without it when the address is not
+  // available (no IPv6, no such interface). Redis 7's default.
+  std::vector<std::string> bind = {"127.0.0.1", "-::1"};
   int port = 6379;
   int threads = 1;
   int tcp_backlog = 511;
   // A connection stops reading while this many reply bytes wait to be sent:
   // a client that does not read cannot grow the server's memory.
   size_t pause_reading_over = 1 << 20;
+  // protected-mode (CONFIG SET may change it): while on and no password is
+  // set, clients that do not connect from loopback get -DENIED and are
+  // closed. Not owned; null = off.
+  const std::atomic<bool>* protected_mode = nullptr;
+  // After accept() fails for want of file descriptors (EMFILE / ENFILE) and
+  // the spare descriptor cannot be used, the listeners pause this long.
+  int accept_backoff_ms = 100;
 };
 
 }  // namespace shoal
