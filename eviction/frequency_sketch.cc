@@ -26,16 +26,44 @@ uint64_t Range(uint64_t x, uint64_t n) {
 
 void FrequencySketch::EnsureCapacity(int64_t keys) {
   if (keys <= capacity_) return;
-  int64_t cap = std::max<int64_t>(capacity_, kMinCapacity);
-  while (cap < keys) cap += std::max<int64_t>(cap / 4, kMinCapacity);
-  capacity_ = cap;
-  width_ = std::max<uint64_t>(
-      16, static_cast<uint64_t>(cap) * static_cast<uint64_t>(options_.counters_per_key) / kDepth);
-  counters_.assign((width_ * kDepth + 15) / 16, 0);
-  const uint64_t door_bits = static_cast<uint64_t>(cap) * options_.doorkeeper_bits_per_key;
-  door_.assign(door_bits == 0 ? 0 : (door_bits + 63) / 64, 0);
-  sample_size_ = std::max<int64_t>(1, static_cast<int64_t>(options_.sample_factor) * cap);
-  samples_ = 0;
+  if (capacity_ == 0) {
+    int64_t cap = kMinCapacity;
+    while (cap < keys) cap *= 2;
+    capacity_ = cap;
+    width_ = std::max<uint64_t>(
+        16, static_cast<uint64_t>(cap) * static_cast<uint64_t>(options_.counters_per_key) / kDepth);
+    counters_.assign((width_ * kDepth + 15) / 16, 0);
+    const uint64_t door_bits = static_cast<uint64_t>(cap) * options_.doorkeeper_bits_per_key;
+    door_.assign(door_bits == 0 ? 0 : (door_bits + 63) / 64, 0);
+  } else {
+    while (capacity_ < keys) Double();
+  }
+  sample_size_ = std::max<int64_t>(1, static_cast<int64_t>(options_.sample_factor) * capacity_);
+}
+
+void FrequencySketch::Double() {
+  // With twice the columns, a key's column c becomes 2c or 2c + 1 (the
+  // multiply-shift range keeps one more bit of the same product), and a
+  // doorkeeper bit b becomes 2b or 2b + 1: copying each old counter and bit
+  // into both keeps every estimate, so growing forgets nothing.
+  std::vector<uint64_t> counters(counters_.size() * 2, 0);
+  for (uint64_t i = 0; i < width_ * kDepth; ++i) {
+    const uint64_t v = Counter(i);
+    if (v == 0) continue;
+    const uint64_t row = i / width_, col = i % width_;
+    for (uint64_t j = row * 2 * width_ + 2 * col; j < row * 2 * width_ + 2 * col + 2; ++j) {
+      counters[j / 16] |= v << ((j % 16) * 4);
+    }
+  }
+  counters_.swap(counters);
+  width_ *= 2;
+  std::vector<uint64_t> door(door_.size() * 2, 0);
+  for (uint64_t b = 0; b < door_.size() * 64; ++b) {
+    if (!(door_[b / 64] & (uint64_t{1} << (b % 64)))) continue;
+    for (uint64_t j = 2 * b; j < 2 * b + 2; ++j) door[j / 64] |= uint64_t{1} << (j % 64);
+  }
+  door_.swap(door);
+  capacity_ *= 2;
 }
 
 uint64_t FrequencySketch::Column(uint64_t hash, int row) const {

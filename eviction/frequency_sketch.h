@@ -19,11 +19,12 @@
 //    is hot in every period).
 //
 // Size: capacity is the number of keys the sketch serves (the cache's keys,
-// from EnsureCapacity); counters_per_key 4-bit counters and
-// doorkeeper_bits_per_key bits per key of capacity. Growing clears the history
-// (the counters' columns depend on the width); the capacity grows in steps of
-// a quarter so that a growing cache resizes O(log n) times, and it never
-// shrinks (a cache that emptied will likely refill).
+// from EnsureCapacity, rounded up to a power of two); counters_per_key 4-bit
+// counters and doorkeeper_bits_per_key bits per key of capacity. Growing
+// doubles the columns and copies each counter into the two columns its keys
+// now map to, so a cache that grows keeps its history (a sketch cleared on
+// each growth let a scan that filled a cache look as frequent as its hot
+// keys). It never shrinks (a cache that emptied will likely refill).
 //
 // Not thread-safe: W-TinyLFU keeps one sketch per lock stripe, guarded by the
 // stripe's lock. Pure computation: no clock, no randomness.
@@ -45,11 +46,11 @@ class FrequencySketch {
  public:
   static constexpr int kDepth = 4;
   static constexpr uint32_t kMaxCount = 15;
-  static constexpr int64_t kMinCapacity = 16;
+  static constexpr int64_t kMinCapacity = 64;
 
   explicit FrequencySketch(FrequencySketchOptions options = {}) : options_(options) {}
 
-  // Makes the sketch serve at least `keys` keys; a resize clears it.
+  // Makes the sketch serve at least `keys` keys (estimates are kept).
   void EnsureCapacity(int64_t keys);
   // One access of the key with this hash.
   void Record(uint64_t hash);
@@ -65,6 +66,7 @@ class FrequencySketch {
  private:
   uint32_t Counter(uint64_t index) const;
   void Halve();
+  void Double();
   uint64_t Column(uint64_t hash, int row) const;
   bool DoorkeeperHas(uint64_t hash) const;
   void DoorkeeperAdd(uint64_t hash);

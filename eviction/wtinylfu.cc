@@ -209,6 +209,9 @@ EntryRef WTinyLfuPolicy::MainVictim(WTinyLfuShard* shard, ShardWalker* walker,
   // that demotion keeps up with promotion.
   const int64_t limit = 4 * total + 64;
   int extra_steps = kDemotionSteps;
+  EntryRef best = nullptr;
+  uint32_t best_freq = 0;
+  int seen = 0;
   EntryRef e;
   for (int64_t i = 0; i < limit; ++i) {
     if (victim != nullptr &&
@@ -244,8 +247,18 @@ EntryRef WTinyLfuPolicy::MainVictim(WTinyLfuShard* shard, ShardWalker* walker,
           break;
       }
     }
-    if (victim == nullptr && Evictable(ctx, e)) victim = e;
+    if (victim != nullptr || !Evictable(ctx, e)) continue;
+    // A probation key the hand would evict. Of the first victim_samples
+    // met, the least frequent is the victim (one, with the default, is a
+    // CLOCK probation; more leans the main area towards LFU).
+    const uint32_t f = shard->sketch.Estimate(ctx.info->KeyHash(e));
+    if (best == nullptr || f < best_freq) {
+      best = e;
+      best_freq = f;
+    }
+    if (++seen >= options_.victim_samples) victim = best;
   }
+  if (victim == nullptr) victim = best;
   shard->main_victim = victim;
   return victim;
 }

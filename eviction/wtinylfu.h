@@ -62,6 +62,9 @@ struct WTinyLfuOptions {
   // A key entering probation has its referenced bit set: the hand passes it
   // once before it can be the victim (the MRU end of an LRU probation).
   bool probation_referenced = true;
+  // Probation keys the hand looks at for the main victim; the least
+  // frequent of them (by the sketch) is taken.
+  int victim_samples = 1;
   FrequencySketchOptions sketch;
 };
 
