@@ -209,7 +209,13 @@ void NetServer::AcceptFrom(int lfd) {
         last_accept_log_ms_ = now;
         fprintf(stderr, "Error accepting a client connection: %s\n", strerror(err));
       }
-      if ((err == EMFILE || err == ENFILE) && RejectWithSpareFd(lfd)) continue;
+      if (err == EMFILE || err == ENFILE) {
+        // accept() takes a descriptor before it looks at the backlog: EMFILE
+        // also comes with nothing pending, which the spare fd tells apart.
+        SpareFdResult r = RejectWithSpareFd(lfd);
+        if (r == SpareFdResult::kRejected) continue;
+        if (r == SpareFdResult::kNothingPending) return;
+      }
       // Out of descriptors or kernel memory with no way to drain the
       // backlog: stop polling for a moment rather than spin on it.
       PauseAccepting();
@@ -235,12 +241,13 @@ void NetServer::AcceptFrom(int lfd) {
   }
 }
 
-bool NetServer::RejectWithSpareFd(int lfd) {
+NetServer::SpareFdResult NetServer::RejectWithSpareFd(int lfd) {
   if (spare_fd_ < 0) spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (spare_fd_ < 0) return false;
+  if (spare_fd_ < 0) return SpareFdResult::kFailed;
   ::close(spare_fd_);
   spare_fd_ = -1;
   int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  int accept_errno = errno;
   if (fd >= 0) {
     server_->total_connections_received.fetch_add(1, std::memory_order_relaxed);
     server_->rejected_connections.fetch_add(1, std::memory_order_relaxed);
@@ -249,7 +256,10 @@ bool NetServer::RejectWithSpareFd(int lfd) {
   // Another thread (a worker, the cluster bus) may take the descriptor
   // first: then the next failure pauses instead.
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  return fd >= 0 && spare_fd_ >= 0;
+  if (spare_fd_ < 0) return SpareFdResult::kFailed;
+  if (fd >= 0) return SpareFdResult::kRejected;
+  if (accept_errno == EAGAIN || accept_errno == EWOULDBLOCK) return SpareFdResult::kNothingPending;
+  return SpareFdResult::kFailed;
 }
 
 void NetServer::PauseAccepting() {

@@ -57,8 +57,10 @@ class NetServer {
   static void OnBackoffDone(uv_timer_t* t);
   void AcceptFrom(int fd);
   // accept() failed for want of descriptors: answer and close the pending
-  // client with the spare descriptor; false when that was not possible.
-  bool RejectWithSpareFd(int lfd);
+  // client with the spare descriptor (kRejected), find the backlog empty
+  // (kNothingPending), or fail (kFailed: the caller pauses accepting).
+  enum class SpareFdResult { kRejected, kNothingPending, kFailed };
+  SpareFdResult RejectWithSpareFd(int lfd);
   void PauseAccepting();
   // Protected mode: true when this peer must be refused.
   bool RefusedByProtectedMode(const sockaddr_storage& peer) const;
