@@ -216,6 +216,26 @@ bool AdjustOpenFilesLimit(RuntimeConfig* rc, int threads) {
   return true;
 }
 
+// The cluster bus listens where the client port does. It takes one address
+// (cluster/bus_transport): a wildcard if the client port has one, else the
+// first address that is not loopback (what peers on other hosts reach, and
+// what the node announces), else the first one.
+std::string BusAddress(const std::vector<std::string>& bind) {
+  std::vector<std::string> hosts;
+  for (const std::string& entry : bind) {
+    bool optional = false;
+    hosts.push_back(BindHost(entry, &optional));
+  }
+  if (hosts.empty()) return "127.0.0.1";
+  for (const std::string& h : hosts) {
+    if (h == "0.0.0.0" || h == "::") return h;
+  }
+  for (const std::string& h : hosts) {
+    if (h != "::1" && h != "localhost" && h.rfind("127.", 0) != 0) return h;
+  }
+  return hosts.front();
+}
+
 int Fail(const std::string& msg) {
   fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Shoal %s) ***\n%s\n", kShoalVersion,
           msg.c_str());
@@ -350,9 +370,7 @@ int Main(int argc, char** argv) {
     if (FLAGS_replicas != 0) return Fail("--replicas: only 0 is supported in this version");
     if (FLAGS_vnodes < 1 || FLAGS_vnodes > 4096) return Fail("--vnodes must be 1..4096");
     ClusterOptions co;
-    // The bus listens where the client port does (its first address).
-    bool optional = false;
-    co.ip = bind.empty() ? "127.0.0.1" : BindHost(bind.front(), &optional);
+    co.ip = BusAddress(bind);
     co.port = FLAGS_port;
     co.bus_port = FLAGS_cluster_port;
     co.announce_ip = FLAGS_announce_ip;

@@ -251,11 +251,14 @@ NS_PORT = 6379
 # until EOF or a 2 s silence (hex), or the connection error.
 CLIENT_SCRIPT = r"""
 import socket, sys
-host, port, payload = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+host, port = sys.argv[1], int(sys.argv[2])
 try:
     s = socket.create_connection((host, port), timeout=3)
 except OSError as e:
     print("ERROR", type(e).__name__); sys.exit(0)
+if sys.argv[3] == "connect-only":
+    print("OPEN"); sys.exit(0)
+payload = bytes.fromhex(sys.argv[3])
 if payload:
     s.sendall(payload)
 out = b""
@@ -298,11 +301,20 @@ class Namespaces:
         sh("ip", "-n", self.client, "addr", "add", f"{CLIENT_IP}/24", "dev", "eth0")
         sh("ip", "-n", self.server, "link", "set", "eth0", "up")
         sh("ip", "-n", self.client, "link", "set", "eth0", "up")
+        # The veth pair carries packets once both ends report UP; until then a
+        # SYN is lost and connect() waits for its retransmission.
+        deadline = time.time() + 10
+        while not all("state UP" in sh("ip", "-n", ns, "link", "show", "eth0")
+                      for ns in (self.server, self.client)):
+            assert time.time() < deadline, "veth pair did not come up"
+            time.sleep(0.05)
 
-    def connect(self, ns, host, payload=b""):
-        """(state, bytes): state is EOF or OPEN, or ERROR with the exception name."""
+    def connect(self, ns, host, payload=b"", port=NS_PORT, connect_only=False):
+        """(state, bytes): state is EOF or OPEN, or ERROR with the exception name.
+        connect_only: ("OPEN", b"") as soon as the TCP connection is made."""
+        arg = "connect-only" if connect_only else payload.hex()
         out = sh("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", CLIENT_SCRIPT, host,
-                 NS_PORT, payload.hex()).split()
+                 port, arg).split()
         if out[0] == "ERROR":
             return out[0], out[1]
         return out[0], bytes.fromhex(out[1]) if len(out) > 1 else b""
@@ -375,6 +387,28 @@ def test_default_bind_listens_on_loopback_only(netns, started):
     cfg = Raw.encode("CONFIG", "GET", "bind")
     assert netns.connect(netns.server, "127.0.0.1", cfg) == (
         "OPEN", b"*2\r\n$4\r\nbind\r\n$14\r\n127.0.0.1 -::1\r\n")
+
+
+BUS_PORT = NS_PORT + 10000
+
+
+def test_cluster_bus_listens_on_loopback_by_default(netns, started, tmp_path):
+    start_in(netns, started, "--cluster-enabled", "yes",
+             "--cluster-config-file", tmp_path / "nodes.conf")
+    assert netns.connect(netns.server, "127.0.0.1", port=BUS_PORT, connect_only=True) == (
+        "OPEN", b"")
+    assert netns.connect(netns.server, SERVER_IP, port=BUS_PORT) == (
+        "ERROR", "ConnectionRefusedError")
+    assert netns.connect(netns.client, SERVER_IP, port=BUS_PORT) == (
+        "ERROR", "ConnectionRefusedError")
+
+
+def test_cluster_bus_follows_a_non_loopback_bind_address(netns, started, tmp_path):
+    start_in(netns, started, "--cluster-enabled", "yes", "--bind", f"127.0.0.1 {SERVER_IP}",
+             "--protected-mode", "no", "--cluster-config-file", tmp_path / "nodes.conf")
+    assert netns.connect(netns.client, SERVER_IP, port=BUS_PORT, connect_only=True) == (
+        "OPEN", b"")
+    assert netns.connect(netns.client, SERVER_IP, PING) == ("OPEN", b"+PONG\r\n")
 
 
 # ---- bind forms ----
