@@ -110,7 +110,8 @@ TEST(FrequencySketch, GrowsWithTheKeysAndKeepsItsHistory) {
   EXPECT_EQ(s.sample_size(), 10 * s.capacity());
   for (uint64_t i = 0; i < 200; ++i) EXPECT_EQ(s.Estimate(H(i)), before[i]) << i;
   EXPECT_EQ(s.MemoryBytes(), 128 * small_bytes);
-  // 4 counters (2 bytes) + 8 doorkeeper bits (1 byte) per key of capacity.
+  // 4 counters (2 bytes) + 8 doorkeeper bits (1 byte) per key of capacity
+  // (the options' defaults; W-TinyLFU chooses its own).
   EXPECT_EQ(s.MemoryBytes(), 3 * s.capacity());
 }
 

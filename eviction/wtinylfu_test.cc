@@ -118,12 +118,39 @@ class WTinyLfuTest : public ::testing::Test {
   std::map<std::string, std::unique_ptr<FakeEntry>> entries_;
 };
 
-// Probation entries without the referenced bit: the hand's victims follow
-// insertion order exactly.
+// Probation entries without the referenced bit, and the first probation key
+// the hand meets is the victim: victims follow insertion order exactly.
 WTinyLfuOptions Plain() {
   WTinyLfuOptions o;
   o.probation_referenced = false;
+  o.victim_samples = 1;
   return o;
+}
+
+WTinyLfuOptions Sampled() {
+  WTinyLfuOptions o = Plain();
+  o.victim_samples = 4;
+  return o;
+}
+
+class WTinyLfuSampledTest : public WTinyLfuTest {
+ protected:
+  WTinyLfuSampledTest() : WTinyLfuTest(false, Sampled()) {}
+};
+
+TEST_F(WTinyLfuSampledTest, TheMainVictimIsTheLeastFrequentOfItsSamples) {
+  shard()->sketch.EnsureCapacity(1000);
+  for (int i = 0; i < 100; ++i) Insert("m" + std::to_string(i));
+  // m0..m3 are the first four probation keys the hand meets; m2 is the
+  // rarest of them.
+  for (int round = 0; round < 3; ++round) {
+    for (int i : {0, 1, 3}) {
+      shard()->sketch.Record(info_.KeyHash(&entries_.at("m" + std::to_string(i))->meta));
+    }
+  }
+  // The first eviction: m90 (the window's least recent) loses to the victim.
+  EXPECT_EQ(EvictOne(), "m90");
+  EXPECT_EQ(shard()->main_victim, &entries_.at("m2")->meta);
 }
 
 class WTinyLfuPlainTest : public WTinyLfuTest {

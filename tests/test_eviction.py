@@ -23,10 +23,11 @@ NO_LRU = ("An LRU maxmemory policy is not selected, access time not tracked. Ple
           "adjust.")
 ALL_POLICIES = ["noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-fifo", "allkeys-random",
                 "allkeys-s3fifo", "volatile-lru", "volatile-lfu", "volatile-fifo",
-                "volatile-random", "volatile-ttl"]
+                "volatile-random", "volatile-ttl", "allkeys-wtinylfu", "volatile-wtinylfu"]
 EVICTING_ALLKEYS = ["allkeys-lru", "allkeys-lfu", "allkeys-fifo", "allkeys-random",
-                    "allkeys-s3fifo"]
-VOLATILE = ["volatile-lru", "volatile-lfu", "volatile-fifo", "volatile-random", "volatile-ttl"]
+                    "allkeys-s3fifo", "allkeys-wtinylfu"]
+VOLATILE = ["volatile-lru", "volatile-lfu", "volatile-fifo", "volatile-random", "volatile-ttl",
+            "volatile-wtinylfu"]
 
 MAXMEMORY = 4 * 1024 * 1024
 # Documented slack (docs/memory.md): one write per thread in flight plus
@@ -106,12 +107,13 @@ def test_sampling_and_lfu_knobs(r):
         r.config_set("lfu-decay-time", "soon")
 
 
-def test_policies_can_be_given_at_start_up():
-    s = ShoalServer("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-s3fifo",
+@pytest.mark.parametrize("policy", ["allkeys-s3fifo", "allkeys-wtinylfu"])
+def test_policies_can_be_given_at_start_up(policy):
+    s = ShoalServer("--maxmemory", "3mb", "--maxmemory-policy", policy,
                     "--maxmemory-samples", "10")
     try:
         c = s.client()
-        assert c.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-s3fifo"}
+        assert c.config_get("maxmemory-policy") == {"maxmemory-policy": policy}
         assert c.config_get("maxmemory") == {"maxmemory": str(3 * 1024 * 1024)}
         assert c.config_get("maxmemory-samples") == {"maxmemory-samples": "10"}
         fill(c, "k", 40000)
@@ -286,8 +288,9 @@ def test_lru_keeps_the_working_set(r):
     assert alive >= 1900
 
 
-def test_s3fifo_survives_a_scan(r):
-    r.config_set("maxmemory-policy", "allkeys-s3fifo")
+@pytest.mark.parametrize("policy", ["allkeys-s3fifo", "allkeys-wtinylfu"])
+def test_scan_resistant_policies_survive_a_scan(r, policy):
+    r.config_set("maxmemory-policy", policy)
     r.config_set("maxmemory", MAXMEMORY)
     hot = [f"hot{i}" for i in range(3000)]
     fill(r, "hot", 3000)
@@ -299,6 +302,38 @@ def test_s3fifo_survives_a_scan(r):
     fill(r, "scan", 60000)  # one pass over keys never read again
     alive = sum(r.exists(k) for k in hot)
     assert alive >= 2700
+
+
+def test_wtinylfu_keeps_frequent_keys_over_recent_ones(r):
+    # Keys read often keep their place against a stream of keys read once,
+    # even when the frequent ones were not read lately.
+    r.config_set("maxmemory-policy", "allkeys-wtinylfu")
+    r.config_set("maxmemory", MAXMEMORY)
+    fill(r, "freq", 2000)
+    for _ in range(5):
+        p = r.pipeline(transaction=False)
+        for i in range(2000):
+            p.get(f"freq{i}")
+        p.execute()
+    for round_ in range(10):
+        fill(r, f"once{round_}:", 5000)
+    alive = sum(r.exists(f"freq{i}") for i in range(2000))
+    assert alive >= 1900
+    assert r.info("stats")["evicted_keys"] > 10000
+    assert info(r, "memory", "maxmemory_policy") == "allkeys-wtinylfu"
+
+
+def test_switching_to_and_from_wtinylfu_with_keys_in_place(r):
+    r.config_set("maxmemory", MAXMEMORY)
+    r.config_set("maxmemory-policy", "allkeys-lru")
+    fill(r, "a", 30000)
+    for policy in ("allkeys-wtinylfu", "allkeys-s3fifo", "allkeys-wtinylfu", "allkeys-lfu",
+                   "volatile-wtinylfu", "allkeys-wtinylfu"):
+        r.config_set("maxmemory-policy", policy)
+        assert fill(r, f"{policy}:", 8000) == 8000 or policy.startswith("volatile")
+        assert used(r) <= MAXMEMORY + SLACK
+        for k in list(r.scan_iter(count=1000))[:500]:
+            assert r.get(k) is not None
 
 
 # ------------------------------------------------------------------ OBJECT FREQ / IDLETIME
@@ -318,6 +353,18 @@ def test_object_freq_and_idletime_follow_the_policy(r):
     for policy in ("allkeys-lfu", "volatile-lfu"):
         r.config_set("maxmemory-policy", policy)
         assert isinstance(r.object("freq", "k"), int)
+        with pytest.raises(redis.ResponseError) as e:
+            r.object("idletime", "k")
+        assert str(e.value) == NO_LRU
+
+
+def test_object_freq_and_idletime_are_not_tracked_under_wtinylfu(r):
+    r.set("k", "v")
+    for policy in ("allkeys-wtinylfu", "volatile-wtinylfu"):
+        r.config_set("maxmemory-policy", policy)
+        with pytest.raises(redis.ResponseError) as e:
+            r.object("freq", "k")
+        assert str(e.value) == NO_LFU
         with pytest.raises(redis.ResponseError) as e:
             r.object("idletime", "k")
         assert str(e.value) == NO_LRU

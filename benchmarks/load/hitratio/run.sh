@@ -25,7 +25,12 @@
 # Environment: SHOAL_BIN [build/shoal], REDIS_BIN [redis-server], MAXMEMORY
 # [8388608], KEYS [600000], REQUESTS [3000000], WARMUP [1000000], VALUE_SIZE
 # [64], SCAN_EVERY [500000], SCAN_LEN [50000], POLICIES (Shoal's; default all
-# allkeys-*), SAME_KEYS [1] (0 skips the second comparison).
+# allkeys-*), REDIS_POLICIES [allkeys-lru allkeys-lfu], SAME_KEYS [1] (0 skips
+# the second comparison).
+#
+# The rss column is the server's resident memory (VmRSS) at the end of the
+# replay, for the "same memory" claim: maxmemory bounds used_memory, and the
+# allocators' overheads differ.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -39,7 +44,8 @@ WARMUP="${WARMUP:-1000000}"
 VALUE_SIZE="${VALUE_SIZE:-64}"
 SCAN_EVERY="${SCAN_EVERY:-500000}"
 SCAN_LEN="${SCAN_LEN:-50000}"
-POLICIES="${POLICIES:-allkeys-lru allkeys-lfu allkeys-fifo allkeys-random allkeys-s3fifo}"
+POLICIES="${POLICIES:-allkeys-lru allkeys-lfu allkeys-fifo allkeys-random allkeys-s3fifo allkeys-wtinylfu}"
+REDIS_POLICIES="${REDIS_POLICIES:-allkeys-lru allkeys-lfu}"
 SAME_KEYS="${SAME_KEYS:-1}"
 STREAMS=("$@")
 [ ${#STREAMS[@]} -eq 0 ] && STREAMS=(zipf:0.8 zipf:0.99 zipf:1.2 scanmix:0.99)
@@ -97,26 +103,29 @@ redis-cli -p "$PORT" del x >/dev/null
 SHOAL_BASE="$(used_memory "$PORT")"
 stop
 
-run() {  # kind policy maxmemory stream -> prints "ratio zipf_ratio keys used"
+rss_mb() { awk '$1 == "VmRSS:" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+run() {  # kind policy maxmemory stream -> prints "ratio zipf_ratio keys used rss_mb"
   start "$1" "$2" "$3"
   local out
   out="$("$GEN" --port="$PORT" --stream="$4" --keys="$KEYS" --requests="$REQUESTS" \
     --warmup="$WARMUP" --value-size="$VALUE_SIZE" --scan-every="$SCAN_EVERY" \
     --scan-len="$SCAN_LEN")"
-  local keys used
+  local keys used rss
   keys="$(redis-cli -p "$PORT" dbsize)"
   used="$(used_memory "$PORT")"
+  rss="$(rss_mb "$PID")"
   stop
   if [ "$(field "$out" errors)" != 0 ]; then
     echo "hitratio: $1 $2 replied errors: $out" >&2
   fi
-  echo "$(field "$out" ratio) $(field "$out" zipf_ratio) $keys $used"
+  echo "$(field "$out" ratio) $(field "$out" zipf_ratio) $keys $used $rss"
 }
 
 row() {  # stream server policy maxmemory result
-  read -r ratio zratio keys used <<<"$5"
-  printf "| %-13s | %-6s | %-15s | %9s | %7s | %6.2f | %6.2f |\n" "$1" "$2" "$3" \
-    "$(awk -v m="$4" 'BEGIN { printf "%.2f MB", m / 1048576 }')" "$keys" \
+  read -r ratio zratio keys used rss <<<"$5"
+  printf "| %-13s | %-6s | %-17s | %9s | %7s | %7s | %6.2f | %6.2f |\n" "$1" "$2" "$3" \
+    "$(awk -v m="$4" 'BEGIN { printf "%.2f MB", m / 1048576 }')" "$keys" "$rss" \
     "$(awk -v r="$ratio" 'BEGIN { print r * 100 }')" "$(awk -v r="$zratio" 'BEGIN { print r * 100 }')"
 }
 
@@ -125,11 +134,11 @@ echo "shoal: $("$SHOAL_BIN" --version | head -1); fixed cost $SHOAL_BASE bytes"
 echo "keys $KEYS, values $VALUE_SIZE B, $REQUESTS requests ($WARMUP warm-up), maxmemory $MAXMEMORY"
 echo "scanmix: a $SCAN_LEN-key one-pass scan every $SCAN_EVERY requests"
 echo
-echo "| stream        | server | policy          | maxmemory |    keys |  hit % | zipf % |"
-echo "|---------------|--------|-----------------|-----------|---------|--------|--------|"
+echo "| stream        | server | policy            | maxmemory |    keys |  rss MB |  hit % | zipf % |"
+echo "|---------------|--------|-------------------|-----------|---------|---------|--------|--------|"
 for stream in "${STREAMS[@]}"; do
   target=0
-  for policy in allkeys-lru allkeys-lfu; do
+  for policy in $REDIS_POLICIES; do
     res="$(run redis "$policy" "$MAXMEMORY" "$stream")"
     row "$stream" redis "$policy" "$MAXMEMORY" "$res"
     k="$(awk '{ print $3 }' <<<"$res")"
@@ -139,7 +148,7 @@ for stream in "${STREAMS[@]}"; do
   for policy in $POLICIES; do
     res="$(run shoal "$policy" "$MAXMEMORY" "$stream")"
     row "$stream" shoal "$policy" "$MAXMEMORY" "$res"
-    read -r _ _ keys used <<<"$res"
+    read -r _ _ keys used _ <<<"$res"
     cost[$policy]="$(awk -v u="$used" -v b="$SHOAL_BASE" -v k="$keys" 'BEGIN { print (u - b) / k }')"
   done
   if [ "$SAME_KEYS" = 1 ]; then
