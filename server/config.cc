@@ -2,6 +2,10 @@
 #include "server/config.h"
 #include "base/strings.h"
 
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -81,6 +85,29 @@ absl::StatusOr<std::vector<Directive>> ParseConfigFile(const std::string& path) 
 
 namespace {
 
+// Worker threads once the server runs (0 during start-up, when the limit is
+// fitted once after every directive was read).
+std::atomic<int> g_fd_check_threads{0};
+
+absl::Status SetMaxclients(RuntimeConfig* rc, std::string_view v) {
+  int64_t x;
+  if (!SimpleAtoi(v, &x)) return absl::InvalidArgumentError("argument couldn't be parsed into an integer");
+  if (x < 1 || x > 1000000) {
+    return absl::InvalidArgumentError("argument must be between 1 and 1000000 inclusive");
+  }
+  int threads = g_fd_check_threads.load();
+  if (threads > 0 && x > rc->maxclients.load()) {
+    OpenFilesFit fit = FitOpenFilesLimit(x, threads);
+    if (fit.maxclients < x) {
+      return absl::InvalidArgumentError(
+          StrCat("The operating system is not able to handle the specified number of clients, "
+                 "try with ", std::max<int64_t>(1, fit.maxclients)));
+    }
+  }
+  rc->maxclients.store(x);
+  return absl::OkStatus();
+}
+
 absl::Status ParseObufLimit(RuntimeConfig* rc, std::string_view v) {
   std::vector<std::string> parts = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
   if (parts.size() % 4 != 0 || parts.empty()) {
@@ -115,7 +142,11 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
                           int threads) {
   RuntimeConfig* rc = &reg->runtime();
   constexpr int64_t kMax = INT64_MAX;
-  reg->AddInt("maxclients", &rc->maxclients, 1, 1000000);
+  ConfigRegistry::Param maxclients;
+  maxclients.name = "maxclients";
+  maxclients.get = [rc] { return StrCat(rc->maxclients.load()); };
+  maxclients.set = [rc](std::string_view v) { return SetMaxclients(rc, v); };
+  reg->Add(std::move(maxclients));
   reg->AddInt("timeout", &rc->timeout_s, 0, INT32_MAX);
   reg->AddInt("hz", &rc->hz, 1, 500);
   reg->AddInt("busy-reply-threshold", &rc->busy_reply_threshold_ms, 0, INT64_MAX);
@@ -242,6 +273,62 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddString("tcp-keepalive", "300", false);
   reg->AddBool("protected-mode", &ProtectedModeSetting());
 }
+
+int64_t ReservedFds(int threads) { return 32 + 4 * static_cast<int64_t>(threads); }
+
+OpenFilesFit FitOpenFilesLimit(int64_t maxclients, int threads) {
+  OpenFilesFit fit;
+  fit.maxclients = maxclients;
+  const int64_t reserved = ReservedFds(threads);
+  const rlim_t want = static_cast<rlim_t>(maxclients + reserved);
+  rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    fit.log.push_back(StrCat("Unable to obtain the current NOFILE limit (", strerror(errno),
+                             "), assuming 1024 and setting the max clients configuration "
+                             "accordingly."));
+    fit.maxclients = std::max<int64_t>(1, std::min<int64_t>(maxclients, 1024 - reserved));
+    return fit;
+  }
+  const rlim_t old = lim.rlim_cur;
+  if (old >= want) return fit;
+  // The full amount first (raising the hard limit needs CAP_SYS_RESOURCE),
+  // then down in steps of 16 toward the current limit, as Redis does.
+  int error = EPERM;
+  rlim_t best = old;
+  for (rlim_t f = want; f > old; f -= std::min<rlim_t>(16, f - old)) {
+    rlimit l{f, std::max(f, lim.rlim_max)};
+    if (setrlimit(RLIMIT_NOFILE, &l) == 0) {
+      best = f;
+      break;
+    }
+    error = errno;
+  }
+  if (best >= want) {
+    fit.log.push_back(StrCat("Increased maximum number of open files to ", best,
+                             " (it was originally set to ", old, ")."));
+    return fit;
+  }
+  const int64_t have = static_cast<int64_t>(best);
+  fit.maxclients = have - reserved;
+  if (fit.maxclients < 1) {
+    fit.fatal = true;
+    fit.log.push_back(StrCat("Your current 'ulimit -n' of ", have,
+                             " is not enough for the server to start. Please increase your open "
+                             "file limit to at least ", reserved + 1, ". Exiting."));
+    return fit;
+  }
+  fit.log.push_back(StrCat("You requested maxclients of ", maxclients, " requiring at least ",
+                           want, " max file descriptors."));
+  fit.log.push_back(StrCat("Server can't set maximum open files to ", want,
+                           " because of OS error: ", strerror(error), "."));
+  fit.log.push_back(StrCat("Current maximum open files is ", have,
+                           ". maxclients has been reduced to ", fit.maxclients,
+                           " to compensate for low ulimit. If you need higher maxclients "
+                           "increase 'ulimit -n'."));
+  return fit;
+}
+
+void CheckOpenFilesOnMaxclientsSet(int threads) { g_fd_check_threads.store(threads); }
 
 std::atomic<bool>& ProtectedModeSetting() {
   static std::atomic<bool> protected_mode{true};

@@ -5,11 +5,9 @@
 // This is the only file that reads flags (CONVENTIONS.md): modules take
 // Options structs.
 #include <gflags/gflags.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -158,61 +156,18 @@ class BlockedClientRerouter {
   std::thread thread_;
 };
 
-// Descriptors kept for what is not a client: listeners, the spare fd,
-// each worker loop's epoll and wake-up fds, the cluster bus, logs. Redis
-// keeps 32 (CONFIG_MIN_RESERVED_FDS); Shoal adds four per worker thread.
-int64_t ReservedFds(int threads) { return 32 + 4 * static_cast<int64_t>(threads); }
-
 // As redis-server at start-up: raise RLIMIT_NOFILE toward maxclients plus
-// the reserve; when the OS will not, lower maxclients to what the limit
-// allows and say so. False (and a message) when not even one client fits.
+// a reserve, or lower maxclients to what the limit allows (server/config.h);
+// from then on CONFIG SET maxclients checks the limit too. False when not
+// even one client fits.
 bool AdjustOpenFilesLimit(RuntimeConfig* rc, int threads) {
-  const int64_t reserved = ReservedFds(threads);
-  const int64_t maxclients = rc->maxclients.load();
-  const rlim_t want = static_cast<rlim_t>(maxclients + reserved);
-  rlimit lim;
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
-    printf("Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the max "
-           "clients configuration accordingly.\n", strerror(errno));
-    rc->maxclients.store(std::max<int64_t>(1, std::min<int64_t>(maxclients, 1024 - reserved)));
-    return true;
+  OpenFilesFit fit = FitOpenFilesLimit(rc->maxclients.load(), threads);
+  for (const std::string& line : fit.log) {
+    fprintf(fit.fatal ? stderr : stdout, "%s\n", line.c_str());
   }
-  const rlim_t old = lim.rlim_cur;
-  if (old >= want) return true;
-  // Try the full amount (raising the hard limit needs CAP_SYS_RESOURCE),
-  // then step down toward the current limit, as Redis does.
-  int setrlimit_error = 0;
-  rlim_t best = old;
-  for (rlim_t f = want; f > old; f -= std::min<rlim_t>(16, f - old)) {
-    rlimit l{f, std::max(f, lim.rlim_max)};
-    if (setrlimit(RLIMIT_NOFILE, &l) == 0) {
-      best = f;
-      break;
-    }
-    setrlimit_error = errno;
-  }
-  if (best >= want) {
-    printf("Increased maximum number of open files to %llu (it was originally set to %llu).\n",
-           static_cast<unsigned long long>(best), static_cast<unsigned long long>(old));
-    return true;
-  }
-  if (static_cast<int64_t>(best) <= reserved) {
-    fprintf(stderr,
-            "Your current 'ulimit -n' of %llu is not enough for the server to start. Please "
-            "increase your open file limit to at least %llu. Exiting.\n",
-            static_cast<unsigned long long>(best),
-            static_cast<unsigned long long>(reserved + 1));
-    return false;
-  }
-  int64_t reduced = static_cast<int64_t>(best) - reserved;
-  printf("You requested maxclients of %lld requiring at least %llu max file descriptors.\n",
-         static_cast<long long>(maxclients), static_cast<unsigned long long>(want));
-  printf("Server can't set maximum open files to %llu because of OS error: %s.\n",
-         static_cast<unsigned long long>(want), strerror(setrlimit_error ? setrlimit_error : EPERM));
-  printf("Current maximum open files is %llu. maxclients has been reduced to %lld to compensate "
-         "for low ulimit. If you need higher maxclients increase 'ulimit -n'.\n",
-         static_cast<unsigned long long>(best), static_cast<long long>(reduced));
-  rc->maxclients.store(reduced);
+  if (fit.fatal) return false;
+  rc->maxclients.store(fit.maxclients);
+  CheckOpenFilesOnMaxclientsSet(threads);
   return true;
 }
 

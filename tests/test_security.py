@@ -480,17 +480,37 @@ def test_fd_limit_is_raised_when_the_os_allows_it(started):
     with open(f"/proc/{s.pid}/limits") as f:
         line = next(l for l in f if l.startswith("Max open files"))
     assert line.split()[3:5] == ["5040", "6000"]
-    assert s.raw().cmd("CONFIG", "GET", "maxclients") == (
-        b"*2\r\n$10\r\nmaxclients\r\n$4\r\n5000\r\n")
+    c = s.raw()
+    assert c.cmd("CONFIG", "GET", "maxclients") == b"*2\r\n$10\r\nmaxclients\r\n$4\r\n5000\r\n"
+    # CONFIG SET raises the limit as far as the hard limit allows.
+    assert c.cmd("CONFIG", "SET", "maxclients", "5960") == b"+OK\r\n"
+    assert c.cmd("CONFIG", "SET", "maxclients", "5961").endswith(b"try with 5960\r\n")
+    with open(f"/proc/{s.pid}/limits") as f:
+        line = next(l for l in f if l.startswith("Max open files"))
+    assert line.split()[3:5] == ["6000", "6000"]
 
 
-def test_accept_without_descriptors_answers_and_does_not_spin(started):
+def test_config_set_maxclients_checks_the_fd_limit(started):
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         pytest.skip("needs setpriv to drop CAP_SYS_RESOURCE")
     s = started("--bind", "127.0.0.1", prefix=fd_limited(64))
     c = s.raw()
-    # More clients allowed than descriptors exist: accept() hits EMFILE.
-    assert c.cmd("CONFIG", "SET", "maxclients", "1000") == b"+OK\r\n"
+    assert c.cmd("CONFIG", "SET", "maxclients", "1000") == (
+        b"-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+        b"system is not able to handle the specified number of clients, try with 24\r\n")
+    assert c.cmd("CONFIG", "SET", "maxclients", "20") == b"+OK\r\n"
+    assert c.cmd("CONFIG", "SET", "maxclients", "24") == b"+OK\r\n"
+    assert c.cmd("CONFIG", "GET", "maxclients") == b"*2\r\n$10\r\nmaxclients\r\n$2\r\n24\r\n"
+
+
+def test_accept_without_descriptors_answers_and_does_not_spin(started):
+    if os.geteuid() != 0 or shutil.which("prlimit") is None:
+        pytest.skip("needs root and prlimit to lower the server's open-files limit")
+    s = started("--bind", "127.0.0.1")
+    c = s.raw()
+    # Fewer descriptors than maxclients allows, behind the server's back:
+    # accept() hits EMFILE.
+    sh("prlimit", "--pid", s.pid, "--nofile=64:64")
     held, refused = [], 0
     for _ in range(80):
         k = s.raw()
@@ -503,7 +523,8 @@ def test_accept_without_descriptors_answers_and_does_not_spin(started):
             refused += 1
             k.close()
     assert held and refused >= 20
-    # A burst left pending in the backlog: the loop must not spin on it.
+    # A burst of connections while descriptors are out: each is answered
+    # and closed, and the loop does not spin.
     burst = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(50)]
     time.sleep(0.2)
     t0 = s.cpu_ticks()
