@@ -237,7 +237,9 @@ void NetServer::AcceptFrom(int lfd) {
       server_->rejected_connections.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    best->Adopt(fd);
+    // Ids are given here, in accept order (CLIENT ID grows with each new
+    // connection, as in Redis), not by the workers, which run independently.
+    best->Adopt(fd, server_->clients().NextId());
   }
 }
 

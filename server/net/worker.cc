@@ -56,9 +56,9 @@ void Worker::Post(Message m) {
 // Counted at once, on the acceptor's thread: a burst of connections (or a
 // worker busy in a long script) must not make this worker look idle while
 // its adoptions wait in the queue, or it would get every new connection.
-void Worker::Adopt(int fd) {
+void Worker::Adopt(int fd, uint64_t client_id) {
   live_.fetch_add(1, std::memory_order_relaxed);
-  Post({Message::kAdopt, fd, 0, {}});
+  Post({Message::kAdopt, fd, client_id, {}});
 }
 
 void Worker::Deliver(uint64_t client_id, std::string bytes) {
@@ -104,7 +104,7 @@ void Worker::DrainInbox() {
         live_.fetch_sub(1, std::memory_order_relaxed);
         continue;
       }
-      auto* c = new Connection(this, server_->clients().NextId());
+      auto* c = new Connection(this, m.client_id);
       conns_.insert(c);
       if (!c->Open(m.fd)) {
         conns_.erase(c);

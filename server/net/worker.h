@@ -38,8 +38,8 @@ class Worker : public ClientWaker {
   void Stop();
   void Join();
 
-  // Any thread: hands an accepted socket to this worker.
-  void Adopt(int fd);
+  // Any thread: hands an accepted socket, with its client id, to this worker.
+  void Adopt(int fd, uint64_t client_id);
   // Any thread: wakes the loop to look at kill requests (ClientWaker).
   void Wake() override;
   // Any thread: queue pub/sub bytes for a client / wake a blocked client.
