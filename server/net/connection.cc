@@ -144,8 +144,11 @@ void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
     if (c->rstart_ > 0 && c->rcap_ - used >= need) {
       std::memmove(c->rbuf_.get(), c->rbuf_.get() + c->rstart_, used);
     } else {
-      size_t cap = used + need;
-      // Not value-initialized: pages are touched only as data is written.
+      // Doubling what is held keeps a long pipeline or a command of many
+      // arguments at O(1) copies per byte; memory stays within twice the
+      // bytes that arrived. Not value-initialized: pages are touched only as
+      // data is written.
+      size_t cap = std::max(used + need, 2 * used);
       std::unique_ptr<char[]> fresh(new char[cap]);
       if (used) std::memcpy(fresh.get(), c->rbuf_.get() + c->rstart_, used);
       c->rbuf_ = std::move(fresh);
