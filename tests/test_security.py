@@ -245,6 +245,8 @@ def test_refused_bulk_inside_multi_aborts_the_transaction(started):
 
 SERVER_IP = "10.79.0.1"
 CLIENT_IP = "10.79.0.2"
+SERVER_IP6 = "fd79::1"
+CLIENT_IP6 = "fd79::2"
 NS_PORT = 6379
 
 # Run in a namespace: sends the optional request, prints what came back
@@ -299,6 +301,9 @@ class Namespaces:
            "eth0", "netns", self.client)
         sh("ip", "-n", self.server, "addr", "add", f"{SERVER_IP}/24", "dev", "eth0")
         sh("ip", "-n", self.client, "addr", "add", f"{CLIENT_IP}/24", "dev", "eth0")
+        # IPv6 too, without duplicate address detection (usable at once).
+        sh("ip", "-n", self.server, "addr", "add", f"{SERVER_IP6}/64", "dev", "eth0", "nodad")
+        sh("ip", "-n", self.client, "addr", "add", f"{CLIENT_IP6}/64", "dev", "eth0", "nodad")
         sh("ip", "-n", self.server, "link", "set", "eth0", "up")
         sh("ip", "-n", self.client, "link", "set", "eth0", "up")
         # The veth pair carries packets once both ends report UP; until then a
@@ -355,6 +360,15 @@ def test_protected_mode_refuses_a_non_loopback_client(netns, started, bind):
     assert netns.connect(netns.server, "127.0.0.1", cfg) == (
         "OPEN", b"*2\r\n$14\r\nprotected-mode\r\n$3\r\nyes\r\n")
     assert s.alive()
+
+
+def test_protected_mode_refuses_a_non_loopback_ipv6_client(netns, started):
+    start_in(netns, started, "--bind", "* ::*")
+    assert netns.connect(netns.client, SERVER_IP6) == ("EOF", DENIED)
+    assert netns.connect(netns.server, "::1", PING) == ("OPEN", b"+PONG\r\n")
+    cfg = Raw.encode("CONFIG", "GET", "bind")
+    assert netns.connect(netns.server, "::1", cfg) == (
+        "OPEN", b"*2\r\n$4\r\nbind\r\n$5\r\n* ::*\r\n")
 
 
 def test_protected_mode_no_serves_non_loopback_clients(netns, started):
