@@ -15,8 +15,10 @@
 #     the order given (GET finds what SET wrote), so both servers see the
 #     same state;
 #   - besides requests/s, the server's CPU time (user + system, all threads,
-#     from /proc/<pid>/stat) per request is recorded: unlike throughput, it
-#     hardly moves when another process steals the server's core;
+#     from /proc/<pid>/stat, read before and after each run) is recorded as
+#     CPU seconds per million requests (numerically, microseconds per
+#     request): what a user pays for the load; unlike throughput, it hardly
+#     moves when another process steals the server's core;
 #   - the table shows medians over the repetitions, and Shoal/Redis ratios
 #     taken as the median of the per-repetition ratios of each pair.
 #
@@ -25,7 +27,9 @@
 #   SHOAL_BIN [build/shoal]   REDIS_BIN [redis-server]   THREADS [1] (Shoal --threads)
 #   REPEATS [3]   REQUESTS [100000] (requests per test without pipelining)
 #   REQUESTS_PIPELINED [10 x REQUESTS] (per test with pipelining, depth > 1)
-#   PIPELINES ["1 16"]   TESTS [set,get,incr,mset]   CLIENTS [50]   DATA_SIZE [32]
+#   PIPELINES ["1 16"]   TESTS [set,get,incr,lpush,lpop,hset,zadd,mget10]: redis-benchmark
+#   -t names, plus mget10 (MGET of 10 random keys of the SET test's keyspace)
+#   CLIENTS [50]   DATA_SIZE [32]
 #   KEYSPACE [100000]   SERVER_CPUS [0]   CLIENT_CPUS [1]   KEEP_RAW [unset: a
 #   directory to keep each run's CSV in]
 set -euo pipefail
@@ -38,7 +42,7 @@ REPEATS="${REPEATS:-3}"
 REQUESTS="${REQUESTS:-100000}"
 REQUESTS_PIPELINED="${REQUESTS_PIPELINED:-$((REQUESTS * 10))}"
 PIPELINES="${PIPELINES:-1 16}"
-TESTS="${TESTS:-set,get,incr,mset}"
+TESTS="${TESTS:-set,get,incr,lpush,lpop,hset,zadd,mget10}"
 CLIENTS="${CLIENTS:-50}"
 DATA_SIZE="${DATA_SIZE:-32}"
 KEYSPACE="${KEYSPACE:-100000}"
@@ -122,9 +126,18 @@ measure() {  # name pipeline rep test
   local name="$1" pipe="$2" rep="$3" test="$4" n="$REQUESTS" out t0 t1 line
   [ "$pipe" -gt 1 ] && n="$REQUESTS_PIPELINED"
   out="$WORK/run-$name-P$pipe-$rep-$test.csv"
+  local what=(-t "$test") label=""
+  if [ "$test" = mget10 ]; then
+    # A custom command: redis-benchmark names its CSV row after the command
+    # line, so the row is relabelled below.
+    what=(MGET)
+    for _ in $(seq 10); do what+=("key:__rand_int__"); done
+    label=MGET10
+  fi
   t0="$(cpu_ticks "${PID[$name]}")"
-  taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$name]}" -t "$test" -P "$pipe" \
-    -c "$CLIENTS" -d "$DATA_SIZE" -r "$KEYSPACE" -n "$n" --csv >"$out" 2>"$WORK/bench.err" || {
+  taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$name]}" -P "$pipe" \
+    -c "$CLIENTS" -d "$DATA_SIZE" -r "$KEYSPACE" -n "$n" --csv "${what[@]}" >"$out" \
+    2>"$WORK/bench.err" || {
     echo "compare.sh: redis-benchmark -t $test failed against $name:" >&2
     cat "$WORK/bench.err" "$out" >&2
     exit 1
@@ -132,14 +145,14 @@ measure() {  # name pipeline rep test
   t1="$(cpu_ticks "${PID[$name]}")"
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",...
   # The last row is the test asked for: lrange_* first prints its own LPUSH.
-  line="$(awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" -v n="$n" \
+  line="$(awk -F'","' -v s="$name" -v p="$pipe" -v r="$rep" -v n="$n" -v label="$label" \
       -v cpu="$(( (t1 - t0) * TICK_US ))" 'NR >= 2 { t = $1; rps = $2; p50 = $5; p99 = $7 }
       END { if (t == "") exit;
-      gsub(/"/, "", t); gsub(/ \(.*\)/, "", t);
+      gsub(/"/, "", t); gsub(/ \(.*\)/, "", t); if (label != "") t = label;
       printf "%s,%s,%s,%s,%s,%s,%s,%.3f\n", s, p, r, t, rps, p50, p99, cpu / n }' "$out")"
   [ -n "$line" ] || { echo "compare.sh: no result for $test from $name" >&2; cat "$out" >&2; exit 1; }
   echo "$line" >>"$WORK/results.csv"
-  SUMMARY[$name]+="$(awk -F, '{ printf "%s %.0f (%.2f us)  ", $4, $5, $8 }' <<<"$line")"
+  SUMMARY[$name]+="$(awk -F, '{ printf "%s %.0f (%.2f s/M)  ", $4, $5, $8 }' <<<"$line")"
   if [ -n "${KEEP_RAW:-}" ]; then mkdir -p "$KEEP_RAW" && cp "$out" "$KEEP_RAW/"; fi
 }
 
@@ -164,7 +177,8 @@ for rep in $(seq "$REPEATS"); do
 done
 
 echo
-echo "Median of $REPEATS runs: requests/s; server CPU microseconds per request; p99 latency (ms)."
+echo "Median of $REPEATS runs: requests/s; server CPU seconds (user+sys) per million requests"
+echo "(= microseconds per request); p99 latency (ms)."
 echo "Ratios are shoal/redis, the median of the per-repetition ratios of each side-by-side pair."
 awk -F, '
   function median(list,   a, n, i, j, t) {
@@ -179,8 +193,8 @@ awk -F, '
     one_rps[$1, k, $3] = $5; one_cpu[$1, k, $3] = $8; reps[k] = reps[k] " " $3
   }
   END {
-    printf "%-5s %3s | %10s %10s %6s | %8s %8s %6s | %9s %9s\n", "test", "P", "redis rps", "shoal rps",
-      "ratio", "redis us", "shoal us", "ratio", "redis p99", "shoal p99"
+    printf "%-6s %3s | %10s %10s %6s | %9s %9s %6s | %9s %9s\n", "test", "P", "redis rps", "shoal rps",
+      "ratio", "redis s/M", "shoal s/M", "ratio", "redis p99", "shoal p99"
     for (i = 1; i <= nk; i++) {
       k = order[i]; split(k, kp, SUBSEP)
       rr = ""; cr = ""; n = split(reps[k], rl, " "); delete done
@@ -189,7 +203,7 @@ awk -F, '
         if (one_rps["redis", k, r] > 0) rr = rr " " one_rps["shoal", k, r] / one_rps["redis", k, r]
         if (one_cpu["redis", k, r] > 0) cr = cr " " one_cpu["shoal", k, r] / one_cpu["redis", k, r]
       }
-      printf "%-5s %3s | %10.0f %10.0f %6.2f | %8.2f %8.2f %6.2f | %9.2f %9.2f\n", kp[1], kp[2],
+      printf "%-6s %3s | %10.0f %10.0f %6.2f | %9.2f %9.2f %6.2f | %9.2f %9.2f\n", kp[1], kp[2],
         median(rps["redis", k]), median(rps["shoal", k]), median(rr),
         median(cpu["redis", k]), median(cpu["shoal", k]), median(cr),
         median(p99["redis", k]), median(p99["shoal", k])
