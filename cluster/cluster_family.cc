@@ -10,6 +10,8 @@
 // does); routing answers CLUSTERDOWN for them.
 #include "cluster/cluster_family.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <map>
 #include <vector>
@@ -372,6 +374,18 @@ void ClusterHelp(CommandContext& ctx, CmdArgs) {
   for (std::string_view l : kLines) ctx.reply->SimpleString(l);
 }
 
+// Redis Cluster's manual slot placement and node management. Shoal's ring
+// places slots itself (docs/cluster.md), so these refuse, and change nothing:
+// redis-cli --cluster create / reshard / rebalance / add-node stop on this
+// error instead of following a plan the ring would not.
+void ClusterPlacesSlotsItself(CommandContext& ctx, CmdArgs args) {
+  if (RouterOrError(ctx) == nullptr) return;
+  std::string sub(args[1]);
+  for (char& c : sub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.Error(StrCat("ERR Shoal places slots itself (consistent-hash ring); CLUSTER ", sub,
+                   " is not supported: see docs/cluster.md"));
+}
+
 void ReadOnly(CommandContext& ctx, CmdArgs) {
   if (RouterOrError(ctx) == nullptr) return;
   ctx.reply->Ok();
@@ -542,6 +556,39 @@ void RegisterClusterCommands(CommandTable* table) {
                 .complexity = "O(N) where N is the total number of Cluster nodes",
                 .acl_categories = kSlowAcl}),
   };
+  // Full name (a string_view into static storage), arity, syntax, summary.
+  struct Refused {
+    std::string_view name;
+    int arity;
+    std::string_view syntax;
+    std::string_view summary;
+  };
+  static constexpr Refused kRefused[] = {
+      {"cluster|addslots", -3, "slot [slot ...]", "Assigns new hash slots to a node."},
+      {"cluster|addslotsrange", -4, "start-slot end-slot [start-slot end-slot ...]",
+       "Assigns new hash slot ranges to a node."},
+      {"cluster|bumpepoch", 2, "", "Advances the cluster config epoch."},
+      {"cluster|delslots", -3, "slot [slot ...]", "Sets hash slots as unbound for a node."},
+      {"cluster|delslotsrange", -4, "start-slot end-slot [start-slot end-slot ...]",
+       "Sets hash slot ranges as unbound for a node."},
+      {"cluster|flushslots", 2, "", "Deletes all slots information from a node."},
+      {"cluster|forget", 3, "node-id", "Removes a node from the nodes table."},
+      {"cluster|replicate", 3, "node-id", "Configure a node as replica of a master node."},
+      {"cluster|reset", -2, "[HARD | SOFT]", "Resets a node."},
+      {"cluster|set-config-epoch", 3, "config-epoch", "Sets the configuration epoch for a new node."},
+      {"cluster|setslot", -4, "slot <IMPORTING node-id | MIGRATING node-id | NODE node-id | STABLE>",
+       "Binds a hash slot to a node."},
+  };
+  for (const Refused& r : kRefused) {
+    cluster.subcommands.push_back(
+        MakeSpec(r.name, r.arity, kAdmin, {}, ClusterPlacesSlotsItself,
+                 {.group = "cluster",
+                  .since = "3.0.0",
+                  .summary = r.summary,
+                  .complexity = "O(1)",
+                  .syntax = r.syntax,
+                  .acl_categories = kAdminAcl}));
+  }
   table->Register(std::move(cluster));
 
   auto simple = [&](std::string_view name, uint32_t flags, std::string_view summary) {

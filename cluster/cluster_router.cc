@@ -61,6 +61,7 @@ const std::shared_ptr<const ClusterView>& ClusterRouter::View() const { return R
 std::optional<std::string> ClusterRouter::Route(int slot, const CommandSpec& spec,
                                                 const ClientSession& client) {
   Cache& cache = Refresh();
+  if (cache.view->fenced) return std::string(kFencedError);
   int shard = cache.view->slot_shard[slot];
   if (shard < 0 || shard >= static_cast<int>(cache.routes.size())) {
     return std::string("CLUSTERDOWN Hash slot not served");
@@ -68,6 +69,9 @@ std::optional<std::string> ClusterRouter::Route(int slot, const CommandSpec& spe
   const ShardRoute& r = cache.routes[shard];
   switch (r.kind) {
     case ShardRoute::kHere:
+      // Arrived a moment ago: the SlotKeeper is dropping keys an earlier
+      // ownership left behind (ClusterState). Clients retry TRYAGAIN.
+      if (state_->SlotPending(slot)) return std::string(kSlotCleaningError);
       return std::nullopt;
     case ShardRoute::kDown:
       return std::string("CLUSTERDOWN Hash slot not served");

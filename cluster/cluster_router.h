@@ -8,6 +8,10 @@
 //   - the slot is unassigned, or its primary is dead -> "CLUSTERDOWN Hash slot
 //     not served" (a dead shard's slots stay unserved until the next issue's
 //     failover; the other slots keep working, see docs/cluster.md);
+//   - this node is fenced (it lost the majority)     -> "CLUSTERDOWN The cluster is
+//     down", for every slot, as a Redis minority primary does;
+//   - the slot just arrived here and stale keys are being dropped
+//                                                    -> "TRYAGAIN ..." (briefly);
 //   - otherwise                                      -> "MOVED <slot> <ip>:<port>"
 //     of the primary (a suspect primary still gets the redirect: it is
 //     probably alive). READONLY does not matter while shards have no replicas.
@@ -56,6 +60,10 @@ class ClusterControl {
   virtual void BroadcastPublish(std::string_view channel, std::string_view message) = 0;
   virtual ClusterBusStats BusStats() const = 0;
 };
+
+inline constexpr std::string_view kFencedError = "CLUSTERDOWN The cluster is down";
+inline constexpr std::string_view kSlotCleaningError =
+    "TRYAGAIN Slot just arrived at this node; its stale keys are being dropped";
 
 class ClusterRouter : public KeyRouter {
  public:

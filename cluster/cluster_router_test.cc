@@ -2,6 +2,7 @@
 // CLUSTER text builders, over hand-built views.
 #include "cluster/cluster_router.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "cluster/cluster_family.h"
@@ -49,10 +50,58 @@ CommandSpec GetSpec() {
   return s;
 }
 
-TEST(ClusterRouter, ServesOwnSlotsAndRedirectsOthers) {
+// Publishes v and does the SlotKeeper's part at once: its arrived slots are
+// clean (nothing to drop in these tests).
+void SetClean(ClusterState* state, std::shared_ptr<ClusterView> v) {
+  state->Set(std::move(v));
+  for (int slot : state->TakeSlotWork(absl::ZeroDuration()).arrived) state->ClearPending(slot);
+}
+
+TEST(ClusterRouter, ArrivedSlotIsRefusedUntilCleanedAndLeftSlotIsQueued) {
   ClusterState state;
   auto v = ThreeNodes();
   state.Set(v);
+  ClusterRouter router(&state, nullptr);
+  ClientSession client;
+  const int mine = SlotOwnedBy(*v, 0);
+  EXPECT_TRUE(state.SlotPending(mine));
+  EXPECT_EQ(router.Route(mine, GetSpec(), client), std::string(kSlotCleaningError));
+  ClusterState::SlotWork w = state.TakeSlotWork(absl::ZeroDuration());
+  EXPECT_TRUE(w.departed.empty());
+  for (int slot : w.arrived) {
+    EXPECT_EQ(v->slot_shard[slot], 0);
+    state.ClearPending(slot);
+  }
+  EXPECT_EQ(router.Route(mine, GetSpec(), client), std::nullopt);
+  // This node's shard goes away: its slots leave and are queued, none arrives.
+  auto after = std::make_shared<ClusterView>(*v);
+  after->table.shards.erase(after->table.shards.begin());
+  after->slot_shard = ComputeSlotMap(after->table, kDefaultVnodes);
+  state.Set(after);
+  w = state.TakeSlotWork(absl::ZeroDuration());
+  EXPECT_TRUE(w.arrived.empty());
+  EXPECT_EQ(w.departed.size(),
+            static_cast<size_t>(std::count(v->slot_shard.begin(), v->slot_shard.end(), 0)));
+  EXPECT_FALSE(state.SlotOwned(mine));
+}
+
+TEST(ClusterRouter, FencedNodeRefusesEveryKeyedCommand) {
+  ClusterState state;
+  auto v = ThreeNodes();
+  v->fenced = true;
+  SetClean(&state, v);
+  ClusterRouter router(&state, nullptr);
+  ClientSession client;
+  EXPECT_EQ(router.Route(SlotOwnedBy(*v, 0), GetSpec(), client),
+            std::string("CLUSTERDOWN The cluster is down"));
+  EXPECT_EQ(router.Route(SlotOwnedBy(*v, 1), GetSpec(), client),
+            std::string("CLUSTERDOWN The cluster is down"));
+}
+
+TEST(ClusterRouter, ServesOwnSlotsAndRedirectsOthers) {
+  ClusterState state;
+  auto v = ThreeNodes();
+  SetClean(&state, v);
   ClusterRouter router(&state, nullptr);
   ClientSession client;
   CommandSpec spec = GetSpec();
@@ -73,7 +122,7 @@ TEST(ClusterRouter, DeadPrimaryMeansClusterDownSuspectStillRedirects) {
   auto v = ThreeNodes();
   v->nodes[1].state = MemberState::kDead;
   v->nodes[2].state = MemberState::kSuspect;
-  state.Set(v);
+  SetClean(&state, v);
   ClusterRouter router(&state, nullptr);
   ClientSession client;
   EXPECT_EQ(router.Route(SlotOwnedBy(*v, 1), GetSpec(), client),
@@ -84,14 +133,14 @@ TEST(ClusterRouter, DeadPrimaryMeansClusterDownSuspectStillRedirects) {
 TEST(ClusterRouter, RefreshesWhenTheVersionChanges) {
   ClusterState state;
   auto v = ThreeNodes();
-  state.Set(v);
+  SetClean(&state, v);
   ClusterRouter router(&state, nullptr);
   ClientSession client;
   int b = SlotOwnedBy(*v, 1);
   EXPECT_TRUE(router.Route(b, GetSpec(), client).has_value());
   auto mine = std::make_shared<ClusterView>(*v);
   mine->table.shards[1].primary = Id('a');  // as if a took over b's shard
-  state.Set(mine);
+  SetClean(&state, mine);
   EXPECT_EQ(router.Route(b, GetSpec(), client), std::nullopt);
   // Another thread sees the same current view.
   std::optional<std::string> other;
@@ -103,10 +152,10 @@ TEST(ClusterRouter, RefreshesWhenTheVersionChanges) {
 TEST(ClusterRouter, TwoRoutersOnOneThreadDoNotShareTheirCache) {
   ClusterState s1, s2;
   auto v = ThreeNodes();
-  s1.Set(v);
+  SetClean(&s1, v);
   auto w = std::make_shared<ClusterView>(*v);
   w->my_id = Id('b');
-  s2.Set(w);
+  SetClean(&s2, w);
   ClusterRouter r1(&s1, nullptr), r2(&s2, nullptr);
   ClientSession client;
   int b = SlotOwnedBy(*v, 1);

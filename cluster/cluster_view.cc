@@ -21,4 +21,43 @@ const NodeInfo* ClusterView::FindNode(const std::string& id) const {
   return nullptr;
 }
 
+void ClusterState::Set(std::shared_ptr<const ClusterView> v) {
+  absl::MutexLock l(&mu_);
+  // A first view, or a generation bump, treats every owned slot as arriving.
+  const bool reset = view_ == nullptr || v->ownership_generation != ownership_generation_;
+  ownership_generation_ = v->ownership_generation;
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    const ShardInfo* s = v->ShardOfSlot(slot);
+    const bool mine = s != nullptr && !v->my_id.empty() && s->primary == v->my_id;
+    const bool was = owned_[slot].load(std::memory_order_relaxed);
+    if (mine && (!was || reset)) {
+      // Before the view is visible: no command may run on it until cleaned.
+      pending_[slot].store(true, std::memory_order_release);
+      arrived_.push_back(slot);
+    } else if (!mine && was) {
+      departed_.push_back(slot);
+    }
+    owned_[slot].store(mine, std::memory_order_release);
+  }
+  view_ = std::move(v);
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+ClusterState::SlotWork ClusterState::TakeSlotWork(absl::Duration timeout) {
+  absl::MutexLock l(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !arrived_.empty() || !departed_.empty() || interrupted_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  SlotWork w;
+  w.arrived.swap(arrived_);
+  w.departed.swap(departed_);
+  return w;
+}
+
+void ClusterState::Interrupt() {
+  absl::MutexLock l(&mu_);
+  interrupted_ = true;
+}
+
 }  // namespace shoal

@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace shoal {
 
@@ -66,6 +68,11 @@ struct ClusterView {
   std::array<int16_t, kClusterSlots> slot_shard;
   uint64_t current_epoch = 0;
   std::string coordinator_id;
+  // This node lost the majority and refuses keyed commands (swim.h, fencing).
+  bool fenced = false;
+  // Bumped when everything this node holds must be treated as stale (a fence
+  // lifted onto a changed table); see ClusterState.
+  uint64_t ownership_generation = 0;
 
   const NodeInfo* FindNode(const std::string& id) const;
   const ShardInfo* ShardOfSlot(int slot) const {
@@ -77,23 +84,50 @@ struct ClusterView {
 // Holds the current view; Get/Set from any thread. Hot paths (routing on
 // every keyed command) should keep a thread-local copy and refresh it only
 // when version() changes, so workers do not contend on the mutex.
+//
+// Slot ownership changes. Set compares which slots this node's shard owns in
+// the old and the new view. A slot that arrives is marked pending before the
+// new view becomes visible, so no command runs on it until the SlotKeeper
+// (slot_keeper.h) has dropped whatever keys an earlier ownership left behind
+// and cleared the mark; a slot that leaves is queued for the SlotKeeper to
+// empty in the background. Together these keep a node from ever serving keys
+// of a slot it did not own continuously (docs/cluster.md).
 class ClusterState {
  public:
   std::shared_ptr<const ClusterView> Get() const {
     absl::MutexLock l(&mu_);
     return view_;
   }
-  void Set(std::shared_ptr<const ClusterView> v) {
-    absl::MutexLock l(&mu_);
-    view_ = std::move(v);
-    version_.fetch_add(1, std::memory_order_release);
-  }
+  void Set(std::shared_ptr<const ClusterView> v);
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+  // True while `slot` arrived at this node and may still hold stale keys.
+  bool SlotPending(int slot) const { return pending_[slot].load(std::memory_order_acquire); }
+  // True when this node's shard owns `slot` in the current view.
+  bool SlotOwned(int slot) const { return owned_[slot].load(std::memory_order_acquire); }
+
+  // For the SlotKeeper: the slots that arrived (pending) and left since the
+  // last call. Waits up to `timeout` for some when there are none.
+  struct SlotWork {
+    std::vector<int> arrived;
+    std::vector<int> departed;
+  };
+  SlotWork TakeSlotWork(absl::Duration timeout);
+  // The keys of an arrived slot are gone: it may be served.
+  void ClearPending(int slot) { pending_[slot].store(false, std::memory_order_release); }
+  // Wakes a TakeSlotWork waiting (shutdown).
+  void Interrupt();
 
  private:
   mutable absl::Mutex mu_;
-  std::shared_ptr<const ClusterView> view_;
+  std::shared_ptr<const ClusterView> view_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> version_{0};
+  std::array<std::atomic<bool>, kClusterSlots> pending_{};
+  std::array<std::atomic<bool>, kClusterSlots> owned_{};
+  uint64_t ownership_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<int> arrived_ ABSL_GUARDED_BY(mu_);
+  std::vector<int> departed_ ABSL_GUARDED_BY(mu_);
+  bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace shoal

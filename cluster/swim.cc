@@ -112,6 +112,7 @@ void Membership::Tick(int64_t now) {
   GossipStep(now);
   PushPullStep(now);
   ReapStep(now);
+  if (state() != MemberState::kLeaving) FenceStep(now);
   if (state() == MemberState::kActive) CoordinatorStep(now);
   for (auto it = relays_.begin(); it != relays_.end();) {
     it = it->second.deadline_ms <= now ? relays_.erase(it) : std::next(it);
@@ -305,8 +306,70 @@ void Membership::CoordinatorStep(int64_t now) {
   if (!SeesMajority(table_, records)) return;
   std::optional<ShardTable> next = ReconcileShards(records, table_, self_id_, rng_);
   if (!next) return;
+  // Any change may move slots of any shard (the ring): none while a primary
+  // may be cut off and still serving.
+  if (!PrimariesSettled(now)) return;
   stats_.table_changes++;
   AdoptTable(*next, /*spread=*/true, now);
+}
+
+bool Membership::PrimariesSettled(int64_t now) const {
+  for (const ShardInfo& s : table_.shards) {
+    auto it = members_.find(s.primary);
+    if (it == members_.end()) continue;  // forgotten long ago
+    const Member& m = it->second;
+    if (m.rec.state == MemberState::kSuspect) return false;
+    if (m.rec.state == MemberState::kDead && now - m.state_since_ms < FenceWaitMs()) return false;
+  }
+  return true;
+}
+
+void Membership::FenceStep(int64_t now) {
+  const bool majority = SeesMajority(table_, Records());
+  if (majority) {
+    no_majority_since_ms_ = -1;
+  } else if (no_majority_since_ms_ < 0) {
+    no_majority_since_ms_ = now;
+  }
+  if (!fenced_) {
+    if (!majority && now - no_majority_since_ms_ >= FenceDelayMs()) {
+      fenced_ = true;
+      fence_lifting_ = false;
+      fence_table_fingerprint_ = table_fingerprint_;
+      stats_.fences++;
+      Changed(false);
+    }
+    return;
+  }
+  if (!majority) {
+    fence_lifting_ = false;
+    return;
+  }
+  // A majority again: take the newest table from one of them before serving.
+  if (fence_lifting_ && now - fence_sync_ms_ < options_.probe_interval_ms) return;
+  auto peer = PickMembers(1, "", [](const Member& m) {
+    return m.rec.state == MemberState::kActive;
+  });
+  if (peer.empty()) return;
+  fence_lifting_ = true;
+  fence_sync_ms_ = now;
+  SendPushPull(EndpointOf(members_[peer[0]].rec), /*is_reply=*/false, now);
+}
+
+void Membership::LiftFence() {
+  if (!fenced_ || !fence_lifting_) return;
+  fenced_ = false;
+  fence_lifting_ = false;
+  if (table_fingerprint_ != fence_table_fingerprint_) ownership_generation_++;
+  Changed(false);
+}
+
+int64_t Membership::FenceDelayMs() const { return SuspicionTimeoutMs(); }
+
+int64_t Membership::FenceWaitMs() const {
+  const int64_t n = static_cast<int64_t>(members_.size());
+  return 2 * n * options_.probe_interval_ms + SuspicionTimeoutMs() +
+         2 * options_.probe_interval_ms + FenceDelayMs();
 }
 
 void Membership::SendPushPull(const Endpoint& to, bool is_reply, int64_t now) {

@@ -113,6 +113,7 @@ struct SwimStats {
   uint64_t broadcasts_sent = 0;
   uint64_t broadcasts_received = 0;
   uint64_t table_changes = 0;  // tables this node authored as coordinator
+  uint64_t fences = 0;         // times this node fenced itself (lost the majority)
   // Per message kind, indexed by BusKind (1..6; see BusKindName).
   uint64_t sent_by_kind[kBusKinds] = {};
   uint64_t received_by_kind[kBusKinds] = {};
@@ -174,6 +175,26 @@ class Membership {
   size_t alive_count() const;  // joining, active or suspect, myself included
   int64_t SuspicionTimeoutMs() const;
 
+  // Fencing. A node that has not seen a majority of the members named in the
+  // shard table (the last agreed membership) for FenceDelayMs() fences
+  // itself: it must refuse keyed commands, since the majority may be about
+  // to give its slots to someone else. The fence lifts once a majority is
+  // seen again and a push-pull with one of them brought the table up to
+  // date, so the node never serves a slot map older than the majority's.
+  bool fenced() const { return fenced_; }
+  int64_t FenceDelayMs() const;
+  // The coordinator moves no slot while a primary named in the table is
+  // suspect, or was declared dead less than this long ago: the time the
+  // cut-off primary itself may take to see that it lost the majority (it
+  // probes one member per interval, so up to two rounds, then its suspicion
+  // timeout and last-chance probe), plus its fence delay. After that it has
+  // provably stopped serving, and its slots may move.
+  int64_t FenceWaitMs() const;
+  // Bumped when a fence lifts onto a table that changed while fenced: slots
+  // may have left this node and come back unseen, so everything it holds is
+  // suspect (ClusterState then treats every slot as newly arrived).
+  uint64_t ownership_generation() const { return ownership_generation_; }
+
  private:
   struct Member {
     MemberUpdate rec;
@@ -214,6 +235,10 @@ class Membership {
   void FinalCheck(Member& m, int64_t now);
   void ReapStep(int64_t now);
   void CoordinatorStep(int64_t now);
+  void FenceStep(int64_t now);
+  void LiftFence();
+  // No primary named in the table is suspect or recently dead (FenceWaitMs).
+  bool PrimariesSettled(int64_t now) const;
   void SendPushPull(const Endpoint& to, bool is_reply, int64_t now);
   void Send(const Endpoint& to, BusChannel ch, BusMessage m);
   BusMessage NewMessage(BusKind kind);
@@ -269,6 +294,13 @@ class Membership {
   mutable uint64_t slot_cache_fingerprint_ = 0;
   mutable int slot_cache_vnodes_ = -1;
   mutable std::array<int16_t, kClusterSlots> slot_cache_;
+
+  int64_t no_majority_since_ms_ = -1;
+  bool fenced_ = false;
+  bool fence_lifting_ = false;     // majority seen again; waiting for a push-pull reply
+  int64_t fence_sync_ms_ = 0;      // when the last such push-pull went out
+  uint64_t fence_table_fingerprint_ = 0;
+  uint64_t ownership_generation_ = 0;
 
   std::vector<BusOutgoing> outbox_;
   std::vector<std::string> broadcasts_in_;

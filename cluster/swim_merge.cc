@@ -117,6 +117,7 @@ void Membership::Dispatch(const std::string& observed_ip, BusMessage& m, int64_t
         AdoptTable(*m.table, /*spread=*/true, now);
       }
       if (!m.is_reply) SendPushPull(from, /*is_reply=*/true, now);
+      if (m.is_reply) LiftFence();  // our table is now at least the peer's
       std::erase_if(meets_, [&](const MeetTarget& t) {
         return t.ep == from || (t.ep.ip == observed_ip && t.ep.port == from.port);
       });
@@ -285,6 +286,8 @@ std::shared_ptr<ClusterView> Membership::BuildView(int vnodes) const {
   }
   v->slot_shard = slot_cache_;
   v->current_epoch = table_.epoch;
+  v->fenced = fenced_;
+  v->ownership_generation = ownership_generation_;
   v->coordinator_id = Coordinator();
   return v;
 }
