@@ -22,6 +22,7 @@
 #include "cluster/cluster_node.h"
 #include "cluster/cluster_router.h"
 #include "cluster/hash_ring.h"
+#include "cluster/slot_keeper.h"
 #include "server/commands/families.h"
 #include "server/config.h"
 #include "server/dispatch/command_table.h"
@@ -58,6 +59,9 @@ DEFINE_int32(cluster_indirect_probes, 3, "SWIM indirect probes (k)");
 DEFINE_double(cluster_suspicion_mult, 4, "suspicion timeout in probe intervals x max(1, log10 N)");
 DEFINE_int64(cluster_gossip_interval_ms, 200, "gossip interval");
 DEFINE_int64(cluster_push_pull_interval_ms, 10000, "full state push-pull interval");
+DEFINE_string(cluster_leave_on_shutdown, "no",
+              "yes: SIGTERM/SHUTDOWN leaves the cluster (the shard is retired); "
+              "no: it is a restart (the shard keeps its id and slots)");
 
 namespace shoal {
 namespace {
@@ -322,6 +326,9 @@ int Main(int argc, char** argv) {
   std::unique_ptr<NodeControl> cluster_control;
   std::unique_ptr<ClusterRouter> cluster_router;
   if (rc.cluster_enabled.load()) {
+    if (FLAGS_cluster_leave_on_shutdown != "yes" && FLAGS_cluster_leave_on_shutdown != "no") {
+      return Fail("--cluster-leave-on-shutdown: argument must be 'yes' or 'no'");
+    }
     if (FLAGS_replicas != 0) return Fail("--replicas: only 0 is supported in this version");
     if (FLAGS_vnodes < 1 || FLAGS_vnodes > 4096) return Fail("--vnodes must be 1..4096");
     ClusterOptions co;
@@ -362,6 +369,10 @@ int Main(int argc, char** argv) {
   no.threads = threads;
   no.tcp_backlog = FLAGS_tcp_backlog;
   no.protected_mode = &ProtectedModeSetting();
+  // Empties slots this node stopped owning (and stale leftovers of slots
+  // that arrive) before the first view is published.
+  std::unique_ptr<SlotKeeper> slot_keeper;
+  if (cluster_node != nullptr) slot_keeper = std::make_unique<SlotKeeper>(&cluster_state, &store);
   // The bus first: a bus port in use must fail before workers start.
   if (cluster_node != nullptr) {
     absl::Status cst = cluster_node->Start();
@@ -390,8 +401,18 @@ int Main(int argc, char** argv) {
   fflush(stdout);
   net.Run();
   rerouter.reset();
-  // A graceful stop leaves the cluster: the coordinator retires the shard.
-  if (cluster_node != nullptr) cluster_node->Leave();
+  // A graceful stop is a restart unless told to leave: the node stops
+  // quietly, peers keep its shard, and it serves the same slots when it
+  // comes back with its nodes file. With --cluster-leave-on-shutdown yes it
+  // announces its leave and the coordinator retires its shard.
+  if (cluster_node != nullptr) {
+    if (FLAGS_cluster_leave_on_shutdown == "yes") {
+      cluster_node->Leave();
+    } else {
+      cluster_node->Stop();
+    }
+  }
+  slot_keeper.reset();
   printf("Shoal is now ready to exit, bye bye...\n");
   return 0;
 }
