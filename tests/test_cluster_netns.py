@@ -16,6 +16,7 @@ import tempfile
 import time
 
 import pytest
+from redis.crc import key_slot
 
 from conftest import SHOAL
 
@@ -40,13 +41,13 @@ def sh(*args, check=True, timeout=30, input=None):
 class Hosts:
     """A bridge namespace, NODES node namespaces and one client namespace."""
 
-    def __init__(self):
-        tag = f"sh{os.getpid() % 100000}"
+    def __init__(self, count=NODES, prefix="sh", subnet=SUBNET):
+        tag = f"{prefix}{os.getpid() % 100000}"
         self.switch = f"{tag}-sw"
-        self.names = [f"{tag}-n{i}" for i in range(NODES)]
+        self.names = [f"{tag}-n{i}" for i in range(count)]
         self.client = f"{tag}-cl"
-        self.ips = [f"{SUBNET}.{10 + i}" for i in range(NODES)]
-        self.client_ip = f"{SUBNET}.100"
+        self.ips = [f"{subnet}.{10 + i}" for i in range(count)]
+        self.client_ip = f"{subnet}.100"
         self.created = []
         self.procs = []
         self.workdir = tempfile.mkdtemp(prefix="shoal-netns-")
@@ -74,6 +75,7 @@ class Hosts:
         ns, ip = self.names[i], self.ips[i]
         args = ["ip", "netns", "exec", ns, SHOAL, "--port", str(PORT), "--bind", ip,
                 "--threads", "2", "--cluster-enabled", "yes", "--announce-ip", ip,
+                "--protected-mode", "no",
                 "--cluster-config-file", os.path.join(self.workdir, f"nodes-{i}.conf"),
                 "--cluster-probe-interval-ms", "200", "--cluster-probe-timeout-ms", "100",
                 "--cluster-push-pull-interval-ms", "1000", "--cluster-gossip-interval-ms", "100"]
@@ -82,11 +84,17 @@ class Hosts:
         log = open(os.path.join(self.workdir, f"shoal-{i}.log"), "wb")
         self.procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
 
-    def py(self, script, timeout=60):
-        """Runs a Python script in the client namespace; returns its JSON output."""
-        out = sh("ip", "netns", "exec", self.client, "/usr/bin/python3", "-c", script,
+    def py(self, script, timeout=60, ns=None):
+        """Runs a Python script in the client namespace (or `ns`); returns its
+        JSON output."""
+        out = sh("ip", "netns", "exec", ns or self.client, "/usr/bin/python3", "-c", script,
                  timeout=timeout)
         return json.loads(out.strip().splitlines()[-1])
+
+    def py_async(self, script, ns=None):
+        """Starts a Python script in the client namespace (or `ns`)."""
+        return subprocess.Popen(["ip", "netns", "exec", ns or self.client, "/usr/bin/python3",
+                                 "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def cli(self, *args, timeout=60):
         return sh("ip", "netns", "exec", self.client, "redis-cli", *args, check=False,
@@ -239,3 +247,102 @@ print(json.dumps(out))
         outs = [hosts.cli("-c", "-h", survivors[0], "-p", PORT, "set", f"after:{i}", "1").strip()
                 for i in range(20)]
         assert "OK" in outs, outs
+
+
+# A primary cut off from the majority fences itself (CLUSTERDOWN) before the
+# coordinator may give any of its slots to a node that joins the majority
+# side meanwhile: two nodes never accept writes for one slot.
+FENCE_PROBE = """
+import json, time, redis
+r = redis.Redis(host=%r, port=%d, decode_responses=True, socket_timeout=1)
+key = %r
+first_ok = first_down = None
+end = time.time() + %f
+while time.time() < end:
+    try:
+        r.set(key, "x")
+        if first_ok is None:
+            first_ok = time.time()
+    except redis.ResponseError as e:
+        if str(e) == "CLUSTERDOWN The cluster is down" and first_down is None:
+            first_down = time.time()
+            break
+    time.sleep(0.02)
+print(json.dumps({"ok": first_ok, "down": first_down}))
+"""
+
+MOVE_PROBE = """
+import json, time, redis
+r = redis.Redis(host=%r, port=%d, socket_timeout=1)
+victim_slots = set(%r)
+newcomer = %r
+moved = None
+end = time.time() + %f
+while time.time() < end:
+    try:
+        for e in r.execute_command("CLUSTER", "SLOTS"):
+            if e[2][0].decode() == newcomer and any(
+                    s in victim_slots for s in range(int(e[0]), int(e[1]) + 1)):
+                moved = time.time()
+                break
+    except redis.RedisError:
+        pass
+    if moved:
+        break
+    time.sleep(0.02)
+print(json.dumps({"moved": moved}))
+"""
+
+
+def test_cut_off_primary_fences_before_its_slots_move():
+    h = Hosts(count=4, prefix="sf", subnet="10.78.0")
+    try:
+        h.setup()
+        for i in range(3):
+            h.start_node(i)
+            time.sleep(0.2)
+        slots = wait_converged(h, h.ips[:3])
+        victim, newcomer = h.ips[2], h.ips[3]
+        victim_slots = sorted({s for a, b, ip, _ in slots if ip == victim
+                               for s in range(a, b + 1)})
+        # The victim answers writes to its slots until it fences.
+        key = next(f"f{i}" for i in range(200000) if key_slot(f"f{i}".encode()) in victim_slots)
+        fence = h.py_async(FENCE_PROBE % (victim, PORT, key, 20.0), ns=h.names[2])
+        time.sleep(1.0)
+        cut = time.time()
+        sh("ip", "-n", h.switch, "link", "set", "port2", "down")
+        # Once the majority has marked the victim failed, a node joins the
+        # majority side: the coordinator must not hand it the victim's slots
+        # until the victim has provably fenced itself.
+        failed = """
+import json, time, redis
+r = redis.Redis(host=%r, port=%d, decode_responses=True, socket_timeout=1)
+end = time.time() + 20
+while time.time() < end:
+    line = [l for l in r.execute_command("CLUSTER", "NODES").splitlines() if %r in l][0]
+    if line.split()[2].split(",")[-1] == "fail":
+        break
+    time.sleep(0.02)
+print(json.dumps(time.time()))
+""" % (h.ips[0], PORT, victim + ":")
+        declared = h.py(failed)
+        h.start_node(3)
+        move = h.py_async(MOVE_PROBE % (h.ips[0], PORT, victim_slots, newcomer, 30.0))
+        f = json.loads(fence.communicate(timeout=40)[0].decode().strip().splitlines()[-1])
+        m = json.loads(move.communicate(timeout=40)[0].decode().strip().splitlines()[-1])
+        assert f["ok"] is not None and f["ok"] < cut, f
+        assert f["down"] is not None, "the cut-off node never fenced itself"
+        assert m["moved"] is not None, "the newcomer never got the dead node's slots"
+        print(f"failed {declared - cut:.2f} s, fenced {f['down'] - cut:.2f} s after the cut, "
+              f"slots moved {m['moved'] - cut:.2f} s after it")
+        assert f["down"] < m["moved"], (f, m, cut)
+        # Heal: the victim sees the majority again, takes the new table and
+        # serves what it still owns.
+        sh("ip", "-n", h.switch, "link", "set", "port2", "up")
+        wait_converged(h, h.ips)
+        ok = h.cli("-c", "-h", h.ips[0], "-p", PORT, "set", "after:heal", "1").strip()
+        assert ok == "OK", ok
+        for p in h.procs:
+            assert p.poll() is None, "a node died during the test"
+    finally:
+        h.teardown()
