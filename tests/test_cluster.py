@@ -570,11 +570,11 @@ def test_join_rebalances_and_death_leaves_slots_down():
 
 def test_graceful_leave_hands_the_slots_back():
     with tempfile.TemporaryDirectory() as d:
-        nodes = start_cluster(d, 4)
+        nodes = start_cluster(d, 4, extra=["--cluster-leave-on-shutdown", "yes"])
         try:
             wait_converged(nodes)
             leaver = nodes.pop()
-            leaver.stop()  # SIGTERM: the node leaves, its shard is retired
+            leaver.stop()  # SIGTERM with leave-on-shutdown: the node leaves, its shard is retired
             wait_converged(nodes)
             for n in nodes:
                 text = n.r.execute_command("CLUSTER", "NODES")
