@@ -575,8 +575,10 @@ void RegisterClusterCommands(CommandTable* table) {
       {"cluster|forget", 3, "node-id", "Removes a node from the nodes table."},
       {"cluster|replicate", 3, "node-id", "Configure a node as replica of a master node."},
       {"cluster|reset", -2, "[HARD | SOFT]", "Resets a node."},
-      {"cluster|set-config-epoch", 3, "config-epoch", "Sets the configuration epoch for a new node."},
-      {"cluster|setslot", -4, "slot <IMPORTING node-id | MIGRATING node-id | NODE node-id | STABLE>",
+      {"cluster|set-config-epoch", 3, "config-epoch",
+       "Sets the configuration epoch for a new node."},
+      {"cluster|setslot", -4,
+       "slot <IMPORTING node-id | MIGRATING node-id | NODE node-id | STABLE>",
        "Binds a hash slot to a node."},
   };
   for (const Refused& r : kRefused) {

@@ -166,6 +166,39 @@ TEST(SwimSim, HealDoesNotFailNeverCutPeers) {
   }
 }
 
+// A primary cut off from the majority fences itself before the coordinator
+// gives any of its slots to a node that joins the majority side; after the
+// heal the fence lifts onto the new table and its old holdings count as stale.
+TEST(SwimSim, CutOffPrimaryFencesBeforeItsSlotsMove) {
+  SimCluster c(SimOptions{}, SwimOptions{});
+  Grow(c, 5);
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(5)); }, kMinute), 0);
+  const uint64_t epoch = c.node(0).table().epoch;
+  c.Partition({{0, 1, 2, 3}, {4}});
+  ASSERT_GE(c.RunUntil([&] {
+    for (const MemberUpdate& r : c.node(0).Records()) {
+      if (r.id == c.id(4)) return r.state == MemberState::kDead;
+    }
+    return false;
+  }, kMinute), 0);
+  EXPECT_FALSE(c.node(0).fenced());
+  int n = c.AddNode({0});
+  c.Partition({{0, 1, 2, 3, n}, {4}});
+  int64_t fenced_at = -1, moved_at = -1;
+  ASSERT_GE(c.RunUntil([&] {
+    if (fenced_at < 0 && c.node(4).fenced()) fenced_at = c.now();
+    if (c.node(0).table().epoch != epoch) moved_at = c.now();
+    return moved_at >= 0;
+  }, kMinute), 0) << c.Describe();
+  ASSERT_GE(fenced_at, 0) << "the cut-off node never fenced itself";
+  EXPECT_LT(fenced_at, moved_at);
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(c.node(i).fenced()) << i;
+  c.Heal();
+  ASSERT_GE(c.RunUntil([&] { return c.Converged(All(6)) && !c.node(4).fenced(); }, kMinute), 0)
+      << c.Describe();
+  EXPECT_EQ(c.node(4).ownership_generation(), 1u);
+}
+
 TEST(SwimSim, CoordinatorDeathHandsOverToTheNextOldest) {
   SimCluster c(SimOptions{}, SwimOptions{});
   Grow(c, 5);
