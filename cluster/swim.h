@@ -21,6 +21,13 @@
 //     misses one node; the last probe asks the suspect itself, which
 //     answers with its refutation (without it, 20 nodes at 10% loss saw
 //     about one false death per hour in simulation; with it, none);
+//   - a death notice about a member this node holds alive counts only as a
+//     suspicion here (unless it already suspects the member, for half a
+//     suspicion timeout, without hearing from it since): after a heal, the
+//     side that was cut off still holds the other side dead at the
+//     incarnations they had, and those stale notices must not fail members
+//     that never lost touch; and a suspect that spoke to this node after the
+//     suspicion began is probed again rather than declared dead;
 //   - every update (join, suspect, dead, leave, refutation) rides on pings,
 //     acks and ping-reqs, plus a small gossip message every gossip_interval
 //     to gossip_fanout members, each update retransmit_mult * log(N) times;
