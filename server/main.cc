@@ -32,6 +32,8 @@
 #include "server/events/notify.h"
 #include "server/events/pubsub.h"
 #include "server/net/acceptor.h"
+#include "server/replication/replication.h"
+#include "server/replication/replication_family.h"
 #include "server/scripting/script_engine.h"
 #include "server/store/store.h"
 
@@ -261,6 +263,7 @@ int Main(int argc, char** argv) {
   RegisterAllCommands(&table);
   RegisterClusterCommands(&table);  // replies "cluster support disabled" in standalone mode
   RegisterScriptingCommands(&table);
+  RegisterReplicationCommands(&table);
   RuntimeConfig rc;
   rc.databases = FLAGS_databases;
   // What crosses workers (server/events): parked clients and subscriptions.
@@ -269,6 +272,7 @@ int Main(int argc, char** argv) {
   ServerState server(&table, &rc, threads, &blocking, &pubsub);
   ConfigRegistry& reg = server.config();
   RegisterConfigParams(&reg, FLAGS_port, bind, threads);
+  RegisterReplicationParams(&reg);
   char cwd[4096];
   reg.AddString("dir", getcwd(cwd, sizeof(cwd)) ? cwd : "/", false);
   for (const Directive& d : runtime) {
@@ -384,6 +388,9 @@ int Main(int argc, char** argv) {
   // Scripting: one Lua state per worker, a script cache shared by all.
   ScriptEngine scripting(&store, &server, threads);
   server.scripting = &scripting;
+  // Replication: records writes once a replica connects; REPLICAOF.
+  ReplicationManager replication(&store, &server);
+  server.replication = &replication;
   NetServer net(&store, &server, no);
   absl::Status st = net.Start();
   if (!st.ok()) {
@@ -399,7 +406,9 @@ int Main(int argc, char** argv) {
   printf("Shoal %s (Redis %s compatible) ready to accept connections on port %d, %d threads\n",
          kShoalVersion, kRedisVersion, FLAGS_port, threads);
   fflush(stdout);
+  replication.Start();
   net.Run();
+  replication.Stop();
   rerouter.reset();
   // A graceful stop is a restart unless told to leave: the node stops
   // quietly, peers keep its shard, and it serves the same slots when it

@@ -98,6 +98,14 @@ struct ClientSession {
   // and run again when the pause ends.
   bool postponed = false;
   bool multi_error = false;  // a command failed to queue: EXEC aborts
+  // Replication: the stream offset just past this client's last write (WAIT
+  // waits for replicas to acknowledge it), and WAIT's deadline while it
+  // blocks (0 = none or forever, see wait_forever).
+  int64_t repl_offset = 0;
+  int64_t wait_deadline_ms = 0;
+  bool wait_forever = false;
+  // A replica's link to its primary: exempt from the read-only refusal.
+  bool is_primary_link = false;
   std::vector<QueuedCommand> queued;
   Watcher watcher;
   BlockState block;

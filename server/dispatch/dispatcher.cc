@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/dispatch/errors.h"
@@ -161,11 +162,28 @@ void Dispatcher::RejectExec(CommandContext& ctx, std::string_view text) {
   ctx.Error(text);
 }
 
+void Dispatcher::Call(CommandContext& ctx, CmdArgs args) {
+  if (server_->replication != nullptr && (ctx.spec->flags & kCmdWrite) &&
+      !ctx.client->is_primary_link) {
+    std::optional<std::string> refuse = server_->replication->RefuseWrite(*ctx.spec);
+    if (refuse.has_value()) {
+      ctx.failed = true;
+      ctx.Error(*refuse);
+      return;
+    }
+  }
+  Run(ctx, args);
+}
+
 void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
   const CommandSpec& spec = *ctx.spec;
   int64_t start = MonotonicUs();
   ctx.failed = false;
   spec.handler(ctx, args);
+  if (ABSL_PREDICT_FALSE((spec.flags & (kCmdLockAll | kCmdPubSub)) != 0) &&
+      server_->replication != nullptr && !ctx.failed) {
+    server_->replication->NoteCommand(ctx, args);
+  }
   int64_t elapsed = MonotonicUs() - start;
   CommandCounters& c = stats_->commands[spec.id];
   c.calls.fetch_add(1, std::memory_order_relaxed);
@@ -225,6 +243,14 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     return;
   }
   if (server_->router != nullptr && !RouteHere(ctx, *spec, args)) return;
+  // A read-only replica: -READONLY for writes of normal clients.
+  if (server_->replication != nullptr && (spec->flags & kCmdWrite) && !client->is_primary_link) {
+    std::optional<std::string> refuse = server_->replication->RefuseWrite(*spec);
+    if (refuse.has_value()) {
+      Reject(ctx, *refuse);
+      return;
+    }
+  }
   if (client->in_multi && !(spec->flags & kCmdTransactionControl)) {
     if (spec->flags & kCmdNoMulti) {
       Reject(ctx, "ERR Command not allowed inside a transaction");
@@ -277,7 +303,13 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     return;
   }
   locks.Acquire();
+  ReplicationHooks* repl = server_->replication;
+  if (repl == nullptr) return Run(ctx, args);
+  // What the command changed ships to replicas while its stripes are still
+  // held (self-locking commands released theirs: the hook relocks).
+  repl->BeginCommand();
   Run(ctx, args);
+  repl->EndCommand(ctx, !(spec->flags & kCmdSelfLocking) || locks.holds_all());
 }
 
 void Dispatcher::Exec(CommandContext& ctx) {
@@ -323,6 +355,8 @@ void Dispatcher::Exec(CommandContext& ctx) {
     inner.spec = q.spec;
     Run(inner, CmdArgs(views));
   }
+  // The transaction's effects ship as one batch, under its locks.
+  if (server_->replication != nullptr) server_->replication->FlushCommand(ctx, true);
   locks.Release();
   UnwatchAll(client);
 }

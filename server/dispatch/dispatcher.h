@@ -26,7 +26,8 @@ class Dispatcher {
 
   // Runs one resolved command whose checks the caller made and whose stripes
   // it holds (redis.call from a script), counting it in commandstats.
-  void Call(CommandContext& ctx, CmdArgs args) { Run(ctx, args); }
+  // A replica refuses a script's writes as it refuses a client's (-READONLY).
+  void Call(CommandContext& ctx, CmdArgs args);
 
   // EXEC: runs the client's queued commands atomically (called by the EXEC
   // handler). Replies the array of results or the abort reply.

@@ -318,6 +318,10 @@ void StatsSection(ServerState& server, Store& store, const EventCounts& events,
 }
 
 void ReplicationSection(ServerState& server, std::string* out) {
+  if (server.replication != nullptr) {
+    server.replication->AppendInfo(out);
+    return;
+  }
   Field(out, "role", "master");
   Field(out, "connected_slaves", 0);
   Field(out, "master_failover_state", "no-failover");

@@ -24,6 +24,7 @@
 #include "server/dispatch/command_table.h"
 #include "server/dispatch/config_registry.h"
 #include "server/dispatch/key_router.h"
+#include "server/dispatch/replication_hooks.h"
 #include "server/dispatch/scripting_hooks.h"
 
 namespace shoal {
@@ -100,6 +101,8 @@ class ServerState {
   KeyRouter* router = nullptr;
   // Scripting (server/scripting), null without it. Set once at start-up.
   ScriptingHooks* scripting = nullptr;
+  // Replication (server/replication), null without it. Set once at start-up.
+  ReplicationHooks* replication = nullptr;
 
   // CLIENT PAUSE: until pause_until_ms (wall clock), commands of normal
   // clients wait (kPauseAll) or only writes do (kPauseWrite). The waiting

@@ -301,6 +301,13 @@ Entry* Store::Detach(int db, std::string_view key) {
   return e;
 }
 
+const Entry* Store::Peek(int db, std::string_view key) const {
+  const int slot = KeySlot(key);
+  StripeFor(slot).mu.AssertHeld();
+  SlotTable* t = const_cast<Store*>(this)->Table(db, slot, false);
+  return t != nullptr ? t->Find(key) : nullptr;
+}
+
 bool Store::Erase(int db, std::string_view key) {
   Entry* e = Detach(db, key);
   if (e == nullptr) return false;
@@ -335,6 +342,7 @@ void Store::MarkModified(int db, std::string_view key, int64_t bytes_delta) {
 void Store::Touched(int db, std::string_view key) { TouchedIn(StripeFor(KeySlot(key)), db, key); }
 
 void Store::TouchedIn(Stripe& st, int db, std::string_view key) {
+  if (change_fn_ != nullptr) change_fn_(change_arg_, db, key);
   if (ABSL_PREDICT_TRUE(st.watchers.empty())) return;
   auto it = st.watchers.find(WatchKeyRef{db, key});
   if (it == st.watchers.end()) return;

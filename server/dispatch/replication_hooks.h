@@ -1,0 +1,43 @@
+// ReplicationHooks: what the dispatcher needs from replication, which sits
+// above it (server/replication implements it; null without it).
+//
+// Around every command the dispatcher calls BeginCommand, then, once the
+// handler ran, EndCommand with whether it still holds the stripes of the
+// keys the command touched (false for self-locking commands, which released
+// theirs). EXEC also calls FlushCommand under its lock set, so that a
+// transaction's effects ship as one batch. Thread-safe: every worker calls
+// these for its own commands.
+#ifndef SHOAL_SERVER_DISPATCH_REPLICATION_HOOKS_H_
+#define SHOAL_SERVER_DISPATCH_REPLICATION_HOOKS_H_
+
+#include <optional>
+#include <string>
+
+#include "server/dispatch/command.h"  // CmdArgs
+
+namespace shoal {
+
+struct CommandContext;
+struct CommandSpec;
+
+class ReplicationHooks {
+ public:
+  virtual ~ReplicationHooks() = default;
+  virtual void BeginCommand() = 0;
+  // Ships what the command changed (if anything and if replicas may be
+  // listening) and records the stream offset on the client, for WAIT.
+  virtual void FlushCommand(CommandContext& ctx, bool stripes_held) = 0;
+  virtual void EndCommand(CommandContext& ctx, bool stripes_held) = 0;
+  // Every command that ran with kCmdLockAll or kCmdPubSub (Dispatcher::Run):
+  // FLUSHALL, FLUSHDB, SWAPDB and PUBLISH ship as themselves.
+  virtual void NoteCommand(CommandContext& ctx, CmdArgs args) = 0;
+  // A replica refuses writes from normal clients: the error text, or
+  // nullopt when `spec` may run here.
+  virtual std::optional<std::string> RefuseWrite(const CommandSpec& spec) const = 0;
+  // INFO replication's fields.
+  virtual void AppendInfo(std::string* out) const = 0;
+};
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_DISPATCH_REPLICATION_HOOKS_H_

@@ -1,0 +1,25 @@
+// The records a primary ships for a key's state, and their inverse on the
+// replica (repl_apply.h). Stream records use the replica's selected
+// database (SELECT precedes them in the stream); snapshot records of a full
+// sync name their database and do not count in stream offsets:
+//   stream:   SET key value [PXAT ms] | RESTORE key ms payload REPLACE ABSTTL | DEL key
+//   snapshot: SYNC.SET db key value ms | SYNC.RESTORE db key ms payload   (ms 0: no TTL)
+//   end of the snapshot: SYNC.DONE
+#ifndef SHOAL_SERVER_REPLICATION_REPL_RECORDS_H_
+#define SHOAL_SERVER_REPLICATION_REPL_RECORDS_H_
+
+#include <string>
+#include <string_view>
+
+#include "server/store/entry.h"
+
+namespace shoal {
+
+// Appends the stream record for key's state: `e` is its entry or null.
+void AppendStateRecord(std::string_view key, const Entry* e, std::string* out);
+// Appends the snapshot record of a live entry of database db.
+void AppendSnapshotRecord(int db, const Entry& e, std::string* out);
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_REPLICATION_REPL_RECORDS_H_

@@ -1,0 +1,437 @@
+// ReplicationManager implementation: recording, role changes, WAIT waiters,
+// INFO replication (see replication.h).
+#include "server/replication/replication.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "base/strings.h"
+#include "server/replication/repl_feeder.h"
+#include "server/replication/repl_link.h"
+#include "server/replication/repl_records.h"
+
+namespace shoal {
+namespace {
+
+constexpr int64_t kDefaultBacklog = 16LL * 1024 * 1024;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string NewReplId() {
+  std::random_device rd;
+  std::mt19937_64 g((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ NowMs());
+  static const char* kHex = "0123456789abcdef";
+  std::string s(40, '0');
+  for (char& c : s) c = kHex[g() & 15];
+  return s;
+}
+
+// The keys a command changed, collected per thread while it runs.
+struct PendingChanges {
+  int depth = 0;
+  bool shipping = false;
+  std::vector<std::pair<int, std::string>> keys;
+  std::vector<ReplRecord> batch;
+};
+thread_local PendingChanges tl_pending;
+
+void Field(std::string* out, std::string_view name, std::string_view value) {
+  StrAppend(out, name, ":", value, "\r\n");
+}
+void Field(std::string* out, std::string_view name, int64_t value) {
+  StrAppend(out, name, ":", value, "\r\n");
+}
+
+}  // namespace
+
+void RegisterReplicationParams(ConfigRegistry* reg) {
+  reg->AddString("masterauth", "");
+  reg->AddString("masteruser", "");
+  reg->AddString("replicaof", "", false);
+  reg->AddAlias("replicaof", "slaveof");
+  reg->AddString("repl-backlog-size", StrCat(kDefaultBacklog), false,
+                 [](std::string_view v) {
+                   int64_t n = 0;
+                   if (!ConfigRegistry::ParseMemory(v, &n) || n < 16 * 1024) {
+                     return absl::InvalidArgumentError("argument must be a memory value >= 16kb");
+                   }
+                   return absl::OkStatus();
+                 });
+  reg->AddString("replica-read-only", "yes", true, [](std::string_view v) {
+    if (EqualsIgnoreCase(v, "yes") || EqualsIgnoreCase(v, "no")) return absl::OkStatus();
+    return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
+  });
+  reg->AddAlias("replica-read-only", "slave-read-only");
+}
+
+ReplicationManager::ReplicationManager(Store* store, ServerState* server)
+    : store_(store), server_(server) {
+  replid_ = NewReplId();
+  store_->SetChangeListener(&ReplicationManager::OnStoreChange, this);
+}
+
+ReplicationManager::~ReplicationManager() { Stop(); }
+
+void ReplicationManager::Start() {
+  const std::string of = server_->config().Value("replicaof");
+  if (!of.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(of, ' ', absl::SkipEmpty());
+    int port = 0;
+    if (parts.size() == 2 && SimpleAtoi(parts[1], &port)) ReplicaOf(parts[0], port);
+  }
+  housekeeping_ = std::thread([this] { Housekeeping(); });
+}
+
+void ReplicationManager::Stop() {
+  if (stop_.exchange(true)) return;
+  if (housekeeping_.joinable()) housekeeping_.join();
+  std::unique_ptr<PrimaryLink> link;
+  std::vector<std::unique_ptr<ReplicaFeeder>> feeders;
+  {
+    absl::MutexLock l(&mu_);
+    link = std::move(link_);
+    feeders = std::move(feeders_);
+  }
+  link.reset();
+  feeders.clear();
+}
+
+// ---------------------------------------------------------------------------
+// Recording
+
+void ReplicationManager::OnStoreChange(void* self, int db, std::string_view key) {
+  auto* m = static_cast<ReplicationManager*>(self);
+  if (!m->recording_.load(std::memory_order_relaxed)) return;
+  PendingChanges& p = tl_pending;
+  if (p.shipping) return;
+  if (p.depth > 0) {
+    p.keys.emplace_back(db, std::string(key));
+    return;
+  }
+  // Outside a command: the store expired, evicted or dropped the key, with
+  // its stripe held. Ship its state now.
+  ReplRecord r;
+  r.db = db;
+  AppendStateRecord(key, m->store_->Peek(db, key), &r.resp);
+  p.batch.clear();
+  p.batch.push_back(std::move(r));
+  m->log_->Append(p.batch);
+  p.batch.clear();
+}
+
+void ReplicationManager::BeginCommand() { ++tl_pending.depth; }
+
+int64_t ReplicationManager::ShipPending(bool held, const ReplRecord* extra) {
+  PendingChanges& p = tl_pending;
+  if (p.keys.empty() && extra == nullptr) return -1;
+  std::sort(p.keys.begin(), p.keys.end());
+  p.keys.erase(std::unique(p.keys.begin(), p.keys.end()), p.keys.end());
+  StripeLocks locks(store_);
+  if (!held && !p.keys.empty()) {
+    for (const auto& [db, key] : p.keys) locks.AddKey(key);
+    locks.Acquire();
+  }
+  p.shipping = true;
+  p.batch.clear();
+  for (const auto& [db, key] : p.keys) {
+    ReplRecord r;
+    r.db = db;
+    AppendStateRecord(key, store_->Peek(db, key), &r.resp);
+    p.batch.push_back(std::move(r));
+  }
+  if (extra != nullptr) p.batch.push_back(*extra);
+  const int64_t offset = log_->Append(p.batch);
+  p.shipping = false;
+  p.keys.clear();
+  p.batch.clear();
+  return offset;
+}
+
+void ReplicationManager::FlushCommand(CommandContext& ctx, bool stripes_held) {
+  if (!recording_.load(std::memory_order_relaxed) || tl_pending.keys.empty()) return;
+  const int64_t offset = ShipPending(stripes_held, nullptr);
+  if (offset > 0) ctx.client->repl_offset = offset;
+}
+
+void ReplicationManager::EndCommand(CommandContext& ctx, bool stripes_held) {
+  FlushCommand(ctx, stripes_held);
+  PendingChanges& p = tl_pending;
+  if (--p.depth <= 0) {
+    p.depth = 0;
+    p.keys.clear();
+  }
+}
+
+void ReplicationManager::NoteCommand(CommandContext& ctx, CmdArgs args) {
+  if (!recording_.load(std::memory_order_relaxed) || args.empty()) return;
+  ReplRecord r;
+  const std::string_view name = ctx.spec->name;
+  if (name == "flushall") {
+    AppendRespCommand({"FLUSHALL"}, &r.resp);
+  } else if (name == "flushdb") {
+    r.db = ctx.db();
+    AppendRespCommand({"FLUSHDB"}, &r.resp);
+  } else if (name == "swapdb" && args.size() == 3) {
+    AppendRespCommand({"SWAPDB", args[1], args[2]}, &r.resp);
+  } else if (name == "publish" && args.size() == 3 && server_->router == nullptr) {
+    AppendRespCommand({"PUBLISH", args[1], args[2]}, &r.resp);
+  } else {
+    return;
+  }
+  // The keys changed so far ship first (their stripes are held: these
+  // commands run under every stripe, or touch no key).
+  const int64_t offset = ShipPending(true, &r);
+  if (offset > 0) ctx.client->repl_offset = offset;
+}
+
+std::optional<std::string> ReplicationManager::RefuseWrite(const CommandSpec&) const {
+  if (!replica_.load(std::memory_order_relaxed)) return std::nullopt;
+  if (EqualsIgnoreCase(server_->config().Value("replica-read-only"), "no")) return std::nullopt;
+  return std::string("READONLY You can't write against a read only replica.");
+}
+
+void ReplicationManager::EnsureLog() {
+  absl::MutexLock l(&mu_);
+  if (log_ == nullptr) {
+    int64_t size = kDefaultBacklog;
+    ConfigRegistry::ParseMemory(server_->config().Value("repl-backlog-size"), &size);
+    log_ = std::make_unique<ReplicationLog>(static_cast<size_t>(size));
+  }
+  recording_.store(true, std::memory_order_release);
+}
+
+// ---------------------------------------------------------------------------
+// Role
+
+std::string ReplicationManager::replid() const {
+  absl::MutexLock l(&mu_);
+  return replid_;
+}
+
+int64_t ReplicationManager::Offset() const {
+  absl::MutexLock l(&mu_);
+  if (link_ != nullptr) return link_->offset();
+  return log_ != nullptr ? log_->Offset() : replica_offset_base_;
+}
+
+void ReplicationManager::AdoptPrimaryId(const std::string& replid) {
+  absl::MutexLock l(&mu_);
+  replid_ = replid;
+}
+
+std::string ReplicationManager::ReplicaOf(const std::string& host, int port) {
+  std::unique_ptr<PrimaryLink> old;
+  std::vector<std::unique_ptr<ReplicaFeeder>> feeders;
+  {
+    absl::MutexLock l(&mu_);
+    if (link_ != nullptr && link_->host() == host && link_->port() == port) {
+      return "OK Already connected to specified master";
+    }
+    old = std::move(link_);
+    feeders = std::move(feeders_);  // no chained replicas
+  }
+  old.reset();
+  feeders.clear();
+  recording_.store(false, std::memory_order_release);
+  replica_.store(true, std::memory_order_release);
+  {
+    absl::MutexLock l(&mu_);
+    link_ = std::make_unique<PrimaryLink>(this, host, port, "", 0);
+    link_->Start();
+  }
+  fprintf(stderr, "replication: following primary %s:%d\n", host.c_str(), port);
+  return "OK";
+}
+
+void ReplicationManager::BecomePrimary() {
+  std::unique_ptr<PrimaryLink> old;
+  {
+    absl::MutexLock l(&mu_);
+    old = std::move(link_);
+  }
+  if (old == nullptr) return;
+  const int64_t offset = old->offset();
+  old.reset();
+  replica_.store(false, std::memory_order_release);
+  absl::MutexLock l(&mu_);
+  replid_ = NewReplId();
+  replica_offset_base_ = offset;
+  fprintf(stderr, "replication: now a primary\n");
+}
+
+PrimaryLinkStatus ReplicationManager::LinkStatus() const {
+  absl::MutexLock l(&mu_);
+  return link_ != nullptr ? link_->Status() : PrimaryLinkStatus{};
+}
+
+// ---------------------------------------------------------------------------
+// Serving replicas
+
+void ReplicationManager::NoteListeningPort(ClientSession* client, int port) {
+  absl::MutexLock l(&mu_);
+  listening_ports_.emplace_back(client->id, port);
+  if (listening_ports_.size() > 64) listening_ports_.erase(listening_ports_.begin());
+}
+
+void ReplicationManager::AcceptReplica(ClientSession* client, std::string replid, int64_t offset) {
+  EnsureLog();
+  int fd = dup(client->fd);
+  if (fd < 0) {
+    client->close_after_reply = true;
+    return;
+  }
+  client->close_after_reply = true;  // the worker lets go once its replies are out
+  absl::MutexLock l(&mu_);
+  int port = 0;
+  for (const auto& [id, p] : listening_ports_) {
+    if (id == client->id) port = p;
+  }
+  ReapFeeders(false);
+  feeders_.push_back(std::make_unique<ReplicaFeeder>(this, fd, client->id, std::move(replid),
+                                                     offset, port));
+  feeders_.back()->Start();
+}
+
+void ReplicationManager::ReapFeeders(bool all) {
+  std::vector<std::unique_ptr<ReplicaFeeder>> keep;
+  for (auto& f : feeders_) {
+    if (all || f->done()) {
+      f->Stop();
+      // Joined off the lock below would be nicer; feeders are done here.
+      f.reset();
+    } else {
+      keep.push_back(std::move(f));
+    }
+  }
+  feeders_ = std::move(keep);
+}
+
+int ReplicationManager::CountAcked(int64_t offset) const {
+  absl::MutexLock l(&mu_);
+  int n = 0;
+  for (const auto& f : feeders_) {
+    if (!f->done() && f->Status().state == "online" && f->ack_offset() >= offset) ++n;
+  }
+  return n;
+}
+
+int ReplicationManager::ConnectedReplicas() const {
+  absl::MutexLock l(&mu_);
+  int n = 0;
+  for (const auto& f : feeders_) n += f->done() ? 0 : 1;
+  return n;
+}
+
+std::vector<ReplicaStatus> ReplicationManager::Replicas() const {
+  absl::MutexLock l(&mu_);
+  std::vector<ReplicaStatus> out;
+  for (const auto& f : feeders_) {
+    if (!f->done()) out.push_back(f->Status());
+  }
+  return out;
+}
+
+void ReplicationManager::AddWaiter(ClientSession* client, int64_t offset, int n,
+                                   int64_t deadline_ms) {
+  absl::MutexLock l(&waiters_mu_);
+  waiters_.push_back({client->id, client->waker, offset, n, deadline_ms});
+}
+
+void ReplicationManager::WakeWaiters() {
+  std::vector<Waiter> due;
+  {
+    absl::MutexLock l(&waiters_mu_);
+    if (waiters_.empty()) return;
+    const int64_t now = NowMs();
+    std::vector<Waiter> keep;
+    for (const Waiter& w : waiters_) {
+      if ((w.deadline_ms > 0 && now >= w.deadline_ms) || CountAcked(w.offset) >= w.n) {
+        due.push_back(w);
+      } else {
+        keep.push_back(w);
+      }
+    }
+    waiters_ = std::move(keep);
+  }
+  for (const Waiter& w : due) {
+    if (w.waker != nullptr) w.waker->WakeBlocked(w.client_id);
+  }
+}
+
+void ReplicationManager::Housekeeping() {
+  int64_t last_ping = NowMs();
+  while (!stop_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    WakeWaiters();
+    const int64_t now = NowMs();
+    if (now - last_ping >= 1000) {
+      last_ping = now;
+      std::vector<std::unique_ptr<ReplicaFeeder>> done;
+      {
+        absl::MutexLock l(&mu_);
+        std::vector<std::unique_ptr<ReplicaFeeder>> keep;
+        for (auto& f : feeders_) (f->done() ? done : keep).push_back(std::move(f));
+        feeders_ = std::move(keep);
+      }
+      done.clear();  // joins outside the lock
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// INFO replication
+
+void ReplicationManager::AppendInfo(std::string* out) const {
+  const bool replica = is_replica();
+  const int64_t offset = Offset();
+  if (replica) {
+    PrimaryLinkStatus s = LinkStatus();
+    Field(out, "role", "slave");
+    Field(out, "master_host", s.host);
+    Field(out, "master_port", s.port);
+    Field(out, "master_link_status", s.up ? "up" : "down");
+    Field(out, "master_last_io_seconds_ago",
+          s.last_io_ms > 0 ? (NowMs() - s.last_io_ms) / 1000 : -1);
+    Field(out, "master_sync_in_progress", s.sync_in_progress ? 1 : 0);
+    Field(out, "slave_read_repl_offset", s.offset);
+    Field(out, "slave_repl_offset", s.offset);
+    Field(out, "slave_priority", 100);
+    Field(out, "slave_read_only",
+          EqualsIgnoreCase(server_->config().Value("replica-read-only"), "no") ? 0 : 1);
+    Field(out, "replica_announced", 1);
+  } else {
+    Field(out, "role", "master");
+  }
+  std::vector<ReplicaStatus> reps = Replicas();
+  Field(out, "connected_slaves", static_cast<int64_t>(reps.size()));
+  const int64_t now = NowMs();
+  for (size_t i = 0; i < reps.size(); ++i) {
+    const ReplicaStatus& r = reps[i];
+    StrAppend(out, "slave", i, ":ip=", r.ip, ",port=", r.port, ",state=", r.state,
+                    ",offset=", r.ack_offset,
+                    ",lag=", r.last_ack_ms > 0 ? (now - r.last_ack_ms) / 1000 : 0, "\r\n");
+  }
+  Field(out, "master_failover_state", "no-failover");
+  Field(out, "master_replid", replid());
+  Field(out, "master_replid2", std::string(40, '0'));
+  Field(out, "master_repl_offset", offset);
+  Field(out, "second_repl_offset", -1);
+  ReplicationLog* log = log_.get();
+  Field(out, "repl_backlog_active", log != nullptr ? 1 : 0);
+  int64_t size = kDefaultBacklog;
+  ConfigRegistry::ParseMemory(server_->config().Value("repl-backlog-size"), &size);
+  Field(out, "repl_backlog_size", log != nullptr ? static_cast<int64_t>(log->capacity()) : size);
+  Field(out, "repl_backlog_first_byte_offset", log != nullptr ? log->FirstOffset() : 0);
+  Field(out, "repl_backlog_histlen", log != nullptr ? log->HistoryLength() : 0);
+}
+
+}  // namespace shoal

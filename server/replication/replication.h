@@ -1,0 +1,170 @@
+// ReplicationManager: this node's role (primary or replica) and everything
+// that ships writes from a primary to its replicas.
+//
+// Recording (primary): the store reports every key it changes (its change
+// listener, under the key's stripe). Inside a command the keys are collected
+// per thread and, once the command ran (still under its stripes, or
+// relocked for self-locking commands), each key's new state goes to the
+// ReplicationLog as one batch: `SET key value [PXAT ms]` for strings,
+// `RESTORE key ms payload REPLACE ABSTTL` (the DUMP serializer) for other
+// types, `DEL key` when it is gone. FLUSHALL, FLUSHDB, SWAPDB and PUBLISH
+// ship as themselves, in order with the key states. Changes made outside a
+// command (expiry, eviction, dropped slots) ship at once as DEL. Shipping
+// states rather than commands makes scripts, SPOP, relative TTLs, blocking
+// pops and everything else replicate exactly; the price is a compound
+// value's full encoding per write (see docs/replication.md).
+// Recording starts when the first replica connects (as Redis creates its
+// backlog), so a node without replicas pays one relaxed load per change.
+//
+// Serving replicas: a replica's PSYNC hands its socket to a ReplicaFeeder
+// (repl_feeder.h), which sends a full or partial sync and then the stream,
+// and reads its REPLCONF ACKs. WAIT parks the client until enough replicas
+// acknowledged its last write.
+//
+// Replica: REPLICAOF host port starts a PrimaryLink (repl_link.h), which
+// connects, syncs, applies the stream and reconnects with a partial resync
+// after a short disconnect. Normal clients get -READONLY for writes.
+//
+// Thread-safety: every public method may be called from any thread.
+#ifndef SHOAL_SERVER_REPLICATION_REPLICATION_H_
+#define SHOAL_SERVER_REPLICATION_REPLICATION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/dispatch/command_context.h"
+#include "server/dispatch/replication_hooks.h"
+#include "server/dispatch/server_state.h"
+#include "server/replication/repl_log.h"
+#include "server/store/store.h"
+
+namespace shoal {
+
+class ReplicaFeeder;
+class PrimaryLink;
+
+// What a replica link reports for INFO and ROLE.
+struct PrimaryLinkStatus {
+  std::string host;
+  int port = 0;
+  std::string state = "connect";  // connect, connecting, sync, connected
+  bool up = false;
+  bool sync_in_progress = false;
+  int64_t offset = 0;              // processed stream offset
+  int64_t last_io_ms = 0;
+};
+
+// A connected replica, for INFO, ROLE and WAIT.
+struct ReplicaStatus {
+  std::string ip;
+  int port = 0;
+  std::string state;  // wait_bgsave, send_bulk, online
+  int64_t ack_offset = 0;
+  int64_t last_ack_ms = 0;
+};
+
+class ReplicationManager : public ReplicationHooks {
+ public:
+  ReplicationManager(Store* store, ServerState* server);
+  ~ReplicationManager() override;
+  ReplicationManager(const ReplicationManager&) = delete;
+  ReplicationManager& operator=(const ReplicationManager&) = delete;
+
+  // Starts the housekeeping thread and, if the config says `replicaof`,
+  // the link to that primary.
+  void Start();
+  void Stop();
+
+  // ---- ReplicationHooks (workers) ----
+  void BeginCommand() override;
+  void FlushCommand(CommandContext& ctx, bool stripes_held) override;
+  void EndCommand(CommandContext& ctx, bool stripes_held) override;
+  std::optional<std::string> RefuseWrite(const CommandSpec& spec) const override;
+  void AppendInfo(std::string* out) const override;
+  // FLUSHALL, FLUSHDB, SWAPDB, PUBLISH: shipped as themselves (Dispatcher::Run).
+  void NoteCommand(CommandContext& ctx, CmdArgs args) override;
+
+  // ---- Role ----
+  bool is_replica() const { return replica_.load(std::memory_order_acquire); }
+  // REPLICAOF host port: drops this node's data for the primary's.
+  // "Already connected..." when it already follows that primary.
+  std::string ReplicaOf(const std::string& host, int port);
+  // REPLICAOF NO ONE: stops following and becomes a primary (keeps the data).
+  void BecomePrimary();
+  std::string replid() const;
+  // The stream offset this node has produced (primary) or processed (replica).
+  int64_t Offset() const;
+
+  // ---- Serving replicas ----
+  // PSYNC on a client connection (worker thread): takes the socket over
+  // once the connection's earlier replies are sent; replies nothing itself.
+  void AcceptReplica(ClientSession* client, std::string replid, int64_t offset);
+  // REPLCONF listening-port from a connection about to PSYNC.
+  void NoteListeningPort(ClientSession* client, int port);
+  // Replicas whose acknowledged offset is >= offset.
+  int CountAcked(int64_t offset) const;
+  int ConnectedReplicas() const;
+  std::vector<ReplicaStatus> Replicas() const;
+  // WAIT: wake `client` (on its worker) once `n` replicas acknowledged
+  // `offset` or at deadline_ms (0 = never).
+  void AddWaiter(ClientSession* client, int64_t offset, int n, int64_t deadline_ms);
+  PrimaryLinkStatus LinkStatus() const;
+
+  // For feeders and links.
+  Store* store() const { return store_; }
+  ServerState* server() const { return server_; }
+  ReplicationLog* log() const { return log_.get(); }
+  void WakeWaiters();
+  // The link applied a full sync's FULLRESYNC: adopt the primary's id.
+  void AdoptPrimaryId(const std::string& replid);
+
+ private:
+  struct Waiter {
+    uint64_t client_id;
+    ClientWaker* waker;
+    int64_t offset;
+    int n;
+    int64_t deadline_ms;
+  };
+  static void OnStoreChange(void* self, int db, std::string_view key);
+  // Appends the thread's pending key states (and `extra`, after them) to the
+  // log; stripes of the pending keys held by the caller unless !held.
+  int64_t ShipPending(bool held, const ReplRecord* extra);
+  void EnsureLog();
+  void Housekeeping();
+  void ReapFeeders(bool all) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Store* store_;
+  ServerState* server_;
+  std::atomic<bool> recording_{false};
+  std::atomic<bool> replica_{false};
+  std::unique_ptr<ReplicationLog> log_;  // created once, at the first replica
+
+  mutable absl::Mutex mu_;
+  std::string replid_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<ReplicaFeeder>> feeders_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<PrimaryLink> link_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<uint64_t, int>> listening_ports_ ABSL_GUARDED_BY(mu_);
+  int64_t replica_offset_base_ ABSL_GUARDED_BY(mu_) = 0;  // offset kept after promotion
+
+  mutable absl::Mutex waiters_mu_;
+  std::vector<Waiter> waiters_ ABSL_GUARDED_BY(waiters_mu_);
+
+  std::atomic<bool> stop_{false};
+  std::thread housekeeping_;
+};
+
+// Registers masterauth, masteruser, replicaof, repl-backlog-size,
+// replica-read-only, repl-timeout (before the config file is applied).
+void RegisterReplicationParams(ConfigRegistry* reg);
+
+}  // namespace shoal
+
+#endif  // SHOAL_SERVER_REPLICATION_REPLICATION_H_

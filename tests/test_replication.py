@@ -1,0 +1,209 @@
+"""Primary/replica replication between two real shoal processes: REPLICAOF,
+full sync (every type, TTLs) while the primary keeps taking writes, the
+write stream (scripts, transactions, SPOP, expiry, FLUSHALL/SWAPDB), WAIT,
+ROLE, INFO replication, read-only replicas and promotion (REPLICAOF NO ONE).
+"""
+import threading
+import time
+
+import pytest
+import redis
+
+from conftest import ShoalServer
+
+
+def wait_until(pred, timeout=10.0, step=0.02):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def snapshot(c, db=0):
+    """Every key of db with its DUMP payload and whether it has a TTL."""
+    c.execute_command("SELECT", db)
+    out = {}
+    for k in c.scan_iter(count=1000):
+        out[k] = (c.dump(k), c.pttl(k) > 0)
+    c.execute_command("SELECT", 0)
+    return out
+
+
+@pytest.fixture
+def pair():
+    p = ShoalServer()
+    rep = ShoalServer()
+    yield p, rep
+    for s in (p, rep):
+        assert s.alive(), "shoal crashed"
+        s.stop()
+
+
+def attach(p, rep):
+    assert rep.client().execute_command("REPLICAOF", "127.0.0.1", p.port) == b"OK"
+    assert wait_until(lambda: rep.client().info("replication")["master_link_status"] == "up"
+                      and rep.client().info("replication")["master_sync_in_progress"] == 0)
+
+
+def test_full_sync_every_type_and_ttl(pair):
+    p, rep = pair
+    c = p.client()
+    c.set("s", "v")
+    c.set("n", 42)
+    c.set("t", "x", ex=1000)
+    c.rpush("l", *range(300))
+    c.hset("h", mapping={f"f{i}": i for i in range(200)})
+    c.sadd("set", *range(50))
+    c.zadd("z", {f"m{i}": i for i in range(100)})
+    c.xadd("st", {"a": 1}, id="1-1")
+    c.pfadd("hll", *range(100))
+    c.execute_command("SELECT", 3)
+    c.set("db3", "yes")
+    c.execute_command("SELECT", 0)
+    rep.client().set("stale", "dropped at sync")
+    attach(p, rep)
+    r = rep.client()
+    assert snapshot(r) == snapshot(c)
+    assert snapshot(r, 3) == {b"db3": (c.execute_command("SELECT", 3) and c.dump("db3"), False)}
+    c.execute_command("SELECT", 0)
+    assert r.get("stale") is None
+    assert 990_000 < r.pttl("t") <= 1_000_000
+
+
+def test_stream_of_writes_and_wait(pair):
+    p, rep = pair
+    attach(p, rep)
+    c, r = p.client(), rep.client()
+    c.set("a", 1)
+    c.incrbyfloat("a", 1.5)
+    c.lpush("q", "x", "y")
+    c.blpop("q", 1)  # a blocking pop ships as the list's new state
+    c.eval("redis.call('set', KEYS[1], ARGV[1]); redis.call('hset', KEYS[2], 'f', ARGV[1])",
+           2, "{k}1", "{k}2", "scripted")
+    c.sadd("pop", *range(10))
+    c.spop("pop", 3)  # random: the replica gets the same survivors
+    with c.pipeline(transaction=True) as tx:
+        tx.set("m1", 1).incr("m1").delete("a").set("m2", "x", px=50_000)
+        tx.execute()
+    assert c.execute_command("WAIT", 1, 2000) == 1
+    assert snapshot(r) == snapshot(c)
+    assert r.get("{k}1") == b"scripted" and r.exists("a") == 0
+    info = c.info("replication")
+    assert info["connected_slaves"] == 1
+    assert info["slave0"]["state"] == "online"
+    assert info["slave0"]["offset"] == info["master_repl_offset"]
+    role = c.execute_command("ROLE")
+    assert role[0] == b"master" and len(role[2]) == 1
+    assert role[2][0][1] == str(rep.port).encode()
+    rrole = r.execute_command("ROLE")
+    assert rrole[:4] == [b"slave", b"127.0.0.1", p.port, b"connected"]
+    assert rrole[4] == info["master_repl_offset"]
+
+
+def test_flush_swap_and_expiry_replicate(pair):
+    p, rep = pair
+    attach(p, rep)
+    c, r = p.client(), rep.client()
+    c.set("x", 1)
+    c.execute_command("SELECT", 1)
+    c.set("y", 2)
+    c.swapdb(0, 1)
+    c.execute_command("SELECT", 0)
+    assert c.execute_command("WAIT", 1, 2000) == 1
+    assert r.get("y") == b"2" and r.get("x") is None
+    c.set("gone", 1, px=100)
+    c.execute_command("WAIT", 1, 2000)
+    assert r.exists("gone") == 1 or r.pttl("gone") <= 100
+    # The primary's expiry ships as a delete: the key leaves the replica's
+    # keyspace (DBSIZE), not only its reads.
+    assert wait_until(lambda: c.exists("gone") == 0 and r.dbsize() == 1, timeout=5)
+    c.flushall()
+    assert c.execute_command("WAIT", 1, 2000) == 1
+    assert r.dbsize() == 0
+
+
+def test_sync_while_primary_takes_writes(pair):
+    p, rep = pair
+    c = p.client()
+    with c.pipeline(transaction=False) as pl:
+        for i in range(60_000):
+            pl.set(f"k:{i}", "v" * 20)
+        pl.execute()
+    stop = threading.Event()
+
+    def writer():
+        w = p.client()
+        i = 0
+        while not stop.is_set():
+            w.incr(f"ctr:{i % 50}")
+            w.set(f"k:{(i * 7919) % 60_000}", f"new{i}")
+            i += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        attach(p, rep)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        t.join()
+    assert c.execute_command("WAIT", 1, 5000) == 1
+    assert snapshot(rep.client()) == snapshot(c)
+
+
+def test_replica_refuses_writes_and_promotes(pair):
+    p, rep = pair
+    attach(p, rep)
+    c, r = p.client(), rep.client()
+    c.set("k", "v")
+    c.execute_command("WAIT", 1, 2000)
+    with pytest.raises(redis.ReadOnlyError):
+        r.set("k", "mine")
+    with pytest.raises(redis.ReadOnlyError, match="read only replica. script"):
+        r.eval("return redis.call('set', 'k', 'mine')", 0)
+    with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica"):
+        r.execute_command("WAIT", 0, 0)
+    assert r.execute_command("REPLICAOF", "127.0.0.1", p.port) == \
+        b"OK Already connected to specified master"
+    assert r.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    assert r.execute_command("ROLE")[0] == b"master"
+    assert r.get("k") == b"v"
+    assert r.set("k", "mine")
+    c.set("k", "primary's")
+    time.sleep(0.2)
+    assert r.get("k") == b"mine"  # no longer following
+
+
+def test_wait_without_replicas_and_bad_input():
+    s = ShoalServer()
+    try:
+        c = s.client()
+        c.set("k", 1)
+        t0 = time.time()
+        assert c.execute_command("WAIT", 1, 150) == 0
+        assert time.time() - t0 >= 0.14
+        assert c.execute_command("WAIT", 0, 0) == 0
+        with pytest.raises(redis.ResponseError, match="timeout is negative"):
+            c.execute_command("WAIT", 1, -1)
+        with pytest.raises(redis.ResponseError, match="not an integer"):
+            c.execute_command("WAIT", "x", 0)
+        with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
+            c.execute_command("WAIT", 1)
+        with pytest.raises(redis.ResponseError, match="Invalid master port"):
+            c.execute_command("REPLICAOF", "127.0.0.1", "99999")
+        with pytest.raises(redis.ResponseError, match="Unrecognized REPLCONF option: bogus"):
+            c.execute_command("REPLCONF", "bogus", "1")
+        with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
+            c.execute_command("PSYNC", "?")
+        # A replica of a primary that is not there keeps trying, serves reads.
+        port = s.port + 1 if s.port < 65000 else s.port - 1
+        assert c.execute_command("REPLICAOF", "127.0.0.1", port) == b"OK"
+        assert c.info("replication")["master_link_status"] == "down"
+        assert c.get("k") == b"1"  # nothing synced yet: old data kept until a sync
+        assert c.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+        assert c.ping()
+    finally:
+        assert s.alive()
+        s.stop()
