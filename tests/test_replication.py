@@ -207,3 +207,28 @@ def test_wait_without_replicas_and_bad_input():
     finally:
         assert s.alive()
         s.stop()
+
+
+def test_short_disconnect_resyncs_partially(pair):
+    """The link is cut (ss -K kills the replica's socket): the replica
+    reconnects and continues from its offset. A key written locally on the
+    (writable) replica survives, which a full resync would have dropped."""
+    import shutil
+    import subprocess
+    if shutil.which("ss") is None:
+        pytest.skip("needs ss (iproute2) to cut the link")
+    p, rep = pair
+    attach(p, rep)
+    c, r = p.client(), rep.client()
+    r.config_set("replica-read-only", "no")
+    r.set("local-only", "kept")
+    c.set("before", 1)
+    assert c.execute_command("WAIT", 1, 2000) == 1
+    res = subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", str(p.port)],
+                         capture_output=True, text=True)
+    if str(p.port) not in res.stdout:
+        pytest.skip("this kernel cannot kill sockets (CONFIG_INET_DIAG_DESTROY)")
+    c.set("after", 2)
+    assert wait_until(lambda: r.get("after") == b"2", timeout=10)
+    assert r.get("local-only") == b"kept"
+    assert c.execute_command("WAIT", 1, 2000) == 1
