@@ -1,6 +1,7 @@
 // Config parsing and the table of run-time parameters.
 #include "server/config.h"
 #include "base/strings.h"
+#include "server/dispatch/slowlog.h"
 
 #include <sys/resource.h>
 
@@ -149,6 +150,8 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->Add(std::move(maxclients));
   reg->AddInt("timeout", &rc->timeout_s, 0, INT32_MAX);
   reg->AddInt("hz", &rc->hz, 1, 500);
+  reg->AddInt("slowlog-log-slower-than", &ProcessSlowLog().slower_than_us, -1, INT64_MAX);
+  reg->AddInt("slowlog-max-len", &ProcessSlowLog().max_len, 0, INT64_MAX);
   reg->AddInt("busy-reply-threshold", &rc->busy_reply_threshold_ms, 0, INT64_MAX);
   reg->AddAlias("busy-reply-threshold", "lua-time-limit");
   reg->AddInt("maxmemory", &rc->maxmemory, 0, kMax, /*is_memory=*/true);

@@ -3,6 +3,9 @@
 
 namespace shoal {
 
+// SLOWLOG GET LEN RESET (slowlog_family.cc).
+void RegisterSlowlogCommands(CommandTable* table);
+
 void RegisterAllCommands(CommandTable* table) {
   RegisterConnectionCommands(table);
   RegisterStringCommands(table);
@@ -20,6 +23,7 @@ void RegisterAllCommands(CommandTable* table) {
   RegisterKeyCommands(table);
   RegisterTransactionCommands(table);
   RegisterServerCommands(table);
+  RegisterSlowlogCommands(table);
 }
 
 }  // namespace shoal

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/dispatch/errors.h"
 #include "server/dispatch/info_section.h"  // kUsedMemoryBaseline
+#include "server/dispatch/slowlog.h"
 
 namespace shoal {
 namespace {
@@ -185,6 +186,10 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
     server_->replication->NoteCommand(ctx, args);
   }
   int64_t elapsed = MonotonicUs() - start;
+  SlowLog& slowlog = ProcessSlowLog();
+  if (ABSL_PREDICT_FALSE(slowlog.ShouldLog(elapsed)) && !(spec.flags & kCmdSkipSlowlog)) {
+    slowlog.Add(args, elapsed, ctx.NowMs() / 1000, ctx.client->addr, ctx.client->Name());
+  }
   CommandCounters& c = stats_->commands[spec.id];
   c.calls.fetch_add(1, std::memory_order_relaxed);
   c.usec.fetch_add(elapsed, std::memory_order_relaxed);
