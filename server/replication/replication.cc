@@ -79,7 +79,10 @@ ReplicationManager::ReplicationManager(Store* store, ServerState* server)
   store_->SetChangeListener(&ReplicationManager::OnStoreChange, this);
 }
 
-ReplicationManager::~ReplicationManager() { Stop(); }
+ReplicationManager::~ReplicationManager() {
+  Stop();
+  store_->SetChangeListener(nullptr, nullptr);  // the store outlives us
+}
 
 void ReplicationManager::Start() {
   const std::string of = server_->config().Value("replicaof");
