@@ -31,6 +31,8 @@ class ReplicationHooks {
   // Every command that ran with kCmdLockAll or kCmdPubSub (Dispatcher::Run):
   // FLUSHALL, FLUSHDB, SWAPDB and PUBLISH ship as themselves.
   virtual void NoteCommand(CommandContext& ctx, CmdArgs args) = 0;
+  // A worker's loop turn ended: wake the feeders for what it wrote.
+  virtual void LoopTurnEnd() = 0;
   // A replica refuses writes from normal clients: the error text, or
   // nullopt when `spec` may run here.
   virtual std::optional<std::string> RefuseWrite(const CommandSpec& spec) const = 0;

@@ -24,12 +24,15 @@ Worker::Worker(int index, int count, Store* store, ServerState* server, const Ne
   async_.data = this;
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
+  uv_prepare_init(&loop_, &turn_end_);
+  turn_end_.data = this;
 }
 
 Worker::~Worker() { uv_loop_close(&loop_); }
 
 void Worker::Start() {
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
+  if (server_->replication != nullptr) uv_prepare_start(&turn_end_, OnTurnEnd);
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
 }
 
@@ -135,11 +138,17 @@ void Worker::DrainInbox() {
     for (Connection* c : snapshot) c->Close();
     uv_timer_stop(&cron_);
     uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+    uv_prepare_stop(&turn_end_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&turn_end_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   }
 }
 
 void Worker::OnCron(uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); }
+
+void Worker::OnTurnEnd(uv_prepare_t* p) {
+  static_cast<Worker*>(p->data)->server_->replication->LoopTurnEnd();
+}
 
 void Worker::Cron() {
   int64_t now = store_->clock().NowMs();

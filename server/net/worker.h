@@ -61,6 +61,9 @@ class Worker : public ClientWaker {
  private:
   static void OnAsync(uv_async_t* a);
   static void OnCron(uv_timer_t* t);
+  // End of a loop turn (before polling): replication sends what the turn's
+  // commands wrote, one wake-up per turn instead of one per write.
+  static void OnTurnEnd(uv_prepare_t* p);
   void DrainInbox();
   void Cron();
 
@@ -73,6 +76,7 @@ class Worker : public ClientWaker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t cron_;
+  uv_prepare_t turn_end_;
   std::thread thread_;
   absl::flat_hash_set<Connection*> conns_;
   absl::flat_hash_map<uint64_t, Connection*> by_id_;

@@ -100,8 +100,15 @@ ReplicationLog::ReadStatus ReplicationLog::Read(int64_t from, size_t max, std::s
 
 void ReplicationLog::WaitFor(int64_t from, int64_t timeout_ms) const {
   absl::MutexLock l(&mu_);
-  auto ready = [this, from]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return end_ >= from; };
-  mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(timeout_ms));
+  if (kicked_ >= from) return;
+  grown_.WaitWithTimeout(&mu_, absl::Milliseconds(timeout_ms));
+}
+
+void ReplicationLog::Kick() {
+  absl::MutexLock l(&mu_);
+  if (end_ == kicked_) return;
+  kicked_ = end_;
+  grown_.SignalAll();
 }
 
 }  // namespace shoal

@@ -58,8 +58,13 @@ class ReplicationLog {
   // it); kLost when `from` is no longer held. Copies nothing when `from` is
   // past the end.
   ReadStatus Read(int64_t from, size_t max, std::string* out) const;
-  // Blocks until the stream ends past `from` - 1, or timeout_ms passed.
+  // Blocks until the stream ends past `from` - 1 and a Kick announced it,
+  // or timeout_ms passed.
   void WaitFor(int64_t from, int64_t timeout_ms) const;
+  // Wakes the waiting feeders if the stream grew since the last kick.
+  // Appends do not wake them: workers kick once per loop turn, so a turn
+  // that served many writes costs the feeders one wake-up and one send.
+  void Kick();
 
  private:
   void AppendBytesLocked(std::string_view bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -71,6 +76,8 @@ class ReplicationLog {
   int64_t held_ ABSL_GUARDED_BY(mu_) = 0;   // bytes held (<= capacity)
   int last_db_ ABSL_GUARDED_BY(mu_) = -1;
   std::string scratch_ ABSL_GUARDED_BY(mu_);
+  int64_t kicked_ ABSL_GUARDED_BY(mu_) = 0;  // end_ at the last kick
+  mutable absl::CondVar grown_;
 };
 
 // RESP encoding of a command, for records.

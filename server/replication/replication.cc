@@ -374,6 +374,7 @@ void ReplicationManager::Housekeeping() {
   int64_t last_ping = NowMs();
   while (!stop_.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    LoopTurnEnd();  // what threads other than workers wrote (expiry, eviction)
     WakeWaiters();
     const int64_t now = NowMs();
     if (now - last_ping >= 1000) {

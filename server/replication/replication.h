@@ -90,6 +90,9 @@ class ReplicationManager : public ReplicationHooks {
   void AppendInfo(std::string* out) const override;
   // FLUSHALL, FLUSHDB, SWAPDB, PUBLISH: shipped as themselves (Dispatcher::Run).
   void NoteCommand(CommandContext& ctx, CmdArgs args) override;
+  void LoopTurnEnd() override {
+    if (recording_.load(std::memory_order_acquire)) log_->Kick();
+  }
 
   // ---- Role ----
   bool is_replica() const { return replica_.load(std::memory_order_acquire); }
