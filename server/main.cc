@@ -384,6 +384,18 @@ int Main(int argc, char** argv) {
       fprintf(stderr, "cluster: %s\n", std::string(cst.message()).c_str());
       return 1;
     }
+    // Without a secret anyone who reaches the bus can join or poison the
+    // membership (docs/security.md): say so when it is reachable from
+    // other hosts.
+    const std::string bus_ip = BusAddress(bind);
+    const bool loopback_only = bus_ip == "::1" || bus_ip == "localhost" || bus_ip.rfind("127.", 0) == 0;
+    if (FLAGS_cluster_secret.empty() && !loopback_only) {
+      fprintf(stderr,
+              "WARNING: the cluster bus listens on %s without --cluster-secret: anyone who can "
+              "reach port %d can join this cluster or forge its membership. Set the same "
+              "--cluster-secret on every node, or keep the bus on a trusted network.\n",
+              bus_ip.c_str(), cluster_node->bus_port());
+    }
   }
   // Scripting: one Lua state per worker, a script cache shared by all.
   ScriptEngine scripting(&store, &server, threads);

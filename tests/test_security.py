@@ -552,3 +552,32 @@ def test_accept_without_descriptors_answers_and_does_not_spin(started):
     assert c.cmd("PING") == b"+PONG\r\n"
     for k in held:
         assert k.cmd("PING") == b"+PONG\r\n"
+
+
+def _start_output(*args):
+    """Starts shoal with args, waits until it serves, stops it: its output."""
+    import subprocess
+    import tempfile
+    port = free_port()
+    with tempfile.TemporaryDirectory() as d:
+        proc = subprocess.Popen([SHOAL, "--port", str(port), "--cluster-enabled", "yes",
+                                 "--cluster-config-file", f"{d}/nodes.conf", *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    return out.decode(errors="replace")
+
+
+def test_bus_beyond_loopback_without_secret_warns():
+    out = _start_output("--bind", "0.0.0.0", "--protected-mode", "no")
+    assert "WARNING: the cluster bus listens on 0.0.0.0 without --cluster-secret" in out
+    assert "WARNING: the cluster bus" not in _start_output("--bind", "0.0.0.0", "--protected-mode",
+                                                           "no", "--cluster-secret", "s3cret")
+    assert "WARNING: the cluster bus" not in _start_output()  # loopback by default
