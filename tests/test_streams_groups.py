@@ -116,8 +116,13 @@ def test_xreadgroup_block_consumers_share_the_work(server, r):
     consumers = [Blocker(server, "XREADGROUP", "GROUP", "g", f"c{i}", "BLOCK", "0",
                          "STREAMS", "s", ">") for i in range(3)]
     wait_blocked(r, 3)
+    # Redis serves a woken client before the XADD's connection sends its
+    # next command; Shoal re-runs the woken command on its own worker, so a
+    # second XADD arriving first would let the first consumer take both
+    # entries. Each XADD therefore waits until one consumer was served.
     for i in range(1, 4):
         r.execute_command("XADD", "s", f"{i}-0", "f", i)
+        wait_blocked(r, 3 - i)
     got = sorted(c.join()[0][1][0][0] for c in consumers)
     assert got == [b"1-0", b"2-0", b"3-0"]  # one entry each, none twice
     assert r.execute_command("XPENDING", "s", "g")[0] == 3
