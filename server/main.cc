@@ -32,6 +32,7 @@
 #include "server/events/notify.h"
 #include "server/events/pubsub.h"
 #include "server/net/acceptor.h"
+#include "server/net/tls_context.h"
 #include "server/replication/replication.h"
 #include "server/replication/replication_family.h"
 #include "server/scripting/script_engine.h"
@@ -44,6 +45,7 @@ DEFINE_int32(threads, 0, "worker threads (0 = number of cores)");
 DEFINE_int32(stripes, 256, "lock stripes over the 16384 slots (power of two)");
 DEFINE_int32(databases, 16, "number of databases (SELECT 0..n-1)");
 DEFINE_int32(tcp_backlog, 511, "listen backlog");
+DEFINE_int32(tls_port, 0, "TLS port for clients (0: none; --port 0 serves TLS only)");
 
 // Cluster mode (--cluster-enabled yes is a config parameter; docs/cluster.md).
 DEFINE_string(join, "", "cluster members to join: host:port[@busport][,...] (client ports)");
@@ -266,6 +268,8 @@ int Main(int argc, char** argv) {
   RegisterReplicationCommands(&table);
   RuntimeConfig rc;
   rc.databases = FLAGS_databases;
+  // tls-* parameters and the OpenSSL context (server/net/tls_context.h).
+  TlsContextHolder tls;
   // What crosses workers (server/events): parked clients and subscriptions.
   BlockingRegistry blocking;
   PubSubRegistry pubsub;
@@ -273,6 +277,7 @@ int Main(int argc, char** argv) {
   ConfigRegistry& reg = server.config();
   RegisterConfigParams(&reg, FLAGS_port, bind, threads);
   RegisterReplicationParams(&reg);
+  RegisterTlsConfig(&reg, &tls, FLAGS_tls_port);
   char cwd[4096];
   reg.AddString("dir", getcwd(cwd, sizeof(cwd)) ? cwd : "/", false);
   for (const Directive& d : runtime) {
@@ -298,6 +303,10 @@ int Main(int argc, char** argv) {
     }
   }
 
+  if (FLAGS_tls_port != 0) {
+    absl::Status tst = tls.Activate();
+    if (!tst.ok()) return Fail(StrCat("Failed to configure TLS: ", tst.message()));
+  }
   if (!AdjustOpenFilesLimit(&rc, threads)) return 1;
 
   StoreOptions so;
@@ -315,7 +324,7 @@ int Main(int argc, char** argv) {
 
   ServerInfo& info = server.info();
   info.run_id = RandomHex(40);
-  info.port = FLAGS_port;
+  info.port = FLAGS_port != 0 ? FLAGS_port : FLAGS_tls_port;  // as Redis's tcp_port
   info.threads = threads;
   info.start_ms = store.clock().NowMs();
   info.config_file = conf_file;
@@ -373,6 +382,8 @@ int Main(int argc, char** argv) {
   no.threads = threads;
   no.tcp_backlog = FLAGS_tcp_backlog;
   no.protected_mode = &ProtectedModeSetting();
+  no.tls_port = FLAGS_tls_port;
+  no.tls = &tls;
   // Empties slots this node stopped owning (and stale leftovers of slots
   // that arrive) before the first view is published.
   std::unique_ptr<SlotKeeper> slot_keeper;
@@ -415,6 +426,7 @@ int Main(int argc, char** argv) {
     printf("Cluster node %s, bus port %d\n", cluster_node->my_id().c_str(),
            cluster_node->bus_port());
   }
+  if (FLAGS_tls_port != 0) printf("TLS on port %d\n", FLAGS_tls_port);
   printf("Shoal %s (Redis %s compatible) ready to accept connections on port %d, %d threads\n",
          kShoalVersion, kRedisVersion, FLAGS_port, threads);
   fflush(stdout);

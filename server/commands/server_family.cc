@@ -129,16 +129,38 @@ void ConfigSet(CommandContext& ctx, CmdArgs args) {
     }
   }
   std::vector<std::pair<std::string_view, std::string>> applied;  // name, old value
+  // Apply hooks (config_registry.h), once each, after every value is set.
+  std::vector<std::pair<std::string_view, ConfigRegistry::Apply>> hooks;
+  auto run_hooks = [&hooks]() -> std::pair<std::string_view, absl::Status> {
+    for (const auto& [name, hook] : hooks) {
+      absl::Status st = (*hook)();
+      if (!st.ok()) return {name, st};
+    }
+    return {std::string_view(), absl::OkStatus()};
+  };
+  auto roll_back = [&] {
+    for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+      reg.Set(it->first, it->second).IgnoreError();
+    }
+    run_hooks();
+  };
   for (size_t i = 2; i < args.size(); i += 2) {
     std::string old = reg.Value(args[i]);
     absl::Status st = reg.Set(args[i], args[i + 1]);
     if (!st.ok()) {
-      for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
-        reg.Set(it->first, it->second).IgnoreError();
-      }
+      roll_back();
       return ctx.Error(SetFailedText(args[i], ToStd(st.message())));
     }
     applied.emplace_back(args[i], std::move(old));
+    if (ConfigRegistry::Apply hook = reg.ApplyHook(args[i])) {
+      bool seen = false;
+      for (const auto& h : hooks) seen = seen || h.second == hook;
+      if (!seen) hooks.emplace_back(args[i], std::move(hook));
+    }
+  }
+  if (auto [name, st] = run_hooks(); !st.ok()) {
+    roll_back();
+    return ctx.Error(SetFailedText(name, ToStd(st.message())));
   }
   {
     absl::MutexLock l(&g_changed_mu);

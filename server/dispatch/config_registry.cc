@@ -187,4 +187,10 @@ std::string ConfigRegistry::Value(std::string_view name) const {
   return get();
 }
 
+ConfigRegistry::Apply ConfigRegistry::ApplyHook(std::string_view name) const {
+  absl::MutexLock l(&mu_);
+  const Param* p = FindParam(name);
+  return p == nullptr ? nullptr : p->apply;
+}
+
 }  // namespace shoal

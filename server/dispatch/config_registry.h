@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,11 +69,20 @@ class ConfigRegistry {
   // (possibly related to argument 'x') - ") or OK.
   using Setter = std::function<absl::Status(std::string_view)>;
 
+  // Runs once per CONFIG SET after all of its values are set, for
+  // parameters that only make sense together (a TLS certificate and its
+  // key): CONFIG SET tls-cert-file A tls-key-file B checks the pair, not A
+  // with the old key. Parameters sharing one hook (the same pointer) share
+  // one call. On failure CONFIG SET restores the old values and runs the
+  // hooks again.
+  using Apply = std::shared_ptr<const std::function<absl::Status()>>;
+
   struct Param {
     std::string name;
     std::vector<std::string> aliases;
     Getter get;
     Setter set;        // null for immutable parameters
+    Apply apply;       // null for most: the setter applies the value
   };
 
   explicit ConfigRegistry(RuntimeConfig* rc);
@@ -99,6 +109,8 @@ class ConfigRegistry {
   bool IsMutable(std::string_view name) const;
   // Value of one parameter ("" if unknown).
   std::string Value(std::string_view name) const;
+  // The parameter's apply hook (null if none or unknown).
+  Apply ApplyHook(std::string_view name) const;
 
   // Parses "100mb", "1gb", "4096", "1k" as Redis does (k=1000, kb=1024...).
   static bool ParseMemory(std::string_view s, int64_t* out);

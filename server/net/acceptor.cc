@@ -62,7 +62,9 @@ bool IsLoopback(const sockaddr_storage& ss) {
 // sent is read first: closing a socket with unread input sends a reset,
 // which could reach the client before it has read the reply.
 void WriteAndClose(int fd, const char* msg, size_t len) {
-  [[maybe_unused]] ssize_t n = ::write(fd, msg, len);
+  if (len > 0 && ::write(fd, msg, len) < 0) {
+    // Nothing to do: the socket is closed below either way.
+  }
   char sink[4096];
   for (int i = 0; i < 16 && ::recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; ++i) {
   }
@@ -145,13 +147,13 @@ std::string BindHost(std::string_view entry, bool* optional) {
   return std::string(entry);
 }
 
-absl::Status NetServer::Start() {
-  signal(SIGPIPE, SIG_IGN);
+absl::Status NetServer::ListenAll(int port, bool tls) {
+  size_t before = listeners_.size();
   for (const std::string& entry : options_.bind) {
     bool optional = false;
     std::string host = BindHost(entry, &optional);
     int err = 0;
-    absl::StatusOr<int> fd = Listen(host, options_.port, options_.tcp_backlog, &err);
+    absl::StatusOr<int> fd = Listen(host, port, options_.tcp_backlog, &err);
     if (!fd.ok() && optional && AddressUnavailable(err)) {
       fprintf(stderr, "Warning: %s (optional bind address skipped)\n",
               std::string(fd.status().message()).c_str());
@@ -161,14 +163,32 @@ absl::Status NetServer::Start() {
     auto l = std::make_unique<Listener>();
     l->server = this;
     l->fd = *fd;
+    l->tls = tls;
     uv_poll_init(&loop_, &l->poll, l->fd);
     l->poll.data = l.get();
     uv_poll_start(&l->poll, UV_READABLE, OnReadable);
     listeners_.push_back(std::move(l));
   }
-  if (listeners_.empty()) {
+  if (listeners_.size() == before) {
     return absl::UnavailableError(
-        StrCat("Failed listening on port ", options_.port, " (tcp), aborting."));
+        StrCat("Failed listening on port ", port, tls ? " (tls)" : " (tcp)", ", aborting."));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetServer::Start() {
+  signal(SIGPIPE, SIG_IGN);
+  if (options_.port == 0 && options_.tls_port == 0) {
+    return absl::InvalidArgumentError("Configured to not listen anywhere, exiting.");
+  }
+  if (options_.port != 0) {
+    absl::Status st = ListenAll(options_.port, /*tls=*/false);
+    if (!st.ok()) return st;
+  }
+  if (options_.tls_port != 0) {
+    if (options_.tls == nullptr) return absl::InvalidArgumentError("TLS is not configured");
+    absl::Status st = ListenAll(options_.tls_port, /*tls=*/true);
+    if (!st.ok()) return st;
   }
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   for (int i = 0; i < options_.threads; ++i) {
@@ -186,7 +206,7 @@ absl::Status NetServer::Start() {
 
 void NetServer::OnReadable(uv_poll_t* p, int status, int) {
   auto* l = static_cast<Listener*>(p->data);
-  if (status == 0) l->server->AcceptFrom(l->fd);
+  if (status == 0) l->server->AcceptFrom(l->fd, l->tls);
 }
 
 bool NetServer::RefusedByProtectedMode(const sockaddr_storage& peer) const {
@@ -195,7 +215,7 @@ bool NetServer::RefusedByProtectedMode(const sockaddr_storage& peer) const {
   return server_->runtime().RequirePass().empty();
 }
 
-void NetServer::AcceptFrom(int lfd) {
+void NetServer::AcceptFrom(int lfd, bool tls) {
   for (int i = 0; i < 256; ++i) {
     sockaddr_storage peer{};
     socklen_t plen = sizeof(peer);
@@ -212,7 +232,7 @@ void NetServer::AcceptFrom(int lfd) {
       if (err == EMFILE || err == ENFILE) {
         // accept() takes a descriptor before it looks at the backlog: EMFILE
         // also comes with nothing pending, which the spare fd tells apart.
-        SpareFdResult r = RejectWithSpareFd(lfd);
+        SpareFdResult r = RejectWithSpareFd(lfd, tls);
         if (r == SpareFdResult::kRejected) continue;
         if (r == SpareFdResult::kNothingPending) return;
       }
@@ -223,7 +243,7 @@ void NetServer::AcceptFrom(int lfd) {
     }
     server_->total_connections_received.fetch_add(1, std::memory_order_relaxed);
     if (RefusedByProtectedMode(peer)) {
-      WriteAndClose(fd, kProtectedModeError, sizeof(kProtectedModeError) - 1);
+      WriteAndClose(fd, tls ? "" : kProtectedModeError, tls ? 0 : sizeof(kProtectedModeError) - 1);
       continue;
     }
     int64_t live = 0;
@@ -233,17 +253,17 @@ void NetServer::AcceptFrom(int lfd) {
       if (best == nullptr || w->connections() < best->connections()) best = w.get();
     }
     if (live >= server_->runtime().maxclients.load()) {
-      WriteAndClose(fd, kMaxClientsError, sizeof(kMaxClientsError) - 1);
+      WriteAndClose(fd, kMaxClientsError, tls ? 0 : sizeof(kMaxClientsError) - 1);
       server_->rejected_connections.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     // Ids are given here, in accept order (CLIENT ID grows with each new
     // connection, as in Redis), not by the workers, which run independently.
-    best->Adopt(fd, server_->clients().NextId());
+    best->Adopt(fd, server_->clients().NextId(), tls);
   }
 }
 
-NetServer::SpareFdResult NetServer::RejectWithSpareFd(int lfd) {
+NetServer::SpareFdResult NetServer::RejectWithSpareFd(int lfd, bool tls) {
   if (spare_fd_ < 0) spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (spare_fd_ < 0) return SpareFdResult::kFailed;
   ::close(spare_fd_);
@@ -253,7 +273,7 @@ NetServer::SpareFdResult NetServer::RejectWithSpareFd(int lfd) {
   if (fd >= 0) {
     server_->total_connections_received.fetch_add(1, std::memory_order_relaxed);
     server_->rejected_connections.fetch_add(1, std::memory_order_relaxed);
-    WriteAndClose(fd, kMaxClientsError, sizeof(kMaxClientsError) - 1);
+    WriteAndClose(fd, kMaxClientsError, tls ? 0 : sizeof(kMaxClientsError) - 1);
   }
   // Another thread (a worker, the cluster bus) may take the descriptor
   // first: then the next failure pauses instead.

@@ -3,6 +3,11 @@
 // connections; enforces maxclients and protected mode; stops everything on
 // SIGINT/SIGTERM or when a command asks for shutdown.
 //
+// With --tls-port, each bind address also gets a TLS listener; its sockets
+// go to the workers marked as TLS (the handshake runs there, never here). A
+// client refused on the TLS port (maxclients, protected mode) is closed
+// without the plain-text error, which a TLS client could not read.
+//
 // Running out of file descriptors (docs/security.md): one spare descriptor
 // is kept open; when accept() fails with EMFILE/ENFILE it is closed, the
 // pending client accepted, told `-ERR max number of clients reached` and
@@ -48,6 +53,7 @@ class NetServer {
   struct Listener {
     NetServer* server;
     int fd;
+    bool tls;
     uv_poll_t poll;
   };
   static void OnReadable(uv_poll_t* p, int status, int events);
@@ -55,12 +61,14 @@ class NetServer {
   static void OnShutdown(uv_async_t* a);
   static void OnExpireTimer(uv_timer_t* t);
   static void OnBackoffDone(uv_timer_t* t);
-  void AcceptFrom(int fd);
+  void AcceptFrom(int fd, bool tls);
+  // Binds `port` on every bind address.
+  absl::Status ListenAll(int port, bool tls);
   // accept() failed for want of descriptors: answer and close the pending
   // client with the spare descriptor (kRejected), find the backlog empty
   // (kNothingPending), or fail (kFailed: the caller pauses accepting).
   enum class SpareFdResult { kRejected, kNothingPending, kFailed };
-  SpareFdResult RejectWithSpareFd(int lfd);
+  SpareFdResult RejectWithSpareFd(int lfd, bool tls);
   void PauseAccepting();
   // Protected mode: true when this peer must be refused.
   bool RefusedByProtectedMode(const sockaddr_storage& peer) const;

@@ -8,6 +8,11 @@
 // takes at most 10 arguments of 16 KB each, as Redis; under maxmemory, a
 // denyoom command's bulk larger than the memory headroom is refused with
 // -OOM from its header and dropped as it arrives instead of being buffered.
+//
+// TLS: see connection.h. A TLS failure (plain text on the TLS port, a
+// client certificate missing or not signed by the CA, a broken record)
+// logs one line through the worker (rate-limited) and closes this
+// connection only; its alert is sent if the socket takes it at once.
 #include "server/net/connection.h"
 #include "base/strings.h"
 
@@ -94,7 +99,14 @@ int64_t Connection::BulkHeadroom() const {
 
 Connection::~Connection() = default;
 
-bool Connection::Open(int fd) {
+bool Connection::Open(int fd, SSL_CTX* tls_ctx) {
+  if (tls_ctx != nullptr) {
+    tls_ = TlsSession::Create(tls_ctx);
+    if (tls_ == nullptr) {
+      ::close(fd);
+      return false;
+    }
+  }
   uv_tcp_init(worker_->loop(), &handle_);
   if (uv_tcp_open(&handle_, fd) != 0) {
     ::close(fd);
@@ -131,18 +143,17 @@ void Connection::UpdateReading() {
   }
 }
 
-void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
-  auto* c = static_cast<Connection*>(h->data);
-  size_t used = c->rend_ - c->rstart_;
+void Connection::ReserveRead() {
+  size_t used = rend_ - rstart_;
   // Room for the next read: a chunk, or toward the end of the pending bulk
   // but never more than the bytes already held (so memory follows the data
   // that arrived, and a big bulk is still copied O(1) times per byte).
   size_t need = kReadChunk;
-  size_t expected = c->parser_.ExpectedBytes();
+  size_t expected = parser_.ExpectedBytes();
   if (expected > used + kReadChunk) need = std::min(expected - used, std::max(kReadChunk, used));
-  if (c->rcap_ - c->rend_ < need) {
-    if (c->rstart_ > 0 && c->rcap_ - used >= need) {
-      std::memmove(c->rbuf_.get(), c->rbuf_.get() + c->rstart_, used);
+  if (rcap_ - rend_ < need) {
+    if (rstart_ > 0 && rcap_ - used >= need) {
+      std::memmove(rbuf_.get(), rbuf_.get() + rstart_, used);
     } else {
       // Doubling what is held keeps a long pipeline or a command of many
       // arguments at O(1) copies per byte; memory stays within twice the
@@ -150,35 +161,85 @@ void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
       // data is written.
       size_t cap = std::max(used + need, 2 * used);
       std::unique_ptr<char[]> fresh(new char[cap]);
-      if (used) std::memcpy(fresh.get(), c->rbuf_.get() + c->rstart_, used);
-      c->rbuf_ = std::move(fresh);
-      c->rcap_ = cap;
+      if (used) std::memcpy(fresh.get(), rbuf_.get() + rstart_, used);
+      rbuf_ = std::move(fresh);
+      rcap_ = cap;
     }
-    c->rstart_ = 0;
-    c->rend_ = used;
+    rstart_ = 0;
+    rend_ = used;
   }
+}
+
+void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  if (c->tls_ != nullptr) {
+    // Ciphertext: decrypted into rbuf_ by OnTlsRead right after.
+    *buf = c->worker_->TlsScratch();
+    return;
+  }
+  c->ReserveRead();
   buf->base = c->rbuf_.get() + c->rend_;
   buf->len = c->rcap_ - c->rend_;
 }
 
-void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(s->data);
   if (nread < 0) {
     c->Close();
     return;
   }
   if (nread == 0) return;
+  if (c->tls_ != nullptr) return c->OnTlsRead(buf->base, nread);
   c->rend_ += nread;
-  c->worker_->server()->worker_stats(c->worker_->index()).net_input_bytes.fetch_add(
-      nread, std::memory_order_relaxed);
-  c->ProcessInput();
+  c->AfterInput(nread);
   if (c->closing_) return;
-  int64_t qlimit = c->worker_->server()->runtime().client_query_buffer_limit.load();
-  if (static_cast<int64_t>(c->rend_ - c->rstart_) > qlimit) {
-    c->Close();  // query buffer overflow: redis-server closes without reply
-    return;
-  }
   c->Flush();
+}
+
+void Connection::AfterInput(size_t nread) {
+  worker_->server()->worker_stats(worker_->index()).net_input_bytes.fetch_add(
+      nread, std::memory_order_relaxed);
+  ProcessInput();
+  if (closing_) return;
+  int64_t qlimit = worker_->server()->runtime().client_query_buffer_limit.load();
+  if (static_cast<int64_t>(rend_ - rstart_) > qlimit) {
+    Close();  // query buffer overflow: redis-server closes without reply
+  }
+}
+
+// Decrypts everything the session can out of this read (the handshake
+// advances here too), then runs it as the plain path does; Flush sends the
+// handshake's answer and the replies.
+void Connection::OnTlsRead(const char* data, size_t n) {
+  tls_->FeedInput(data, n);
+  size_t plain = 0;
+  bool peer_closed = false;
+  for (;;) {
+    ReserveRead();
+    size_t got = 0;
+    TlsSession::ReadResult r = tls_->Read(rbuf_.get() + rend_, rcap_ - rend_, &got);
+    if (r == TlsSession::ReadResult::kData) {
+      rend_ += got;
+      plain += got;
+      continue;
+    }
+    if (r == TlsSession::ReadResult::kError) return FailTls();
+    peer_closed = r == TlsSession::ReadResult::kClosed;
+    break;
+  }
+  if (plain > 0) {
+    AfterInput(plain);
+    if (closing_) return;
+  }
+  Flush();
+  // close_notify: what came before it was answered (as far as the socket
+  // takes it now); the peer reads nothing more.
+  if (peer_closed) Close();
+}
+
+void Connection::FailTls() {
+  worker_->LogTlsFailure(tls_->handshake_done(), tls_->error(), session_.addr);
+  Close();
 }
 
 void Connection::ProcessInput() {
@@ -238,45 +299,73 @@ void Connection::ProcessInput() {
   session_.query_buffer_bytes.store(rend_ - rstart_, std::memory_order_relaxed);
 }
 
+bool Connection::Send(std::string& out) {
+  size_t written = 0;
+  if (inflight_writes_ == 0) {
+    uv_buf_t b = uv_buf_init(out.data(), out.size());
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+    if (n > 0) written = n;
+    else if (n < 0 && n != UV_EAGAIN) {
+      Close();
+      return false;
+    }
+  }
+  if (written == out.size()) {
+    out.clear();
+    return true;
+  }
+  auto* w = new WriteReq;
+  w->conn = this;
+  if (written == 0) {
+    w->data.swap(out);
+  } else {
+    w->data.assign(out, written);
+    out.clear();
+  }
+  w->req.data = w;
+  uv_buf_t b = uv_buf_init(w->data.data(), w->data.size());
+  inflight_bytes_ += w->data.size();
+  ++inflight_writes_;
+  if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&handle_), &b, 1, OnWrite) != 0) {
+    inflight_bytes_ -= w->data.size();
+    --inflight_writes_;
+    delete w;
+    Close();
+    return false;
+  }
+  return true;
+}
+
+bool Connection::FlushTls() {
+  std::string& plain = reply_.buffer();
+  if (!plain.empty()) {
+    if (tls_->Write(plain)) {
+      worker_->server()->worker_stats(worker_->index()).net_output_bytes.fetch_add(
+          plain.size(), std::memory_order_relaxed);
+      plain.clear();
+      if (plain.capacity() > kIdleBufferCap) std::string().swap(plain);
+    } else if (tls_->failed()) {
+      FailTls();
+      return false;
+    }
+    // Otherwise the handshake is not finished: the replies wait for it.
+  }
+  tls_->TakeOutput(&tls_out_);
+  if (tls_out_.empty()) return true;
+  if (!Send(tls_out_)) return false;
+  if (tls_out_.capacity() > kIdleBufferCap) std::string().swap(tls_out_);
+  return true;
+}
+
 void Connection::Flush() {
   if (closing_) return;
-  if (!reply_.buffer().empty()) {
+  if (tls_ != nullptr) {
+    if (!FlushTls()) return;
+  } else if (!reply_.buffer().empty()) {
     std::string& out = reply_.buffer();
     worker_->server()->worker_stats(worker_->index()).net_output_bytes.fetch_add(
         out.size(), std::memory_order_relaxed);
-    size_t written = 0;
-    if (inflight_writes_ == 0) {
-      uv_buf_t b = uv_buf_init(out.data(), out.size());
-      int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
-      if (n > 0) written = n;
-      else if (n < 0 && n != UV_EAGAIN) {
-        Close();
-        return;
-      }
-    }
-    if (written == out.size()) {
-      out.clear();
-    } else {
-      auto* w = new WriteReq;
-      w->conn = this;
-      if (written == 0) {
-        w->data.swap(out);
-      } else {
-        w->data.assign(out, written);
-        out.clear();
-      }
-      w->req.data = w;
-      uv_buf_t b = uv_buf_init(w->data.data(), w->data.size());
-      inflight_bytes_ += w->data.size();
-      ++inflight_writes_;
-      if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&handle_), &b, 1, OnWrite) != 0) {
-        inflight_bytes_ -= w->data.size();
-        --inflight_writes_;
-        delete w;
-        Close();
-        return;
-      }
-    }
+    if (!Send(out)) return;
     if (out.capacity() > kIdleBufferCap) std::string().swap(out);
   }
   int64_t hard = OutputLimit();
@@ -446,6 +535,17 @@ void Connection::Close() {
   worker_->server()->blocking().Unblock(&session_);
   worker_->server()->pubsub().RemoveAll(&session_);
   worker_->dispatcher()->DiscardTransaction(&session_);
+  if (tls_ != nullptr && open_) {
+    // close_notify, or the alert of a failed handshake: best effort, only
+    // if the socket takes it now and nothing queued is still ahead of it.
+    if (!tls_->failed()) tls_->Shutdown();
+    std::string tail;
+    tls_->TakeOutput(&tail);
+    if (!tail.empty() && inflight_writes_ == 0) {
+      uv_buf_t b = uv_buf_init(tail.data(), tail.size());
+      uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+    }
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClosed);
 }
 

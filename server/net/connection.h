@@ -9,6 +9,14 @@
 // Closed on EOF, error, protocol error (after the error reply), QUIT, CLIENT
 // KILL, idle timeout or an output buffer over its hard limit. Touched only by
 // its worker's thread; the session's atomics are read by others.
+//
+// TLS (a connection accepted on --tls-port): the same path with a TlsSession
+// between the socket and the buffers. Ciphertext is read into the worker's
+// scratch buffer, fed to the session, and decrypted straight into the read
+// buffer the parser works on; replies are encrypted out of the reply buffer
+// and the ciphertext goes through the same try-write / queued-write path.
+// The plain path only pays a null check of tls_ in OnAlloc, OnRead and
+// Flush.
 #ifndef SHOAL_SERVER_NET_CONNECTION_H_
 #define SHOAL_SERVER_NET_CONNECTION_H_
 
@@ -21,6 +29,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
 #include "server/dispatch/client_session.h"
+#include "server/net/tls_session.h"
 
 namespace shoal {
 
@@ -31,8 +40,9 @@ class Connection {
   Connection(Worker* worker, uint64_t id);
   ~Connection();
 
-  // Adopts an accepted socket; false if libuv refuses it (the fd is closed).
-  bool Open(int fd);
+  // Adopts an accepted socket; false if libuv refuses it (the fd is
+  // closed). With `tls_ctx` (a TLS port) the connection speaks TLS.
+  bool Open(int fd, SSL_CTX* tls_ctx = nullptr);
   void Close();
   bool closing() const { return closing_; }
   ClientSession& session() { return session_; }
@@ -58,8 +68,21 @@ class Connection {
   static void OnWrite(uv_write_t* req, int status);
   static void OnClosed(uv_handle_t* h);
 
+  // Makes room at rbuf_[rend_] for the next read (at least a chunk).
+  void ReserveRead();
   void ProcessInput();
+  // After new bytes landed in the read buffer: parse and run, then check
+  // the query buffer limit.
+  void AfterInput(size_t nread);
   void Flush();
+  // Sends `out` (try-write, then a queued write of the rest; `out` is left
+  // empty). False if the connection was closed.
+  bool Send(std::string& out);
+  void OnTlsRead(const char* data, size_t n);
+  // Encrypts the pending replies and sends them with any handshake output.
+  bool FlushTls();
+  // A TLS failure: logs one line and closes.
+  void FailTls();
   void MaybeFinish();
   void UpdateReading();
   // After a command ran: enter the blocked state if it blocked.
@@ -79,6 +102,9 @@ class Connection {
   // Read buffer: unconsumed bytes are rbuf_[rstart_, rend_).
   std::unique_ptr<char[]> rbuf_;
   size_t rcap_ = 0, rstart_ = 0, rend_ = 0;
+
+  std::unique_ptr<TlsSession> tls_;  // null on the plain port
+  std::string tls_out_;              // ciphertext on its way to the socket
 
   size_t inflight_bytes_ = 0;  // bytes handed to uv_write, not yet done
   int inflight_writes_ = 0;

@@ -8,6 +8,8 @@
 
 namespace shoal {
 
+class TlsContextHolder;
+
 struct NetOptions {
   // Listening addresses, as redis.conf's `bind`: IPv4 or IPv6 literals,
   // "*" (every IPv4 address), "::*" (every IPv6 address); a leading '-'
@@ -27,6 +29,10 @@ struct NetOptions {
   // After accept() fails for want of file descriptors (EMFILE / ENFILE) and
   // the spare descriptor cannot be used, the listeners pause this long.
   int accept_backoff_ms = 100;
+  // --tls-port: a TLS listener on each bind address beside `port` (0 = none;
+  // port 0 = TLS only). `tls` holds the context; not owned.
+  int tls_port = 0;
+  TlsContextHolder* tls = nullptr;
 };
 
 }  // namespace shoal

@@ -2,10 +2,15 @@
 // (active expiry share, idle timeouts, kill requests).
 #include "server/net/worker.h"
 
+#include <openssl/ssl.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <string>
 
 #include "server/dispatch/info_section.h"
 #include "server/net/connection.h"
+#include "server/net/tls_context.h"
 
 namespace shoal {
 namespace {
@@ -59,16 +64,16 @@ void Worker::Post(Message m) {
 // Counted at once, on the acceptor's thread: a burst of connections (or a
 // worker busy in a long script) must not make this worker look idle while
 // its adoptions wait in the queue, or it would get every new connection.
-void Worker::Adopt(int fd, uint64_t client_id) {
+void Worker::Adopt(int fd, uint64_t client_id, bool tls) {
   live_.fetch_add(1, std::memory_order_relaxed);
-  Post({Message::kAdopt, fd, client_id, {}});
+  Post({Message::kAdopt, fd, client_id, tls, {}});
 }
 
 void Worker::Deliver(uint64_t client_id, std::string bytes) {
-  Post({Message::kDeliver, -1, client_id, std::move(bytes)});
+  Post({Message::kDeliver, -1, client_id, false, std::move(bytes)});
 }
 
-void Worker::WakeBlocked(uint64_t client_id) { Post({Message::kWakeBlocked, -1, client_id, {}}); }
+void Worker::WakeBlocked(uint64_t client_id) { Post({Message::kWakeBlocked, -1, client_id, false, {}}); }
 
 void Worker::SetBlocked(Connection* c, bool blocked) {
   if (blocked) {
@@ -109,7 +114,18 @@ void Worker::DrainInbox() {
       }
       auto* c = new Connection(this, m.client_id);
       conns_.insert(c);
-      if (!c->Open(m.fd)) {
+      // A TLS connection takes the context current now: a reload later
+      // (CONFIG SET tls-*) applies to the connections that follow.
+      SSL_CTX* tls_ctx = nullptr;
+      if (m.tls && options_.tls != nullptr) tls_ctx = options_.tls->Acquire();
+      bool opened = false;
+      if (m.tls && tls_ctx == nullptr) {
+        ::close(m.fd);  // no TLS context: cannot serve it
+      } else {
+        opened = c->Open(m.fd, tls_ctx);
+      }
+      if (tls_ctx != nullptr) SSL_CTX_free(tls_ctx);  // the session holds its own reference
+      if (!opened) {
         conns_.erase(c);
         live_.fetch_sub(1, std::memory_order_relaxed);
         delete c;
@@ -142,6 +158,35 @@ void Worker::DrainInbox() {
     uv_close(reinterpret_cast<uv_handle_t*>(&turn_end_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   }
+}
+
+uv_buf_t Worker::TlsScratch() {
+  constexpr size_t kScratch = 64 * 1024;  // four full TLS records
+  if (tls_scratch_ == nullptr) tls_scratch_.reset(new char[kScratch]);
+  return uv_buf_init(tls_scratch_.get(), kScratch);
+}
+
+void Worker::LogTlsFailure(bool handshake_done, const std::string& error,
+                           const std::string& addr) {
+  constexpr int kLinesPerSecond = 5;
+  int64_t second = store_->clock().NowMs() / 1000;
+  if (second != tls_log_second_) {
+    tls_log_second_ = second;
+    tls_logged_ = 0;
+  }
+  if (tls_logged_ >= kLinesPerSecond) {
+    ++tls_unlogged_;
+    return;
+  }
+  ++tls_logged_;
+  std::string more;
+  if (tls_unlogged_ > 0) {
+    more = " (" + std::to_string(tls_unlogged_) + " more TLS failures not logged)";
+    tls_unlogged_ = 0;
+  }
+  fprintf(stderr, "%s: %s (addr=%s)%s\n",
+          handshake_done ? "Error on a TLS client connection" : "Error accepting a client connection",
+          error.c_str(), addr.c_str(), more.c_str());
 }
 
 void Worker::OnCron(uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); }

@@ -38,8 +38,9 @@ class Worker : public ClientWaker {
   void Stop();
   void Join();
 
-  // Any thread: hands an accepted socket, with its client id, to this worker.
-  void Adopt(int fd, uint64_t client_id);
+  // Any thread: hands an accepted socket, with its client id, to this
+  // worker; `tls` when it came in on the TLS port.
+  void Adopt(int fd, uint64_t client_id, bool tls = false);
   // Any thread: wakes the loop to look at kill requests (ClientWaker).
   void Wake() override;
   // Any thread: queue pub/sub bytes for a client / wake a blocked client.
@@ -57,6 +58,12 @@ class Worker : public ClientWaker {
   uv_loop_t* loop() { return &loop_; }
   void Forget(Connection* c);
   int64_t connections() const { return live_.load(std::memory_order_relaxed); }
+  // Where TLS connections read ciphertext: libuv calls a stream's alloc and
+  // read callbacks back to back, so one buffer per loop serves them all.
+  uv_buf_t TlsScratch();
+  // One log line for a failed TLS connection; at most a few per second per
+  // worker, so a flood of bad handshakes cannot flood the log.
+  void LogTlsFailure(bool handshake_done, const std::string& error, const std::string& addr);
 
  private:
   static void OnAsync(uv_async_t* a);
@@ -85,12 +92,17 @@ class Worker : public ClientWaker {
   std::atomic<int64_t> kill_requests_{0};
   int64_t kills_seen_ = 0;
   int64_t last_expire_budget_us_ = 0;
+  std::unique_ptr<char[]> tls_scratch_;
+  int64_t tls_log_second_ = 0;
+  int tls_logged_ = 0;      // lines in tls_log_second_
+  int64_t tls_unlogged_ = 0;  // failures not logged since the last line
 
   absl::Mutex mu_;
   struct Message {
     enum Kind { kAdopt, kDeliver, kWakeBlocked } kind;
     int fd = -1;
     uint64_t client_id = 0;
+    bool tls = false;
     std::string bytes;
   };
   void Post(Message m);

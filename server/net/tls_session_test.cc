@@ -1,0 +1,192 @@
+// Unit tests of TlsSession without sockets: an OpenSSL client over memory
+// BIOs talks to the session, bytes shuttled by hand.
+#include "server/net/tls_session.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "server/net/tls_context.h"
+#include "server/net/tls_test_certs.h"
+
+namespace shoal {
+namespace {
+
+class TlsSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TlsOptions o;
+    o.cert_file = pki_.path("server.crt");
+    o.key_file = pki_.path("server.key");
+    o.ca_cert_file = pki_.path("ca.crt");
+    absl::StatusOr<SSL_CTX*> ctx = BuildTlsContext(o);
+    ASSERT_TRUE(ctx.ok()) << ctx.status();
+    server_ctx_ = *ctx;
+    session_ = TlsSession::Create(server_ctx_);
+    ASSERT_NE(session_, nullptr);
+
+    client_ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_load_verify_locations(client_ctx_, pki_.path("ca.crt").c_str(), nullptr);
+    SSL_CTX_set_verify(client_ctx_, SSL_VERIFY_PEER, nullptr);
+  }
+  void TearDown() override {
+    session_.reset();
+    if (client_ != nullptr) SSL_free(client_);
+    SSL_CTX_free(client_ctx_);
+    SSL_CTX_free(server_ctx_);
+  }
+
+  void NewClient(bool with_cert) {
+    if (with_cert) {
+      SSL_CTX_use_certificate_file(client_ctx_, pki_.path("client.crt").c_str(), SSL_FILETYPE_PEM);
+      SSL_CTX_use_PrivateKey_file(client_ctx_, pki_.path("client.key").c_str(), SSL_FILETYPE_PEM);
+    }
+    client_ = SSL_new(client_ctx_);
+    cin_ = BIO_new(BIO_s_mem());
+    cout_ = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(cin_, -1);
+    BIO_set_mem_eof_return(cout_, -1);
+    SSL_set_bio(client_, cin_, cout_);
+    SSL_set_connect_state(client_);
+  }
+
+  // Client -> server: what the client wrote is fed to the session, which
+  // decrypts into `plain`. Server -> client: its output goes to the client.
+  TlsSession::ReadResult Pump(std::string* plain) {
+    char buf[4096];
+    int n;
+    while ((n = BIO_read(cout_, buf, sizeof(buf))) > 0) session_->FeedInput(buf, n);
+    TlsSession::ReadResult r;
+    for (;;) {
+      size_t got = 0;
+      r = session_->Read(buf, sizeof(buf), &got);
+      if (r != TlsSession::ReadResult::kData) break;
+      plain->append(buf, got);
+    }
+    std::string out;
+    session_->TakeOutput(&out);
+    if (!out.empty()) BIO_write(cin_, out.data(), static_cast<int>(out.size()));
+    return r;
+  }
+
+  bool Handshake() {
+    std::string plain;
+    for (int i = 0; i < 10; ++i) {
+      int rc = SSL_do_handshake(client_);
+      TlsSession::ReadResult r = Pump(&plain);
+      if (r == TlsSession::ReadResult::kError) return false;
+      if (rc == 1 && session_->handshake_done()) return true;
+    }
+    return false;
+  }
+
+  std::string ClientRead() {
+    std::string out;
+    char buf[4096];
+    int n;
+    while ((n = SSL_read(client_, buf, sizeof(buf))) > 0) out.append(buf, n);
+    return out;
+  }
+
+  testing::TestPki pki_;
+  SSL_CTX* server_ctx_ = nullptr;
+  SSL_CTX* client_ctx_ = nullptr;
+  std::unique_ptr<TlsSession> session_;
+  SSL* client_ = nullptr;
+  BIO* cin_ = nullptr;   // to the client
+  BIO* cout_ = nullptr;  // from the client
+};
+
+TEST_F(TlsSessionTest, HandshakeThenRequestAndReply) {
+  NewClient(/*with_cert=*/true);
+  EXPECT_FALSE(session_->Write("too early"));  // nothing taken before the handshake
+  EXPECT_FALSE(session_->failed());
+  ASSERT_TRUE(Handshake());
+  EXPECT_EQ(session_->protocol(), "TLSv1.3");
+  EXPECT_FALSE(session_->cipher().empty());
+
+  ASSERT_EQ(SSL_write(client_, "*1\r\n$4\r\nPING\r\n", 14), 14);
+  std::string plain;
+  EXPECT_EQ(Pump(&plain), TlsSession::ReadResult::kNeedMore);
+  EXPECT_EQ(plain, "*1\r\n$4\r\nPING\r\n");
+
+  ASSERT_TRUE(session_->Write("+PONG\r\n"));
+  std::string out;
+  session_->TakeOutput(&out);
+  ASSERT_FALSE(out.empty());
+  EXPECT_FALSE(session_->HasOutput());
+  BIO_write(cin_, out.data(), static_cast<int>(out.size()));
+  EXPECT_EQ(ClientRead(), "+PONG\r\n");
+}
+
+TEST_F(TlsSessionTest, LargeWriteIsTakenWhole) {
+  NewClient(true);
+  ASSERT_TRUE(Handshake());
+  std::string big(3 << 20, 'x');
+  ASSERT_TRUE(session_->Write(big));
+  std::string out;
+  session_->TakeOutput(&out);
+  EXPECT_GT(out.size(), big.size());
+  BIO_write(cin_, out.data(), static_cast<int>(out.size()));
+  EXPECT_EQ(ClientRead(), big);
+}
+
+TEST_F(TlsSessionTest, RecordSplitAcrossReadsIsReassembled) {
+  NewClient(true);
+  ASSERT_TRUE(Handshake());
+  ASSERT_EQ(SSL_write(client_, "hello world", 11), 11);
+  std::string wire(BIO_ctrl_pending(cout_), '\0');
+  BIO_read(cout_, wire.data(), static_cast<int>(wire.size()));
+  char buf[64];
+  size_t got = 0;
+  std::string plain;
+  for (char c : wire) {
+    EXPECT_TRUE(plain.empty());
+    session_->FeedInput(&c, 1);
+    if (session_->Read(buf, sizeof(buf), &got) == TlsSession::ReadResult::kData) {
+      plain.append(buf, got);
+    }
+  }
+  EXPECT_EQ(plain, "hello world");
+}
+
+TEST_F(TlsSessionTest, PlainTextIsAnError) {
+  const char kPing[] = "PING\r\n";
+  session_->FeedInput(kPing, sizeof(kPing) - 1);
+  char buf[64];
+  size_t got = 0;
+  EXPECT_EQ(session_->Read(buf, sizeof(buf), &got), TlsSession::ReadResult::kError);
+  EXPECT_TRUE(session_->failed());
+  EXPECT_NE(session_->error().find("wrong version number"), std::string::npos)
+      << session_->error();
+  EXPECT_FALSE(session_->Write("x"));
+}
+
+TEST_F(TlsSessionTest, MissingClientCertificateFailsTheHandshake) {
+  NewClient(/*with_cert=*/false);
+  EXPECT_FALSE(Handshake());
+  EXPECT_TRUE(session_->failed());
+  EXPECT_NE(session_->error().find("peer did not return a certificate"), std::string::npos)
+      << session_->error();
+  // The alert went to the client (Pump passed it on): its read fails on it.
+  char buf[16];
+  ERR_clear_error();
+  EXPECT_LE(SSL_read(client_, buf, sizeof(buf)), 0);
+  std::string why = TakeOpenSslError();
+  EXPECT_NE(why.find("alert certificate required"), std::string::npos) << why;
+}
+
+TEST_F(TlsSessionTest, CloseNotifyEndsTheStream) {
+  NewClient(true);
+  ASSERT_TRUE(Handshake());
+  SSL_shutdown(client_);
+  std::string plain;
+  EXPECT_EQ(Pump(&plain), TlsSession::ReadResult::kClosed);
+  session_->Shutdown();  // our close_notify in reply
+  EXPECT_TRUE(session_->HasOutput());
+}
+
+}  // namespace
+}  // namespace shoal
