@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "eviction/settings.h"
 #include "protocol/request_parser.h"
+#include "server/acl/acl_registry.h"
 #include "server/commands/hyperloglog_family.h"
 #include "server/commands/stream_settings.h"
 #include "server/events/notify.h"
@@ -186,15 +187,9 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddInt("stream-node-max-bytes", &streams.node_max_bytes, 0, kMax, /*is_memory=*/true);
   reg->AddInt("stream-node-max-entries", &streams.node_max_entries, 0, kMax);
 
-  ConfigRegistry::Param pass;
-  pass.name = "requirepass";
-  pass.get = [rc] { return rc->RequirePass(); };
-  pass.set = [rc](std::string_view v) {
-    absl::MutexLock l(&rc->mu);
-    rc->requirepass = std::string(v);
-    return absl::OkStatus();
-  };
-  reg->Add(std::move(pass));
+  // requirepass (the default user's password), aclfile, user lines,
+  // acllog-max-len, acl-pubsub-default (server/acl).
+  RegisterAclParams(reg);
 
   ConfigRegistry::Param notify;
   notify.name = "notify-keyspace-events";

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "server/acl/acl_registry.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/errors.h"
@@ -94,12 +95,13 @@ void AppendClientLine(const CommandContext& ctx, const ClientSession& s, CmdArgs
     cmd = last->name;
   }
 
-  std::string name, lib_name, lib_ver;
+  std::string name, lib_name, lib_ver, user;
   {
     absl::MutexLock l(&s.names_mu);
     name = s.name;
     lib_name = s.lib_name;
     lib_ver = s.lib_ver;
+    user = s.user_name;
   }
 
   StrAppend(out, "id=", s.id, " addr=", s.addr, " laddr=", s.laddr, " fd=", s.fd,
@@ -109,8 +111,16 @@ void AppendClientLine(const CommandContext& ctx, const ClientSession& s, CmdArgs
                   " qbuf-free=0 argv-mem=", argv_mem, " multi-mem=0 rbs=", qbuf,
                   " rbp=0 obl=", obuf, " oll=0 omem=0 tot-mem=", tot_mem);
   StrAppend(out, " events=", obuf > 0 ? "rw" : "r", " cmd=", cmd,
-                  " user=default redir=-1 resp=", s.resp.load(std::memory_order_relaxed),
+                  " user=", user, " redir=-1 resp=", s.resp.load(std::memory_order_relaxed),
                   " lib-name=", lib_name, " lib-ver=", lib_ver);
+}
+
+// The client-info field of ACL LOG entries (server/acl asks through
+// AclRegistry::SetClientInfo).
+std::string AclClientInfo(const CommandContext& ctx, const ClientSession& s) {
+  std::string line;
+  AppendClientLine(ctx, s, {}, &line);
+  return line;
 }
 
 void ClientId(CommandContext& ctx, CmdArgs) {
@@ -217,9 +227,15 @@ struct KillFilter {
   std::string_view addr;
   bool has_laddr = false;
   std::string_view laddr;
+  bool has_user = false;
+  std::string_view user;
   bool skipme = true;
 
   bool Matches(const ClientSession& s) const {
+    if (has_user) {
+      absl::MutexLock l(&s.names_mu);
+      if (s.user_name != user) return false;
+    }
     if (id != 0 && s.id != id) return false;
     if (type != ClientType::kUnknown && TypeOf(s) != type) return false;
     if (has_addr && s.addr != addr) return false;
@@ -257,11 +273,12 @@ bool ParseKillFilter(CommandContext& ctx, CmdArgs args, KillFilter* f) {
       f->has_laddr = true;
       f->laddr = val;
     } else if (ArgIs(opt, "user")) {
-      // Only the default user exists, and every client is authenticated as it.
-      if (val != "default") {
+      if (ProcessAcl().Find(val) == nullptr) {
         ctx.Error(StrCat("ERR No such user '", val, "'"));
         return false;
       }
+      f->has_user = true;
+      f->user = val;
     } else if (ArgIs(opt, "skipme")) {
       if (ArgIs(val, "yes")) {
         f->skipme = true;
@@ -478,6 +495,7 @@ constexpr std::string_view kAdminAcl = "@admin @slow @dangerous @connection";
 }  // namespace
 
 void RegisterClientCommands(CommandTable* table) {
+  ProcessAcl().SetClientInfo(&AclClientInfo);
   CommandSpec client = MakeSpec("client", -2, 0, {}, nullptr,
                                 {.group = "connection",
                                  .since = "2.4.0",

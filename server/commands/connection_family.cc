@@ -1,14 +1,14 @@
 // The connection family: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET, and
 // the CLIENT container (client_family.cc).
 //
-// Authentication models Redis's default user only: with no --requirepass the
-// default user has no password and every client is authenticated; with one,
-// AUTH <password>, AUTH default <password> and HELLO ... AUTH default
-// <password> authenticate. Every handler here runs on the client's own
-// worker and touches only its own session.
+// Authentication goes through the ACL users (server/acl): AUTH <password>
+// is AUTH default <password>; a failed attempt lands in ACL LOG. The
+// default user's password is requirepass. Every handler here runs on the
+// client's own worker and touches only its own session.
 #include <string>
 
 #include "base/strings.h"
+#include "server/acl/acl_family.h"
 #include "server/commands/client_family.h"
 #include "server/commands/families.h"
 #include "server/dispatch/arg_parse.h"
@@ -23,26 +23,6 @@ namespace {
 constexpr std::string_view kRedisVersion = "7.2.4";
 constexpr std::string_view kErrWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
-
-// Compares without an early exit, so that the time taken depends on the
-// length of the guess only, not on how much of it was right.
-bool SecretEquals(std::string_view given, std::string_view secret) {
-  unsigned char diff = given.size() != secret.size() ? 1 : 0;
-  for (size_t i = 0; i < given.size(); ++i) {
-    char expected = i < secret.size() ? secret[i] : 0;
-    diff |= static_cast<unsigned char>(given[i] ^ expected);
-  }
-  return diff == 0;
-}
-
-// Whether (user, password) names the default user with its password. With
-// no requirepass the default user accepts any password.
-bool CheckCredentials(const CommandContext& ctx, std::string_view user, std::string_view pass) {
-  if (user != "default") return false;
-  std::string required = ctx.server->runtime().RequirePass();
-  if (required.empty()) return true;
-  return SecretEquals(pass, required);
-}
 
 void SetResp(CommandContext& ctx, int version) {
   ctx.reply->set_resp_version(version);
@@ -73,14 +53,13 @@ void Quit(CommandContext& ctx, CmdArgs) {
 // AUTH [username] password
 void Auth(CommandContext& ctx, CmdArgs args) {
   if (args.size() > 3) return ctx.Error(kErrSyntax);
-  if (args.size() == 2 && ctx.server->runtime().RequirePass().empty()) {
+  if (args.size() == 2 && ProcessAcl().default_user()->Rules().nopass()) {
     return ctx.Error(
         "ERR AUTH <password> called without any password configured for the default user. "
         "Are you sure your configuration is correct?");
   }
   std::string_view user = args.size() == 3 ? args[1] : std::string_view("default");
-  if (!CheckCredentials(ctx, user, args.back())) return ctx.Error(kErrWrongPass);
-  ctx.client->authenticated = true;
+  if (!AclAuthenticate(ctx, user, args.back())) return ctx.Error(kErrWrongPass);
   ctx.reply->Ok();
 }
 
@@ -110,11 +89,8 @@ void Hello(CommandContext& ctx, CmdArgs args) {
       return ctx.Error(StrCat("ERR Syntax error in HELLO option '", args[i], "'"));
     }
   }
-  if (has_auth) {
-    if (!CheckCredentials(ctx, user, pass)) return ctx.Error(kErrWrongPass);
-    ctx.client->authenticated = true;
-  }
-  if (!ctx.client->authenticated && !ctx.server->runtime().RequirePass().empty()) {
+  if (has_auth && !AclAuthenticate(ctx, user, pass)) return ctx.Error(kErrWrongPass);
+  if (!ctx.client->authenticated && ctx.server->runtime().AuthRequired()) {
     return ctx.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
@@ -176,7 +152,7 @@ void Reset(CommandContext& ctx, CmdArgs) {
   }
   c->no_evict = false;
   c->no_touch = false;
-  c->authenticated = ctx.server->runtime().RequirePass().empty();
+  AclResetClient(c);
   ctx.reply->SimpleString("RESET");
 }
 

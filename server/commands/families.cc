@@ -1,6 +1,8 @@
 // RegisterAllCommands: the one list of families a server serves.
 #include "server/commands/families.h"
 
+#include "server/acl/acl_family.h"
+
 namespace shoal {
 
 // SLOWLOG GET LEN RESET (slowlog_family.cc).
@@ -24,6 +26,7 @@ void RegisterAllCommands(CommandTable* table) {
   RegisterTransactionCommands(table);
   RegisterServerCommands(table);
   RegisterSlowlogCommands(table);
+  RegisterAclCommands(table);
 }
 
 }  // namespace shoal

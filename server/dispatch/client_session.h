@@ -1,5 +1,6 @@
 // ClientSession: the per-connection state that commands read and change —
-// selected db, protocol version, auth, name, MULTI queue, WATCH list.
+// selected db, protocol version, auth and ACL user, name, MULTI queue, WATCH
+// list.
 //
 // Owned by the connection (server/net) and used on its worker thread only,
 // except the fields marked "any thread", which CLIENT LIST / CLIENT KILL /
@@ -9,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +50,48 @@ struct BlockState {
   bool reblocked = false;
 };
 
+struct ClientSession;
+struct CommandContext;
+
+// ACL (server/acl implements it; dispatch only asks). Where a command is
+// checked: as sent or queued, again at EXEC, or by redis.call in a script.
+enum class AclContext : uint8_t { kToplevel, kMulti, kLua };
+
+// What an ACL check found. `message` is Redis's text without the error code
+// ("User alice has no permissions to run the 'set' command", "No permissions
+// to access a key"); empty when allowed.
+struct AclVerdict {
+  enum Reason : uint8_t { kAllowed, kCommand, kKey, kChannel };
+  Reason reason = kAllowed;
+  std::string message;
+  bool allowed() const { return reason == kAllowed; }
+};
+
+// The ACL user a client runs as. Shared by every client authenticated as
+// that user, and kept alive by them after ACL DELUSER (which also kills them).
+class AclPrincipal {
+ public:
+  virtual ~AclPrincipal() = default;
+  // +@all ~* &*: nothing to check. One relaxed load: all that ACL costs a
+  // command of such a user (the default user, unless configured otherwise).
+  bool unrestricted() const { return unrestricted_.load(std::memory_order_relaxed); }
+  // Whether `ctx.client` may run `spec` with `args`; a denial is recorded in
+  // ACL LOG with `context`. Any worker; takes the user's lock for reading.
+  virtual AclVerdict Check(const CommandContext& ctx, const CommandSpec& spec, CmdArgs args,
+                           AclContext context) = 0;
+
+ protected:
+  std::atomic<bool> unrestricted_{false};
+};
+
+// The default user, which every new session starts as. Set once by
+// server/acl at start-up, before any session exists; null without ACL (unit
+// tests), which the dispatcher treats as unrestricted.
+inline std::shared_ptr<AclPrincipal>& DefaultAclPrincipal() {
+  static auto* p = new std::shared_ptr<AclPrincipal>();
+  return *p;
+}
+
 struct QueuedCommand {
   const CommandSpec* spec = nullptr;
   std::vector<std::string> args;
@@ -83,9 +127,14 @@ struct ClientSession {
   std::string name ABSL_GUARDED_BY(names_mu);
   std::string lib_name ABSL_GUARDED_BY(names_mu);
   std::string lib_ver ABSL_GUARDED_BY(names_mu);
+  // Name of the ACL user (CLIENT LIST user=, CLIENT KILL USER).
+  std::string user_name ABSL_GUARDED_BY(names_mu) = "default";
 
   // Owning worker only.
   bool authenticated = false;
+  // The ACL user this client runs as (AUTH / HELLO AUTH / RESET change it,
+  // with user_name).
+  std::shared_ptr<AclPrincipal> user = DefaultAclPrincipal();
   bool close_after_reply = false;
   bool no_evict = false;
   bool no_touch = false;
@@ -114,6 +163,10 @@ struct ClientSession {
   std::string Name() const {
     absl::MutexLock l(&names_mu);
     return name;
+  }
+  std::string UserName() const {
+    absl::MutexLock l(&names_mu);
+    return user_name;
   }
 };
 

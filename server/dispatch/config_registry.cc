@@ -139,6 +139,7 @@ std::vector<std::pair<std::string, std::string>> ConfigRegistry::Get(
   absl::MutexLock l(&mu_);
   std::vector<std::pair<std::string, std::string>> out;
   for (const Param& p : params_) {
+    if (p.hidden) continue;
     if (GlobMatch(pattern, p.name, /*nocase=*/true)) {
       out.emplace_back(p.name, p.get());
       continue;
@@ -173,7 +174,7 @@ bool ConfigRegistry::Known(std::string_view name) const {
 bool ConfigRegistry::IsMutable(std::string_view name) const {
   absl::MutexLock l(&mu_);
   const Param* p = FindParam(name);
-  return p != nullptr && p->set != nullptr;
+  return p != nullptr && p->set != nullptr && !p->startup_only;
 }
 
 std::string ConfigRegistry::Value(std::string_view name) const {

@@ -54,7 +54,15 @@ struct RuntimeConfig {
   // makes other clients get -BUSY; 0 = never.
   std::atomic<int64_t> busy_reply_threshold_ms{5000};
 
+  // Whether clients must authenticate: the default ACL user has a password
+  // (no nopass) or is off. Kept by server/acl; read by the dispatcher
+  // (-NOAUTH), protected mode and the pre-AUTH input bounds.
+  std::atomic<bool> auth_required{false};
+  bool AuthRequired() const { return auth_required.load(std::memory_order_relaxed); }
+
   mutable absl::Mutex mu;
+  // requirepass as CONFIG GET shows it (the default user's password when
+  // set through requirepass; ACL SETUSER default does not change it).
   std::string requirepass ABSL_GUARDED_BY(mu);
   std::string RequirePass() const {
     absl::MutexLock l(&mu);
@@ -83,6 +91,11 @@ class ConfigRegistry {
     Getter get;
     Setter set;        // null for immutable parameters
     Apply apply;       // null for most: the setter applies the value
+    // Set at start-up only (config file, command line): CONFIG SET refuses
+    // it as immutable (aclfile, user).
+    bool startup_only = false;
+    // Left out of CONFIG GET patterns (user: a directive, not a value).
+    bool hidden = false;
   };
 
   explicit ConfigRegistry(RuntimeConfig* rc);

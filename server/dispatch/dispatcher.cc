@@ -1,6 +1,6 @@
 // Dispatcher implementation. The order of checks follows redis-server's
 // processCommand so that error replies match: unknown command / arity →
-// auth → OOM → MULTI queueing → run. Errors met while queueing inside MULTI
+// auth → ACL → OOM → MULTI queueing → run. Errors met while queueing inside MULTI
 // flag the transaction, and EXEC then aborts with EXECABORT.
 #include "server/dispatch/dispatcher.h"
 #include "base/strings.h"
@@ -164,6 +164,20 @@ void Dispatcher::RejectExec(CommandContext& ctx, std::string_view text) {
 }
 
 void Dispatcher::Call(CommandContext& ctx, CmdArgs args) {
+  // redis.call runs with the permissions of the client that ran the script.
+  ClientSession* caller = ctx.in_script && running_client_ != nullptr ? running_client_ : ctx.client;
+  AclPrincipal* user = caller->user.get();
+  if (ABSL_PREDICT_FALSE(user != nullptr && !user->unrestricted())) {
+    CommandContext as_caller = ctx;
+    as_caller.client = caller;
+    AclVerdict v = user->Check(as_caller, *ctx.spec, args,
+                               ctx.in_script ? AclContext::kLua : AclContext::kToplevel);
+    if (!v.allowed()) {
+      ctx.failed = true;
+      ctx.Error(StrCat("ERR ACL failure in script: ", v.message));
+      return;
+    }
+  }
   if (server_->replication != nullptr && (ctx.spec->flags & kCmdWrite) &&
       !ctx.client->is_primary_link) {
     std::optional<std::string> refuse = server_->replication->RefuseWrite(*ctx.spec);
@@ -204,9 +218,15 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
 void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
   using Mode = ClientSession::ReplyMode;
   const Mode before = client->reply_mode;
-  if (before == Mode::kOn) return DispatchOne(client, reply, args);
+  running_client_ = client;
+  if (before == Mode::kOn) {
+    DispatchOne(client, reply, args);
+    running_client_ = nullptr;
+    return;
+  }
   const size_t mark = reply->size();
   DispatchOne(client, reply, args);
+  running_client_ = nullptr;
   // OFF drops every reply until CLIENT REPLY ON (whose OK is sent); SKIP
   // drops the next command's reply only.
   if (before == Mode::kOff && client->reply_mode == Mode::kOff) reply->buffer().resize(mark);
@@ -230,9 +250,20 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
   ctx.spec = spec;
   RuntimeConfig& rc = server_->runtime();
 
-  if (!client->authenticated && !(spec->flags & kCmdNoAuth) && !rc.RequirePass().empty()) {
+  if (!client->authenticated && !(spec->flags & kCmdNoAuth) && rc.AuthRequired()) {
     Reject(ctx, "NOAUTH Authentication required.");
     return;
+  }
+  // ACL: users with +@all ~* &* (the default user, unless configured
+  // otherwise) pay this one test.
+  AclPrincipal* user = client->user.get();
+  if (ABSL_PREDICT_FALSE(user != nullptr && !user->unrestricted())) {
+    AclVerdict v = user->Check(ctx, *spec, args,
+                               client->in_multi ? AclContext::kMulti : AclContext::kToplevel);
+    if (!v.allowed()) {
+      Reject(ctx, StrCat("NOPERM ", v.message));
+      return;
+    }
   }
   if (client->subscriptions.load(std::memory_order_relaxed) > 0 &&
       client->resp.load(std::memory_order_relaxed) == 2 && !(spec->flags & kCmdPubSubContext)) {
@@ -355,15 +386,34 @@ void Dispatcher::Exec(CommandContext& ctx) {
   ctx.reply->ArrayHeader(static_cast<int64_t>(queued.size()));
   CommandContext inner = ctx;
   inner.in_exec = true;
+  AclPrincipal* user = client->user.get();
+  const bool check_acl = user != nullptr && !user->unrestricted();
   for (const QueuedCommand& q : queued) {
     std::vector<std::string_view> views(q.args.begin(), q.args.end());
     inner.spec = q.spec;
+    // Rules may have changed since the command was queued (as Redis).
+    if (ABSL_PREDICT_FALSE(check_acl) && !ExecAclAllows(inner, *user, CmdArgs(views))) continue;
     Run(inner, CmdArgs(views));
   }
   // The transaction's effects ship as one batch, under its locks.
   if (server_->replication != nullptr) server_->replication->FlushCommand(ctx, true);
   locks.Release();
   UnwatchAll(client);
+}
+
+bool Dispatcher::ExecAclAllows(CommandContext& ctx, AclPrincipal& user, CmdArgs args) {
+  AclVerdict v = user.Check(ctx, *ctx.spec, args, AclContext::kMulti);
+  if (v.allowed()) return true;
+  std::string_view why = v.reason == AclVerdict::kCommand
+                             ? "no permission to execute the command or subcommand"
+                         : v.reason == AclVerdict::kKey
+                             ? "no permission to touch the specified keys"
+                             : "no permission to access one of the channels used as arguments";
+  ctx.Error(StrCat("NOPERM ACLs rules changed between the moment the transaction was accumulated "
+                   "and the EXEC call. This command is no longer allowed for the following "
+                   "reason: ",
+                   why));
+  return false;
 }
 
 void Dispatcher::UnwatchAll(ClientSession* client) {

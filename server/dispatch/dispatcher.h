@@ -1,5 +1,5 @@
 // Dispatcher: runs one client request through the checks every command
-// shares — lookup, arity, auth, OOM, MULTI queueing, stripe locking — then
+// shares — lookup, arity, auth, ACL, OOM, MULTI queueing, stripe locking — then
 // the handler, and records command statistics. Handlers never repeat these
 // checks. One Dispatcher per worker thread.
 #ifndef SHOAL_SERVER_DISPATCH_DISPATCHER_H_
@@ -52,6 +52,9 @@ class Dispatcher {
   void RejectExec(CommandContext& ctx, std::string_view text);
   void Reject(CommandContext& ctx, std::string_view text);
   bool LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks);
+  // EXEC: checks a queued command again; replies Redis's NOPERM text if the
+  // user's rules no longer allow it.
+  bool ExecAclAllows(CommandContext& ctx, AclPrincipal& user, CmdArgs args);
 
   Store* store_;
   ServerState* server_;
@@ -59,6 +62,8 @@ class Dispatcher {
   WorkerStats* stats_;
   std::vector<int> key_scratch_;
   CommandHandler exec_handler_ = nullptr;
+  // The client whose request runs now: redis.call checks ACL as this client.
+  ClientSession* running_client_ = nullptr;
 };
 
 }  // namespace shoal

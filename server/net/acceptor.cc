@@ -212,7 +212,7 @@ void NetServer::OnReadable(uv_poll_t* p, int status, int) {
 bool NetServer::RefusedByProtectedMode(const sockaddr_storage& peer) const {
   if (options_.protected_mode == nullptr || !options_.protected_mode->load()) return false;
   if (IsLoopback(peer)) return false;
-  return server_->runtime().RequirePass().empty();
+  return !server_->runtime().AuthRequired();  // the default user needs no AUTH
 }
 
 void NetServer::AcceptFrom(int lfd, bool tls) {

@@ -124,7 +124,7 @@ bool Connection::Open(int fd, SSL_CTX* tls_ctx) {
   if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
     session_.laddr = AddrString(ss);
   }
-  session_.authenticated = worker_->server()->runtime().RequirePass().empty();
+  session_.authenticated = !worker_->server()->runtime().AuthRequired();
   worker_->server()->clients().Add(&session_);
   UpdateReading();
   return true;
@@ -254,7 +254,7 @@ void Connection::ProcessInput() {
     size_t consumed = 0;
     std::string_view buf(rbuf_.get() + rstart_, rend_ - rstart_);
     parser_.set_unauthenticated(!session_.authenticated &&
-                                !worker_->server()->runtime().RequirePass().empty());
+                                worker_->server()->runtime().AuthRequired());
     ParseStatus st = parser_.Parse(buf, &consumed, &args_);
     if (st == ParseStatus::kError) {
       reply_.Error(parser_.ErrorText());
