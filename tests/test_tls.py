@@ -536,6 +536,24 @@ def test_tls12_ciphers(certs):
         s.stop()
 
 
+def test_dh_params_file(certs, tmp_path):
+    dh = tmp_path / "dh.pem"
+    subprocess.run(["openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt",
+                    "group:ffdhe2048", "-out", str(dh)], check=True, capture_output=True)
+    s = TlsServer(certs, "--tls-dh-params-file", str(dh), "--tls-protocols", "TLSv1.2",
+                  "--tls-ciphers", "DHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256")
+    try:
+        c = s.client()
+        assert c.ping() is True
+        with pytest.raises(redis.ResponseError) as e:
+            c.config_set("tls-dh-params-file", certs.path("ca.crt"))
+        assert "Failed to load DH parameters file" in str(e.value)
+        assert c.config_get("tls-dh-params-file") == {"tls-dh-params-file": str(dh)}
+        c.close()
+    finally:
+        s.stop()
+
+
 def test_bad_protocols_value_is_refused(srv, r):
     with pytest.raises(redis.ResponseError) as e:
         r.config_set("tls-protocols", "TLSv1.4")
@@ -552,6 +570,7 @@ def test_config_get_tls_parameters(srv, certs, r):
     assert got["tls-key-file"] == certs.path("server.key")
     assert got["tls-ca-cert-file"] == certs.path("ca.crt")
     assert got["tls-ca-cert-dir"] == ""
+    assert got["tls-dh-params-file"] == ""
     assert got["tls-auth-clients"] == "yes"
     assert got["tls-protocols"] == ""
     assert got["tls-ciphers"] == ""

@@ -2,7 +2,9 @@
 // and the tls-* parameters of the config registry.
 #include "server/net/tls_context.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -190,6 +192,17 @@ absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
       SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
       break;
   }
+  if (o.dh_params_file.empty()) {
+    SSL_CTX_set_dh_auto(ctx, 1);  // DHE ciphers of TLSv1.2 get sized parameters
+  } else {
+    BIO* bio = BIO_new_file(o.dh_params_file.c_str(), "r");
+    EVP_PKEY* dh = bio != nullptr ? PEM_read_bio_Parameters(bio, nullptr) : nullptr;
+    BIO_free(bio);
+    if (dh == nullptr || SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
+      EVP_PKEY_free(dh);
+      return fail(StrCat("Failed to load DH parameters file: ", o.dh_params_file));
+    }
+  }
   if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, o.ciphers.c_str()) != 1) {
     return fail(StrCat("Failed to configure ciphers: ", o.ciphers));
   }
@@ -325,6 +338,7 @@ void RegisterTlsConfig(ConfigRegistry* reg, TlsContextHolder* holder, int tls_po
       {"tls-key-file-pass", &TlsOptions::key_file_pass},
       {"tls-ca-cert-file", &TlsOptions::ca_cert_file},
       {"tls-ca-cert-dir", &TlsOptions::ca_cert_dir},
+      {"tls-dh-params-file", &TlsOptions::dh_params_file},
       {"tls-ciphers", &TlsOptions::ciphers},
       {"tls-ciphersuites", &TlsOptions::ciphersuites},
   };

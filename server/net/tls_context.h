@@ -49,6 +49,7 @@ struct TlsOptions {
   std::string key_file_pass;
   std::string ca_cert_file;
   std::string ca_cert_dir;
+  std::string dh_params_file;  // "" = OpenSSL picks DH parameters itself
   TlsAuthClients auth_clients = TlsAuthClients::kYes;
   std::string protocols;     // as configured; "" = TLSv1.2 and TLSv1.3
   std::string ciphers;       // TLSv1.2 and below; "" = OpenSSL's default
