@@ -322,6 +322,51 @@ def test_info_and_client_list(srv, r):
     assert "cmd=client|list" in r.client_list()[-1]["cmd"] or r.client_list()
 
 
+def test_transaction_and_resp3_over_tls(srv, certs):
+    c = TlsRaw(srv.tls_port, tls_context(certs))
+    assert c.cmd("HELLO", "3").startswith(b"%7\r\n$6\r\nserver\r\n")
+    assert c.cmd("MULTI") == b"+OK\r\n"
+    assert c.cmd("INCR", "tx") == b"+QUEUED\r\n"
+    assert c.cmd("INCR", "tx") == b"+QUEUED\r\n"
+    assert c.cmd("EXEC") == b"*2\r\n:1\r\n:2\r\n"
+    assert c.cmd("GET", "nothing") == b"_\r\n"
+    c.close()
+
+
+def test_requirepass_over_tls(certs):
+    s = TlsServer(certs, "--requirepass", "pw")
+    try:
+        c = TlsRaw(s.tls_port, tls_context(certs))
+        assert c.cmd("GET", "k") == b"-NOAUTH Authentication required.\r\n"
+        assert c.cmd("AUTH", "pw") == b"+OK\r\n"
+        assert c.cmd("SET", "k", "v") == b"+OK\r\n"
+        c.close()
+        # The pre-AUTH bounds hold on the TLS port too.
+        c = TlsRaw(s.tls_port, tls_context(certs))
+        c.sock.sendall(b"*11\r\n")
+        assert c.reply() == b"-ERR Protocol error: unauthenticated multibulk length\r\n"
+        assert c.closed()
+    finally:
+        s.stop()
+
+
+def test_client_kill_closes_a_tls_client(srv, certs, r):
+    c = TlsRaw(srv.tls_port, tls_context(certs))
+    assert c.cmd("CLIENT", "SETNAME", "victim") == b"+OK\r\n"
+    cid = int(c.cmd("CLIENT", "ID")[1:-2])
+    assert r.client_kill_filter(_id=cid) == 1
+    assert c.closed()
+
+
+def test_client_close_notify_then_server_closes(srv, certs, r):
+    c = TlsRaw(srv.tls_port, tls_context(certs))
+    assert c.cmd("PING") == b"+PONG\r\n"
+    plain = c.sock.unwrap()  # sends close_notify, waits for the server's
+    assert plain.recv(100) == b""
+    plain.close()
+    assert r.ping() is True
+
+
 # ------------------------------------------------------------ failures
 
 def test_plain_text_on_tls_port_closes_only_that_connection(srv, r):
