@@ -339,16 +339,22 @@ bool Connection::Send(std::string& out) {
 bool Connection::FlushTls() {
   std::string& plain = reply_.buffer();
   if (!plain.empty()) {
-    if (tls_->Write(plain)) {
-      worker_->server()->worker_stats(worker_->index()).net_output_bytes.fetch_add(
-          plain.size(), std::memory_order_relaxed);
-      plain.clear();
-      if (plain.capacity() > kIdleBufferCap) std::string().swap(plain);
-    } else if (tls_->failed()) {
+    size_t taken = tls_->Write(plain, &tls_out_);
+    if (tls_->failed()) {
       FailTls();
       return false;
     }
-    // Otherwise the handshake is not finished: the replies wait for it.
+    // 0 taken: the handshake is not finished, the replies wait for it.
+    if (taken > 0) {
+      worker_->server()->worker_stats(worker_->index()).net_output_bytes.fetch_add(
+          taken, std::memory_order_relaxed);
+      if (taken == plain.size()) {
+        plain.clear();
+      } else {
+        plain.erase(0, taken);
+      }
+      if (plain.capacity() > kIdleBufferCap) std::string().swap(plain);
+    }
   }
   tls_->TakeOutput(&tls_out_);
   if (tls_out_.empty()) return true;

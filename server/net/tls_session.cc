@@ -8,6 +8,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
+
 #include "server/net/tls_context.h"
 
 namespace shoal {
@@ -68,17 +70,23 @@ TlsSession::ReadResult TlsSession::Read(char* buf, size_t cap, size_t* n) {
   }
 }
 
-bool TlsSession::Write(std::string_view plain) {
-  if (failed_) return false;
-  if (plain.empty()) return true;
-  ERR_clear_error();
-  size_t written = 0;
-  int ret = SSL_write_ex(ssl_, plain.data(), plain.size(), &written);
-  if (ret == 1) return true;
-  int err = SSL_get_error(ssl_, ret);
-  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return false;
-  NoteFatal(ret);
-  return false;
+size_t TlsSession::Write(std::string_view plain, std::string* out) {
+  constexpr size_t kBatch = 64 * 1024;  // four full records
+  size_t taken = 0;
+  while (taken < plain.size() && !failed_) {
+    size_t n = std::min(kBatch, plain.size() - taken);
+    ERR_clear_error();
+    size_t written = 0;
+    int ret = SSL_write_ex(ssl_, plain.data() + taken, n, &written);
+    if (ret != 1) {
+      int err = SSL_get_error(ssl_, ret);
+      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) NoteFatal(ret);
+      break;
+    }
+    taken += written;
+    TakeOutput(out);
+  }
+  return failed_ ? 0 : taken;
 }
 
 void TlsSession::TakeOutput(std::string* out) {

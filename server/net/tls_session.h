@@ -46,10 +46,13 @@ class TlsSession {
   // Advances the handshake and decrypts into buf (up to cap bytes).
   ReadResult Read(char* buf, size_t cap, size_t* n);
 
-  // Encrypts all of `plain`. False while the handshake is not finished
-  // (nothing was taken: offer the same bytes, or more, again after the next
-  // input), or after a fatal error.
-  bool Write(std::string_view plain);
+  // Encrypts `plain` and appends the ciphertext (with any other pending
+  // output) to *out, a record batch at a time, so the output BIO never holds
+  // more than one batch: a big reply does not leave a big buffer behind in
+  // OpenSSL. Returns the plaintext bytes taken: all of them, or 0 while the
+  // handshake is not finished (offer the same bytes, or more, again after
+  // the next input) or after a fatal error (failed()).
+  size_t Write(std::string_view plain, std::string* out);
 
   // Moves the bytes waiting to be sent to the peer to the end of *out.
   void TakeOutput(std::string* out);

@@ -101,7 +101,8 @@ class TlsSessionTest : public ::testing::Test {
 
 TEST_F(TlsSessionTest, HandshakeThenRequestAndReply) {
   NewClient(/*with_cert=*/true);
-  EXPECT_FALSE(session_->Write("too early"));  // nothing taken before the handshake
+  std::string early;
+  EXPECT_EQ(session_->Write("too early", &early), 0u);  // nothing taken before the handshake
   EXPECT_FALSE(session_->failed());
   ASSERT_TRUE(Handshake());
   EXPECT_EQ(session_->protocol(), "TLSv1.3");
@@ -112,9 +113,8 @@ TEST_F(TlsSessionTest, HandshakeThenRequestAndReply) {
   EXPECT_EQ(Pump(&plain), TlsSession::ReadResult::kNeedMore);
   EXPECT_EQ(plain, "*1\r\n$4\r\nPING\r\n");
 
-  ASSERT_TRUE(session_->Write("+PONG\r\n"));
   std::string out;
-  session_->TakeOutput(&out);
+  ASSERT_EQ(session_->Write("+PONG\r\n", &out), 7u);
   ASSERT_FALSE(out.empty());
   EXPECT_FALSE(session_->HasOutput());
   BIO_write(cin_, out.data(), static_cast<int>(out.size()));
@@ -125,10 +125,10 @@ TEST_F(TlsSessionTest, LargeWriteIsTakenWhole) {
   NewClient(true);
   ASSERT_TRUE(Handshake());
   std::string big(3 << 20, 'x');
-  ASSERT_TRUE(session_->Write(big));
   std::string out;
-  session_->TakeOutput(&out);
+  ASSERT_EQ(session_->Write(big, &out), big.size());
   EXPECT_GT(out.size(), big.size());
+  EXPECT_FALSE(session_->HasOutput());  // all of it moved out, batch by batch
   BIO_write(cin_, out.data(), static_cast<int>(out.size()));
   EXPECT_EQ(ClientRead(), big);
 }
@@ -161,7 +161,8 @@ TEST_F(TlsSessionTest, PlainTextIsAnError) {
   EXPECT_TRUE(session_->failed());
   EXPECT_NE(session_->error().find("wrong version number"), std::string::npos)
       << session_->error();
-  EXPECT_FALSE(session_->Write("x"));
+  std::string out;
+  EXPECT_EQ(session_->Write("x", &out), 0u);
 }
 
 TEST_F(TlsSessionTest, MissingClientCertificateFailsTheHandshake) {
