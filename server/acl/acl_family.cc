@@ -241,7 +241,9 @@ bool AclAuthenticate(CommandContext& ctx, std::string_view user, std::string_vie
   std::shared_ptr<AclUser> u = acl.Authenticate(user, password);
   ClientSession* c = ctx.client;
   if (u == nullptr) {
-    acl.log().Add("auth", c->in_multi ? "multi" : "toplevel", "AUTH", user,
+    // The object is the command that tried (auth or hello), as Redis logs it.
+    std::string_view object = ctx.spec != nullptr ? ctx.spec->name : std::string_view("auth");
+    acl.log().Add("auth", c->in_multi ? "multi" : "toplevel", object, user,
                   acl.ClientInfo(ctx, *c), ctx.NowMs());
     return false;
   }
