@@ -653,3 +653,20 @@ def test_protected_mode_with_default_user_off(netns, started):  # noqa: F811
 def test_protected_mode_still_refuses_with_an_open_default_user(netns, started):  # noqa: F811
     start_in(netns, started, "--bind", "*", "--user", "alice on >pw ~* +@all")
     assert netns.connect(netns.client, SERVER_IP) == ("EOF", DENIED)
+
+
+def test_subscribers_losing_their_channels_are_disconnected(server, admin):
+    acl(admin, "SETUSER", "sub", "on", "nopass", "+@all", "&news.*", "&other")
+    s = Raw(server.port)
+    assert s.cmd("AUTH", "sub", "x") == b"+OK\r\n"
+    assert s.cmd("SUBSCRIBE", "news.a").startswith(b"*3\r\n")
+    keep = Raw(server.port)
+    assert keep.cmd("AUTH", "sub", "x") == b"+OK\r\n"
+    assert keep.cmd("SUBSCRIBE", "other").startswith(b"*3\r\n")
+    # A change that keeps news.a allowed disconnects no one.
+    acl(admin, "SETUSER", "sub", "&more")
+    assert not s.closed(timeout=0.3)
+    acl(admin, "SETUSER", "sub", "resetchannels", "&other")
+    assert s.closed()
+    assert not keep.closed(timeout=0.3)
+    keep.close()

@@ -15,6 +15,7 @@
 #include "server/dispatch/command_docs.h"
 #include "server/dispatch/errors.h"
 #include "server/dispatch/server_state.h"
+#include "server/events/pubsub.h"
 
 namespace shoal {
 namespace {
@@ -48,6 +49,9 @@ void AclCat(CommandContext& ctx, CmdArgs args) {
 void AclSetUser(CommandContext& ctx, CmdArgs args) {
   absl::Status st = ProcessAcl().SetUser(args[2], Rest(args, 3));
   if (!st.ok()) return ctx.Error(ToStd(st.message()));
+  if (std::shared_ptr<AclUser> u = ProcessAcl().Find(args[2])) {
+    AclDisconnectSubscribersIfNeeded(ctx, *u);
+  }
   ctx.reply->Ok();
 }
 
@@ -128,6 +132,11 @@ void AclLoad(CommandContext& ctx, CmdArgs) {
   absl::Status st = ProcessAcl().Load(&removed);
   if (!st.ok()) return ctx.Error(ToStd(st.message()));
   for (const std::string& name : removed) AclDisconnectUser(ctx, name);
+  for (const std::string& name : ProcessAcl().Names()) {
+    if (std::shared_ptr<AclUser> u = ProcessAcl().Find(name)) {
+      AclDisconnectSubscribersIfNeeded(ctx, *u);
+    }
+  }
   ctx.reply->Ok();
 }
 
@@ -273,6 +282,30 @@ void AclDisconnectUser(CommandContext& ctx, std::string_view name) {
       absl::MutexLock l(&s.names_mu);
       if (s.user_name != name) return;
     }
+    if (&s == ctx.client) {
+      s.close_after_reply = true;
+    } else if (!s.kill_requested.exchange(true) && s.waker != nullptr) {
+      s.waker->Wake();
+    }
+  });
+}
+
+void AclDisconnectSubscribersIfNeeded(CommandContext& ctx, const AclUser& user) {
+  const AclRules rules = user.Rules();
+  PubSubRegistry& pubsub = ctx.server->pubsub();
+  ctx.server->clients().ForEach([&](ClientSession& s) {
+    if (s.id == 0 || s.subscriptions.load(std::memory_order_relaxed) == 0) return;
+    {
+      absl::MutexLock l(&s.names_mu);
+      if (s.user_name != user.name()) return;
+    }
+    bool kill = false;
+    for (SubKind kind : {SubKind::kChannel, SubKind::kPattern, SubKind::kShard}) {
+      for (const std::string& name : pubsub.SubscriptionsOf(&s, kind)) {
+        kill = kill || !rules.ChannelAllowed(name, kind == SubKind::kPattern);
+      }
+    }
+    if (!kill) return;
     if (&s == ctx.client) {
       s.close_after_reply = true;
     } else if (!s.kill_requested.exchange(true) && s.waker != nullptr) {

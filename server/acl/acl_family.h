@@ -25,6 +25,10 @@ void AclResetClient(ClientSession* client);
 // Disconnects every client authenticated as `name` (the caller after its
 // reply).
 void AclDisconnectUser(CommandContext& ctx, std::string_view name);
+// After a change of `user`'s rules: disconnects its clients subscribed to a
+// channel, pattern or shard channel that the rules no longer allow (as
+// Redis does).
+void AclDisconnectSubscribersIfNeeded(CommandContext& ctx, const AclUser& user);
 
 }  // namespace shoal
 

@@ -171,6 +171,16 @@ bool AclRules::Unrestricted() const {
   return (selectors_[0].flags & kAll) == kAll;
 }
 
+bool AclRules::ChannelAllowed(std::string_view channel, bool literal) const {
+  for (const AclSelector& s : selectors_) {
+    if (s.flags & AclSelector::kAllChannels) return true;
+    for (const std::string& p : s.channels) {
+      if (literal ? p == channel : GlobMatch(p, channel)) return true;
+    }
+  }
+  return false;
+}
+
 absl::Status AclRules::Apply(const AclCommandIndex& index, std::string_view rule) {
   if (rule.empty()) return Fail(kErrSyntaxRule);
   if (Is(rule, "on")) {

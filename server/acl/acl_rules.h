@@ -82,6 +82,9 @@ class AclRules {
                            int* arg_index) const;
   // +@all ~* &* in the root selector: no command needs a check.
   bool Unrestricted() const;
+  // Whether a subscription to `channel` is allowed by some selector
+  // (`literal`: a PSUBSCRIBE pattern, which must equal an allowed pattern).
+  bool ChannelAllowed(std::string_view channel, bool literal) const;
 
   bool enabled() const { return enabled_; }
   bool nopass() const { return nopass_; }
