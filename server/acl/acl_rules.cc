@@ -428,7 +428,10 @@ AclVerdict::Reason AclRules::Check(const AclCommandIndex& index, const CommandSp
                                    CmdArgs args, int* arg_index) const {
   AclVerdict::Reason worst = AclVerdict::kCommand;
   int worst_index = 0;
-  std::vector<int> keys;  // found once, shared by the selectors
+  // The key positions, found once and shared by the selectors; reused
+  // across calls so that a restricted user's command allocates nothing.
+  thread_local std::vector<int> keys;
+  keys.clear();
   for (const AclSelector& s : selectors_) {
     int idx = 0;
     AclVerdict::Reason r = CheckSelector(index, s, spec, args, &idx, &keys);
