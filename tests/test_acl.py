@@ -84,6 +84,12 @@ def test_default_user(admin):
     u = pairs(acl(admin, "GETUSER", "default"))
     assert u == {"flags": ["on", "nopass"], "passwords": [], "commands": "+@all", "keys": "~*",
                  "channels": "&*", "selectors": []}
+    # RESP3: flags are a set, as in Redis.
+    c = Raw(admin.connection_pool.connection_kwargs["port"])
+    c.cmd("HELLO", "3")
+    assert c.cmd("ACL", "GETUSER", "default").startswith(
+        b"%6\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$6\r\nnopass\r\n$9\r\npasswords\r\n*0\r\n")
+    c.close()
     assert acl(admin, "GETUSER", "nobody") is None
 
 
@@ -471,7 +477,7 @@ def test_acl_log(server, admin, carol):
     assert (key["count"], key["reason"], key["context"], key["object"], key["username"]) == (
         1, "key", "toplevel", "other", "carol")
     assert (auth["count"], auth["reason"], auth["context"], auth["object"], auth["username"]) == (
-        2, "auth", "toplevel", "auth", "carol")
+        2, "auth", "toplevel", "AUTH", "carol")
     assert " user=carol " in key["client-info"] and " cmd=get " in key["client-info"]
     assert " user=default " in auth["client-info"] and " cmd=auth " in auth["client-info"]
     assert 0 <= float(auth["age-seconds"]) < 10

@@ -84,7 +84,7 @@ void AclGetUser(CommandContext& ctx, CmdArgs args) {
   r->MapHeader(6);
   r->Bulk("flags");
   std::vector<std::string_view> flags = rules.FlagNames();
-  r->ArrayHeader(static_cast<int64_t>(flags.size()));
+  r->SetHeader(static_cast<int64_t>(flags.size()));
   for (std::string_view f : flags) r->Bulk(f);
   r->Bulk("passwords");
   r->ArrayHeader(static_cast<int64_t>(rules.passwords().size()));
@@ -245,14 +245,15 @@ void AclHelp(CommandContext& ctx, CmdArgs) {
 
 }  // namespace
 
-bool AclAuthenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
+bool AclAuthenticate(CommandContext& ctx, std::string_view command, std::string_view user,
+                     std::string_view password) {
   AclRegistry& acl = ProcessAcl();
   std::shared_ptr<AclUser> u = acl.Authenticate(user, password);
   ClientSession* c = ctx.client;
   if (u == nullptr) {
-    // The object is the command that tried (auth or hello), as Redis logs it.
-    std::string_view object = ctx.spec != nullptr ? ctx.spec->name : std::string_view("auth");
-    acl.log().Add("auth", c->in_multi ? "multi" : "toplevel", object, user,
+    // The object is the command that tried, as the client spelled it (as
+    // Redis logs it).
+    acl.log().Add("auth", c->in_multi ? "multi" : "toplevel", command, user,
                   acl.ClientInfo(ctx, *c), ctx.NowMs());
     return false;
   }

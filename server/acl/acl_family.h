@@ -17,8 +17,10 @@ namespace shoal {
 void RegisterAclCommands(CommandTable* table);
 
 // AUTH / HELLO AUTH: authenticates ctx.client as `user` with `password`.
-// On failure records the attempt in ACL LOG and returns false.
-bool AclAuthenticate(CommandContext& ctx, std::string_view user, std::string_view password);
+// On failure records the attempt in ACL LOG (object: `command`, the name
+// the client sent) and returns false.
+bool AclAuthenticate(CommandContext& ctx, std::string_view command, std::string_view user,
+                     std::string_view password);
 // RESET and new connections: the default user, authenticated when it needs
 // no password.
 void AclResetClient(ClientSession* client);

@@ -24,7 +24,7 @@ struct AclLogEntry {
   int64_t count = 1;
   std::string reason;   // command, key, channel, auth
   std::string context;  // toplevel, multi, lua
-  std::string object;   // the command, key or channel; auth/hello for auth
+  std::string object;   // the command, key or channel; AUTH/HELLO as sent for auth
   std::string username;
   std::string client_info;  // CLIENT LIST line of the client
   int64_t entry_id = 0;

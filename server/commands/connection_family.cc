@@ -59,7 +59,7 @@ void Auth(CommandContext& ctx, CmdArgs args) {
         "Are you sure your configuration is correct?");
   }
   std::string_view user = args.size() == 3 ? args[1] : std::string_view("default");
-  if (!AclAuthenticate(ctx, user, args.back())) return ctx.Error(kErrWrongPass);
+  if (!AclAuthenticate(ctx, args[0], user, args.back())) return ctx.Error(kErrWrongPass);
   ctx.reply->Ok();
 }
 
@@ -89,7 +89,7 @@ void Hello(CommandContext& ctx, CmdArgs args) {
       return ctx.Error(StrCat("ERR Syntax error in HELLO option '", args[i], "'"));
     }
   }
-  if (has_auth && !AclAuthenticate(ctx, user, pass)) return ctx.Error(kErrWrongPass);
+  if (has_auth && !AclAuthenticate(ctx, args[0], user, pass)) return ctx.Error(kErrWrongPass);
   if (!ctx.client->authenticated && ctx.server->runtime().AuthRequired()) {
     return ctx.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
