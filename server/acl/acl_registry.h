@@ -55,6 +55,9 @@ class AclUser : public AclPrincipal {
                    AclContext context) override;
   // ACL DRYRUN: the verdict with Redis's verbose message, not logged.
   AclVerdict DryRun(const CommandSpec& spec, CmdArgs args) const;
+  bool Allows(const CommandSpec& spec, CmdArgs args) const override {
+    return DryRun(spec, args).allowed();
+  }
 
  private:
   AclVerdict::Reason Evaluate(const CommandSpec& spec, CmdArgs args, int* idx) const;

@@ -79,6 +79,9 @@ class AclPrincipal {
   // ACL LOG with `context`. Any worker; takes the user's lock for reading.
   virtual AclVerdict Check(const CommandContext& ctx, const CommandSpec& spec, CmdArgs args,
                            AclContext context) = 0;
+  // The same question without recording anything (ACL DRYRUN,
+  // redis.acl_check_cmd).
+  virtual bool Allows(const CommandSpec& spec, CmdArgs args) const = 0;
 
  protected:
   std::atomic<bool> unrestricted_{false};

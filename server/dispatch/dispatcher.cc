@@ -401,6 +401,11 @@ void Dispatcher::Exec(CommandContext& ctx) {
   UnwatchAll(client);
 }
 
+bool Dispatcher::CallerAclAllows(const CommandSpec& spec, CmdArgs args) const {
+  const AclPrincipal* user = running_client_ != nullptr ? running_client_->user.get() : nullptr;
+  return user == nullptr || user->unrestricted() || user->Allows(spec, args);
+}
+
 bool Dispatcher::ExecAclAllows(CommandContext& ctx, AclPrincipal& user, CmdArgs args) {
   AclVerdict v = user.Check(ctx, *ctx.spec, args, AclContext::kMulti);
   if (v.allowed()) return true;

@@ -29,6 +29,10 @@ class Dispatcher {
   // A replica refuses a script's writes as it refuses a client's (-READONLY).
   void Call(CommandContext& ctx, CmdArgs args);
 
+  // Whether the client whose request runs now (the caller of a script) may
+  // run `spec` with `args` under ACL; nothing is logged (redis.acl_check_cmd).
+  bool CallerAclAllows(const CommandSpec& spec, CmdArgs args) const;
+
   // EXEC: runs the client's queued commands atomically (called by the EXEC
   // handler). Replies the array of results or the abort reply.
   void Exec(CommandContext& ctx);
