@@ -676,3 +676,11 @@ def test_subscribers_losing_their_channels_are_disconnected(server, admin):
     assert s.closed()
     assert not keep.closed(timeout=0.3)
     keep.close()
+
+
+def test_refusals_count_as_rejected_calls(admin, carol):
+    admin.config_resetstat()
+    for _ in range(3):
+        err(carol.set, "k1", "v")
+    stats = admin.info("commandstats")["cmdstat_set"]
+    assert stats["rejected_calls"] == 3 and stats["calls"] == 0

@@ -262,6 +262,7 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
                                client->in_multi ? AclContext::kMulti : AclContext::kToplevel);
     if (!v.allowed()) {
       Reject(ctx, StrCat("NOPERM ", v.message));
+      stats_->commands[spec->id].rejected.fetch_add(1, std::memory_order_relaxed);
       return;
     }
   }
