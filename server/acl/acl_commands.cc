@@ -10,10 +10,9 @@ namespace shoal {
 
 const std::vector<std::string_view>& AclCommandIndex::CategoryNames() {
   static const std::vector<std::string_view> kNames = {
-      "keyspace", "read",  "write",     "set",         "sortedset",  "list",     "hash",
-      "string",   "bitmap", "hyperloglog", "geo",      "stream",     "pubsub",   "admin",
-      "fast",     "slow",  "blocking",  "dangerous",   "connection", "transaction",
-      "scripting"};
+      "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+      "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+      "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
   return kNames;
 }
 
@@ -35,7 +34,8 @@ AclCommandIndex::AclCommandIndex(const CommandTable* table) : table_(table) {
     const CommandSpec* spec = table->ById(id);
     all_.push_back(spec);
     for (const std::string& c : AclCategories(*spec)) {
-      if (c.size() > 1 && c[0] == '@') categories_[id] |= CategoryBit(std::string_view(c).substr(1));
+      if (c.size() > 1 && c[0] == '@')
+        categories_[id] |= CategoryBit(std::string_view(c).substr(1));
     }
     std::string_view name = spec->name;
     if (name == "publish" || name == "spublish") {

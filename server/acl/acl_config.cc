@@ -52,7 +52,8 @@ void RegisterAclParams(ConfigRegistry* reg) {
     } else if (EqualsIgnoreCase(v, "resetchannels")) {
       acl.pubsub_default_all.store(false);
     } else {
-      return absl::InvalidArgumentError("argument(s) must be one of the following: allchannels, resetchannels");
+      return absl::InvalidArgumentError(
+          "argument(s) must be one of the following: allchannels, resetchannels");
     }
     return absl::OkStatus();
   };

@@ -156,7 +156,8 @@ void AclLogCmd(CommandContext& ctx, CmdArgs args) {
     }
     if (!SimpleAtoi(args[2], &count)) return ctx.Error(kErrNotInteger);
   } else if (args.size() > 3) {
-    return ctx.Error("ERR unknown subcommand or wrong number of arguments for 'log'. Try ACL HELP.");
+    return ctx.Error(
+        "ERR unknown subcommand or wrong number of arguments for 'log'. Try ACL HELP.");
   }
   if (count < 0) count = 0;
   std::vector<AclLogEntry> entries = log.Get(count);
@@ -340,8 +341,9 @@ void RegisterAclCommands(CommandTable* table) {
   acl.subcommands = {
       sub("acl|cat", -2, kPlain, AclCat,
           "Lists the ACL categories, or the commands inside a category.", "[category]", "@slow"),
-      sub("acl|deluser", -3, kAdmin, AclDelUser, "Deletes ACL users, and terminates their connections.",
-          "username [username ...]", kAdminCats),
+      sub("acl|deluser", -3, kAdmin, AclDelUser,
+          "Deletes ACL users, and terminates their connections.", "username [username ...]",
+          kAdminCats),
       sub("acl|dryrun", -4, kAdmin, AclDryRun,
           "Simulates the execution of a command by a user, without executing the command.",
           "username command [arg [arg ...]]", kAdminCats, "7.0.0"),
@@ -354,8 +356,9 @@ void RegisterAclCommands(CommandTable* table) {
           kAdminCats),
       sub("acl|load", 2, kAdmin, AclLoad, "Reloads the rules from the configured ACL file.", "",
           kAdminCats),
-      sub("acl|log", -2, kAdmin, AclLogCmd, "Lists recent security events generated due to ACL rules.",
-          "[count | RESET]", kAdminCats),
+      sub("acl|log", -2, kAdmin, AclLogCmd,
+          "Lists recent security events generated due to ACL rules.", "[count | RESET]",
+          kAdminCats),
       sub("acl|save", 2, kAdmin, AclSave,
           "Saves the effective ACL rules in the configured ACL file.", "", kAdminCats),
       sub("acl|setuser", -3, kAdmin, AclSetUser, "Creates and modifies an ACL user and its rules.",

@@ -100,8 +100,8 @@ AclVerdict AclUser::Check(const CommandContext& ctx, const CommandSpec& spec, Cm
     case AclVerdict::kAllowed:
       return v;
     case AclVerdict::kCommand:
-      v.message = StrCat("User ", name_, " has no permissions to run the '", spec.name,
-                         "' command");
+      v.message =
+          StrCat("User ", name_, " has no permissions to run the '", spec.name, "' command");
       reason = "command";
       object = spec.name;
       break;
@@ -132,8 +132,8 @@ AclVerdict AclUser::DryRun(const CommandSpec& spec, CmdArgs args) const {
     case AclVerdict::kAllowed:
       break;
     case AclVerdict::kCommand:
-      v.message = StrCat("User ", name_, " has no permissions to run the '", spec.name,
-                         "' command");
+      v.message =
+          StrCat("User ", name_, " has no permissions to run the '", spec.name, "' command");
       break;
     case AclVerdict::kKey:
       v.message = StrCat("No permissions to access the '", args[idx], "' key");
@@ -197,7 +197,8 @@ std::vector<std::string> AclRegistry::Describe() {
   index();
   absl::ReaderMutexLock l(&mu_);
   std::vector<std::string> out;
-  for (const auto& [name, u] : users_) out.push_back(StrCat("user ", name, " ", u->Rules().Describe()));
+  for (const auto& [name, u] : users_)
+    out.push_back(StrCat("user ", name, " ", u->Rules().Describe()));
   return out;
 }
 
@@ -208,7 +209,8 @@ void AclRegistry::UpdateAuthRequired() {
   if (rc_ != nullptr) rc_->auth_required.store(required, std::memory_order_relaxed);
 }
 
-absl::Status AclRegistry::SetUser(std::string_view name, const std::vector<std::string_view>& args) {
+absl::Status AclRegistry::SetUser(std::string_view name,
+                                  const std::vector<std::string_view>& args) {
   const AclCommandIndex& idx = index();
   if (!ValidUserName(name)) return Err("ERR Usernames can't contain spaces or null characters");
   std::vector<std::string> rules;
@@ -351,7 +353,8 @@ absl::Status AclRegistry::LoadLocked(std::vector<std::string>* removed) {
   while (std::getline(in, line)) {
     ++lineno;
     std::string_view l = line;
-    while (!l.empty() && (l.back() == '\r' || l.back() == '\n' || l.back() == ' ' || l.back() == '\t')) {
+    while (!l.empty() &&
+           (l.back() == '\r' || l.back() == '\n' || l.back() == ' ' || l.back() == '\t')) {
       l.remove_suffix(1);
     }
     while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);

@@ -24,9 +24,7 @@ class AclRegistryTest : public ::testing::Test {
   absl::Status Set(std::string_view name, std::vector<std::string_view> rules) {
     return acl_.SetUser(name, rules);
   }
-  void WriteFile(const std::string& text) {
-    std::ofstream(path_) << text;
-  }
+  void WriteFile(const std::string& text) { std::ofstream(path_) << text; }
 
   CommandTable table_;
   RuntimeConfig rc_;

@@ -32,9 +32,7 @@ absl::Status Fail(std::string_view msg) { return absl::InvalidArgumentError(ToAb
 
 bool Is(std::string_view a, std::string_view b) { return EqualsIgnoreCase(a, b); }
 
-bool IsSubcommand(const CommandSpec& spec) {
-  return spec.name.find('|') != std::string_view::npos;
-}
+bool IsSubcommand(const CommandSpec& spec) { return spec.name.find('|') != std::string_view::npos; }
 
 void ChangePerm(AclSelector* s, const CommandSpec& spec, bool allow) {
   s->SetAllowed(spec.id, allow);
@@ -161,7 +159,8 @@ std::string AclRules::Describe() const {
   for (std::string_view f : FlagNames()) StrAppend(&out, f, " ");
   for (const std::string& p : passwords_) StrAppend(&out, "#", p, " ");
   out.append(selectors_[0].Describe());
-  for (size_t i = 1; i < selectors_.size(); ++i) StrAppend(&out, " (", selectors_[i].Describe(), ")");
+  for (size_t i = 1; i < selectors_.size(); ++i)
+    StrAppend(&out, " (", selectors_[i].Describe(), ")");
   return out;
 }
 
@@ -374,8 +373,7 @@ namespace {
 AclVerdict::Reason CheckSelector(const AclCommandIndex& index, const AclSelector& s,
                                  const CommandSpec& spec, CmdArgs args, int* arg_index,
                                  std::vector<int>* keys) {
-  if (!(s.flags & AclSelector::kAllCommands) && !(spec.flags & kCmdNoAuth) &&
-      !s.Allowed(spec.id)) {
+  if (!(s.flags & AclSelector::kAllCommands) && !(spec.flags & kCmdNoAuth) && !s.Allowed(spec.id)) {
     const size_t idx = IsSubcommand(spec) ? 2 : 1;
     bool ok = false;
     for (const auto& [id, list] : s.first_args) {
@@ -403,7 +401,8 @@ AclVerdict::Reason CheckSelector(const AclCommandIndex& index, const AclSelector
   }
   AclChannelArgs ch = index.channel_args(spec.id);
   if (!(s.flags & AclSelector::kAllChannels) && ch != AclChannelArgs::kNone) {
-    const size_t end = ch == AclChannelArgs::kFirst ? std::min<size_t>(2, args.size()) : args.size();
+    const size_t end =
+        ch == AclChannelArgs::kFirst ? std::min<size_t>(2, args.size()) : args.size();
     const bool literal = ch == AclChannelArgs::kAllPatterns;
     for (size_t i = 1; i < end; ++i) {
       bool ok = false;

@@ -41,7 +41,7 @@ struct AclSelector {
   // Started from +@all (the description starts "+@all", not "-@all").
   static constexpr uint32_t kFutureCommands = 8;
   uint32_t flags = 0;
-  std::vector<uint64_t> allowed;  // bit per CommandSpec id
+  std::vector<uint64_t> allowed;                                     // bit per CommandSpec id
   std::vector<std::pair<int, std::vector<std::string>>> first_args;  // by id, lower case
   std::vector<AclKeyPattern> keys;
   std::vector<std::string> channels;

@@ -62,12 +62,12 @@ TEST_F(AclRulesTest, DefaultUserIsUnrestricted) {
 }
 
 TEST_F(AclRulesTest, DescribesRulesInTheirOrderReplacingRepeats) {
-  AclRules r = Make({"on", "+GET", "+@write", "-get", "+get", "-@write", "~a*", "%R~b", "%W~c",
-                     "%RW~d", "&ch"});
+  AclRules r = Make(
+      {"on", "+GET", "+@write", "-get", "+get", "-@write", "~a*", "%R~b", "%W~c", "%RW~d", "&ch"});
   EXPECT_EQ(r.Describe(), "on ~a* %R~b %W~c ~d resetchannels &ch -@all +get -@write");
   AclRules again;
-  for (std::string_view rule : {"on", "~a*", "%R~b", "%W~c", "~d", "resetchannels", "&ch", "-@all",
-                                "+get", "-@write"}) {
+  for (std::string_view rule :
+       {"on", "~a*", "%R~b", "%W~c", "~d", "resetchannels", "&ch", "-@all", "+get", "-@write"}) {
     ASSERT_TRUE(again.Apply(*index_, rule).ok());
   }
   EXPECT_EQ(again.Describe(), r.Describe());
@@ -153,7 +153,8 @@ TEST_F(AclRulesTest, SelectorsAddPermissionsAndReportTheWorstDenial) {
 TEST_F(AclRulesTest, Passwords) {
   AclRules r = Make({">one", "#" + HashPassword("two"), ">one"});
   EXPECT_EQ(r.passwords(), (std::vector<std::string>{HashPassword("one"), HashPassword("two")}));
-  EXPECT_EQ(Error(r, "<three"), "The password you are trying to remove from the user does not exist");
+  EXPECT_EQ(Error(r, "<three"),
+            "The password you are trying to remove from the user does not exist");
   EXPECT_EQ(Error(r, "#abc"),
             "The password hash must be exactly 64 characters and contain only lowercase "
             "hexadecimal characters");
