@@ -339,6 +339,11 @@ int Main(int argc, char** argv) {
   std::unique_ptr<NodeControl> cluster_control;
   std::unique_ptr<ClusterRouter> cluster_router;
   if (rc.cluster_enabled.load()) {
+    // Peers and MOVED redirections use the plain client port (no tls-cluster
+    // yet): a TLS-only node could not be reached by either.
+    if (FLAGS_port == 0) {
+      return Fail("cluster mode needs a plain --port (TLS-only nodes are not supported yet)");
+    }
     if (FLAGS_cluster_leave_on_shutdown != "yes" && FLAGS_cluster_leave_on_shutdown != "no") {
       return Fail("--cluster-leave-on-shutdown: argument must be 'yes' or 'no'");
     }

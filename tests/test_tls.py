@@ -779,6 +779,16 @@ def test_port_zero_without_tls_fails_start_up():
     assert b"Configured to not listen anywhere" in res.stderr
 
 
+def test_cluster_mode_needs_a_plain_port(certs, tmp_path):
+    res = subprocess.run(
+        [SHOAL, "--port", "0", "--tls-port", str(free_port()), "--cluster-enabled", "yes",
+         "--cluster-config-file", str(tmp_path / "nodes.conf"),
+         "--tls-cert-file", certs.path("server.crt"), "--tls-key-file", certs.path("server.key"),
+         "--tls-ca-cert-file", certs.path("ca.crt")], capture_output=True, timeout=10)
+    assert res.returncode != 0
+    assert b"cluster mode needs a plain --port" in res.stderr
+
+
 @pytest.mark.parametrize("name", ["tls-cluster", "tls-replication"])
 def test_unsupported_tls_links_are_refused(srv, r, name):
     with pytest.raises(redis.ResponseError) as e:
