@@ -165,7 +165,8 @@ void Dispatcher::RejectExec(CommandContext& ctx, std::string_view text) {
 
 void Dispatcher::Call(CommandContext& ctx, CmdArgs args) {
   // redis.call runs with the permissions of the client that ran the script.
-  ClientSession* caller = ctx.in_script && running_client_ != nullptr ? running_client_ : ctx.client;
+  ClientSession* caller =
+      ctx.in_script && running_client_ != nullptr ? running_client_ : ctx.client;
   AclPrincipal* user = caller->user.get();
   if (ABSL_PREDICT_FALSE(user != nullptr && !user->unrestricted())) {
     CommandContext as_caller = ctx;
