@@ -386,8 +386,34 @@ void ClusterPlacesSlotsItself(CommandContext& ctx, CmdArgs args) {
                    " is not supported: see docs/cluster.md"));
 }
 
-void ReadOnly(CommandContext& ctx, CmdArgs) {
+// READONLY / READWRITE: whether this connection reads from replicas.
+void ReadOnly(CommandContext& ctx, CmdArgs args) {
   if (RouterOrError(ctx) == nullptr) return;
+  if (EqualsIgnoreCase(args[0], "readonly")) ctx.client->cluster_readonly = true;
+  if (EqualsIgnoreCase(args[0], "readwrite")) ctx.client->cluster_readonly = false;
+  ctx.reply->Ok();
+}
+
+// CLUSTER FAILOVER [FORCE | TAKEOVER], on a replica (shard_role.h).
+void ClusterFailover(CommandContext& ctx, CmdArgs args) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  if (args.size() > 3) return ctx.Error(kErrSyntax);
+  FailoverMode mode = FailoverMode::kDefault;
+  if (args.size() == 3) {
+    if (EqualsIgnoreCase(args[2], "force")) {
+      mode = FailoverMode::kForce;
+    } else if (EqualsIgnoreCase(args[2], "takeover")) {
+      mode = FailoverMode::kTakeover;
+    } else {
+      return ctx.Error(kErrSyntax);
+    }
+  }
+  if (router->control() == nullptr) {
+    return ctx.Error("ERR You should send CLUSTER FAILOVER to a replica");
+  }
+  absl::Status st = router->control()->Failover(mode);
+  if (!st.ok()) return ctx.Error(std::string(st.message()));
   ctx.reply->Ok();
 }
 
@@ -495,6 +521,13 @@ void RegisterClusterCommands(CommandTable* table) {
                 .summary = "Returns information about the state of a node.",
                 .complexity = "O(1)",
                 .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|failover", -2, kAdmin, {}, ClusterFailover,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Forces a replica to perform a manual failover of its master.",
+                .complexity = "O(1)",
+                .syntax = "[FORCE | TAKEOVER]",
+                .acl_categories = kAdminAcl}),
       MakeSpec("cluster|keyslot", 3, kCmdStale, {}, ClusterKeySlot,
                {.group = "cluster",
                 .since = "3.0.0",

@@ -131,6 +131,7 @@ absl::Status ClusterNode::Start() {
 
   uint64_t seed = options_.rng_seed;
   if (seed == 0) seed = (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  options_.swim.replicas = options_.replicas;
   core_ = std::make_unique<Membership>(options_.swim, self, options_.secret, seed);
   if (saved) core_->Restore(*saved);
 
@@ -226,6 +227,10 @@ void ClusterNode::OnAsync(uv_async_t* a) { static_cast<ClusterNode*>(a->data)->D
 
 void ClusterNode::OnTick(uv_timer_t* t) {
   auto* self = static_cast<ClusterNode*>(t->data);
+  if (self->repl_status_) {
+    ReplicationStatus st = self->repl_status_();
+    self->core_->SetReplicationStatus(st.offset, st.wants_promotion);
+  }
   self->core_->Tick(self->MonoMs());
   self->AfterEvent(true);
 }

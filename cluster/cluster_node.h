@@ -55,7 +55,7 @@ struct ClusterOptions {
   std::string config_file = "nodes.conf";
   std::string secret;            // HMAC key for every bus message; "": none
   int vnodes = 64;               // passed to ComputeSlotMap
-  int replicas = 0;              // this issue: 0 (every node is a primary)
+  int replicas = 0;              // R: replicas per shard (coordinator.h); main.cc: 1
   SwimOptions swim;
   int64_t tick_ms = 20;          // protocol timer resolution
   int64_t leave_linger_ms = 1000;  // Leave(): time to spread the news before stopping
@@ -74,9 +74,16 @@ struct ClusterStats {
   bool coordinator = false;     // this node is the coordinator
 };
 
+// What this node reports of its replication in every bus message.
+struct ReplicationStatus {
+  int64_t offset = -1;           // a synced replica's processed offset; -1: none
+  bool wants_promotion = false;  // CLUSTER FAILOVER asked for
+};
+
 class ClusterNode {
  public:
   using BroadcastHandler = std::function<void(std::string_view payload)>;
+  using ReplicationStatusSource = std::function<ReplicationStatus()>;
 
   ClusterNode(ClusterOptions options, ClusterState* state);
   ~ClusterNode();
@@ -86,6 +93,9 @@ class ClusterNode {
   // Set before Start. Runs on the cluster loop thread for every broadcast
   // another node sent (not for this node's own).
   void SetBroadcastHandler(BroadcastHandler h) { on_broadcast_ = std::move(h); }
+  // Set before Start. Polled on the cluster loop thread every tick; must be
+  // cheap and must not block.
+  void SetReplicationStatusSource(ReplicationStatusSource s) { repl_status_ = std::move(s); }
 
   absl::Status Start();
   void Stop();
@@ -120,6 +130,7 @@ class ClusterNode {
   ClusterState* state_;
   const Clock* clock_;
   BroadcastHandler on_broadcast_;
+  ReplicationStatusSource repl_status_;
   std::string my_id_;
   std::string bind_ip_;
   int bus_port_ = 0;

@@ -1,6 +1,7 @@
 // ClusterRouter: per-thread cached routing answers over the published view.
 #include "cluster/cluster_router.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "base/strings.h"
@@ -44,12 +45,15 @@ ClusterRouter::Cache& ClusterRouter::Refresh() const {
       r.kind = ShardRoute::kHere;
       continue;
     }
+    const bool replica_here =
+        !view->my_id.empty() &&
+        std::find(shard.replicas.begin(), shard.replicas.end(), view->my_id) != shard.replicas.end();
     const NodeInfo* primary = view->FindNode(shard.primary);
     if (primary == nullptr || primary->state == MemberState::kDead) {
-      r.kind = ShardRoute::kDown;
+      r.kind = replica_here ? ShardRoute::kReplicaHere : ShardRoute::kDown;
       continue;
     }
-    r.kind = ShardRoute::kMoved;
+    r.kind = replica_here ? ShardRoute::kReplicaHere : ShardRoute::kMoved;
     r.addr = StrCat(primary->ip, ":", primary->port);
   }
   cache.view = std::move(view);
@@ -73,6 +77,13 @@ std::optional<std::string> ClusterRouter::Route(int slot, const CommandSpec& spe
       // ownership left behind (ClusterState). Clients retry TRYAGAIN.
       if (state_->SlotPending(slot)) return std::string(kSlotCleaningError);
       return std::nullopt;
+    case ShardRoute::kReplicaHere:
+      if (client.cluster_readonly && (spec.flags & kCmdReadOnly) != 0) {
+        if (state_->SlotPending(slot)) return std::string(kSlotCleaningError);
+        return std::nullopt;
+      }
+      if (r.addr.empty()) return std::string("CLUSTERDOWN Hash slot not served");
+      break;
     case ShardRoute::kDown:
       return std::string("CLUSTERDOWN Hash slot not served");
     case ShardRoute::kMoved:

@@ -5,6 +5,9 @@
 //
 // Routing rules, for a request whose keys all hash to one slot:
 //   - the slot's shard has this node as primary      -> served here;
+//   - the slot's shard has this node as replica      -> a read-only command from
+//     a client that sent READONLY is served here; anything else gets
+//     "MOVED" to the shard's primary (or CLUSTERDOWN while it is dead);
 //   - the slot is unassigned, or its primary is dead -> "CLUSTERDOWN Hash slot
 //     not served" (a dead shard's slots stay unserved until the next issue's
 //     failover; the other slots keep working, see docs/cluster.md);
@@ -14,7 +17,7 @@
 //                                                    -> "TRYAGAIN ..." (briefly);
 //   - otherwise                                      -> "MOVED <slot> <ip>:<port>"
 //     of the primary (a suspect primary still gets the redirect: it is
-//     probably alive). READONLY does not matter while shards have no replicas.
+//     probably alive).
 //
 // Threads: Route runs on every worker for every keyed command. Each thread
 // keeps its own copy of the view (a shared_ptr plus a per-shard table of
@@ -48,6 +51,9 @@ struct ClusterBusStats {
   int64_t total_received = 0;
 };
 
+// CLUSTER FAILOVER's options.
+enum class FailoverMode : uint8_t { kDefault, kForce, kTakeover };
+
 // What the CLUSTER commands ask of the membership runtime. main.cc adapts
 // ClusterNode to it; tests pass a fake. Thread-safe: called from workers.
 class ClusterControl {
@@ -59,6 +65,9 @@ class ClusterControl {
   // own subscribers (not back to this node).
   virtual void BroadcastPublish(std::string_view channel, std::string_view message) = 0;
   virtual ClusterBusStats BusStats() const = 0;
+  // CLUSTER FAILOVER on a replica: OK once the switch is under way, or the
+  // error to reply (shard_role.h).
+  virtual absl::Status Failover(FailoverMode mode) = 0;
 };
 
 inline constexpr std::string_view kFencedError = "CLUSTERDOWN The cluster is down";
@@ -83,8 +92,8 @@ class ClusterRouter : public KeyRouter {
  private:
   // Per shard index of the view: how to answer for its slots.
   struct ShardRoute {
-    enum Kind : uint8_t { kHere, kMoved, kDown } kind = kDown;
-    std::string addr;  // "ip:port" for kMoved
+    enum Kind : uint8_t { kHere, kReplicaHere, kMoved, kDown } kind = kDown;
+    std::string addr;  // "ip:port" of the primary for kMoved and kReplicaHere ("": dead)
   };
   struct Cache {
     uint64_t router_serial = 0;

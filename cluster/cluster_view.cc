@@ -1,6 +1,8 @@
 // Out-of-line helpers for the ClusterView snapshot (cluster_view.h).
 #include "cluster/cluster_view.h"
 
+#include <algorithm>
+
 namespace shoal {
 
 const char* MemberStateName(MemberState s) {
@@ -28,7 +30,12 @@ void ClusterState::Set(std::shared_ptr<const ClusterView> v) {
   ownership_generation_ = v->ownership_generation;
   for (int slot = 0; slot < kClusterSlots; ++slot) {
     const ShardInfo* s = v->ShardOfSlot(slot);
-    const bool mine = s != nullptr && !v->my_id.empty() && s->primary == v->my_id;
+    // A replica owns its shard's slots too: it holds (and may serve to
+    // READONLY clients) their keys.
+    const bool mine = s != nullptr && !v->my_id.empty() &&
+                      (s->primary == v->my_id ||
+                       std::find(s->replicas.begin(), s->replicas.end(), v->my_id) !=
+                           s->replicas.end());
     const bool was = owned_[slot].load(std::memory_order_relaxed);
     if (mine && (!was || reset)) {
       // Before the view is visible: no command may run on it until cleaned.

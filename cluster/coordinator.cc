@@ -50,36 +50,100 @@ const ShardInfo* ShardOfNode(const ShardTable& table, const std::string& node_id
 
 std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& members,
                                           const ShardTable& table, const std::string& my_id,
-                                          ClusterRng& rng) {
+                                          ClusterRng& rng, const ReconcileOptions& options) {
   std::map<std::string, const MemberUpdate*> by_id;
   for (const MemberUpdate& m : members) by_id[m.id] = &m;
+  auto state_of = [&](const std::string& id) -> std::optional<MemberState> {
+    auto it = by_id.find(id);
+    if (it == by_id.end()) return std::nullopt;
+    return it->second->state;
+  };
+  auto report_of = [&](const std::string& id) {
+    auto it = options.reports.find(id);
+    return it == options.reports.end() ? ReplicationReport{} : it->second;
+  };
   const uint64_t epoch = table.epoch + 1;
   ShardTable next;
   next.epoch = epoch;
   next.author = my_id;
-  bool changed = false;
 
   for (const ShardInfo& s : table.shards) {
-    auto it = by_id.find(s.primary);
-    const MemberUpdate* p = it == by_id.end() ? nullptr : it->second;
-    bool retire = false;
-    if (p && p->state == MemberState::kLeaving) retire = true;
-    if (p && p->state == MemberState::kDead) {
-      for (const MemberUpdate& m : members) {
-        if (m.id != p->id && Alive(m.state) && m.ip == p->ip && m.port == p->port &&
-            !m.ip.empty()) {
-          retire = true;  // rebuilt at the same address under a new id
+    ShardInfo n = s;
+    // Replicas that died or left drop out; suspects stay (probably alive).
+    n.replicas.clear();
+    for (const std::string& r : s.replicas) {
+      std::optional<MemberState> st = state_of(r);
+      if (st && Alive(*st)) n.replicas.push_back(r);
+    }
+    // The replica to promote: an active one that completed a sync, the
+    // highest offset first; one that asked (CLUSTER FAILOVER) wins ties.
+    auto best_replica = [&]() -> std::string {
+      std::string best;
+      ReplicationReport best_report;
+      for (const std::string& r : n.replicas) {
+        if (state_of(r) != MemberState::kActive) continue;
+        ReplicationReport rep = report_of(r);
+        if (rep.offset < 0) continue;
+        bool better = best.empty() || rep.offset > best_report.offset ||
+                      (rep.offset == best_report.offset &&
+                       rep.wants_promotion > best_report.wants_promotion);
+        if (better) {
+          best = r;
+          best_report = rep;
+        }
+      }
+      return best;
+    };
+    auto promote = [&](const std::string& r, bool keep_old_primary) {
+      std::string old = n.primary;
+      n.primary = r;
+      n.replicas.erase(std::find(n.replicas.begin(), n.replicas.end(), r));
+      if (keep_old_primary) n.replicas.push_back(old);
+      n.config_epoch = epoch;
+    };
+    std::optional<MemberState> ps = state_of(s.primary);
+    if (ps == MemberState::kLeaving || ps == MemberState::kDead) {
+      std::string r = best_replica();
+      if (!r.empty()) {
+        promote(r, /*keep_old_primary=*/false);
+      } else {
+        bool retire = ps == MemberState::kLeaving;
+        if (ps == MemberState::kDead) {
+          const MemberUpdate* p = by_id[s.primary];
+          for (const MemberUpdate& m : members) {
+            if (m.id != p->id && Alive(m.state) && m.ip == p->ip && m.port == p->port &&
+                !m.ip.empty()) {
+              retire = true;  // rebuilt at the same address under a new id
+            }
+          }
+        }
+        if (retire) continue;
+      }
+    } else if (ps == MemberState::kActive) {
+      // A planned switch: a synced, active replica asked to take over.
+      for (const std::string& r : n.replicas) {
+        ReplicationReport rep = report_of(r);
+        if (rep.wants_promotion && rep.offset >= 0 && state_of(r) == MemberState::kActive) {
+          promote(r, /*keep_old_primary=*/true);
+          break;
         }
       }
     }
-    if (retire) {
-      changed = true;
-      continue;
-    }
-    next.shards.push_back(s);
+    next.shards.push_back(std::move(n));
   }
   for (const MemberUpdate& m : members) {
     if (m.state != MemberState::kActive || ShardOfNode(next, m.id)) continue;
+    // A replica for the shard furthest below R whose primary is active.
+    ShardInfo* target = nullptr;
+    for (ShardInfo& s : next.shards) {
+      if (static_cast<int>(s.replicas.size()) >= options.replicas) continue;
+      if (state_of(s.primary) != MemberState::kActive) continue;
+      if (target == nullptr || s.replicas.size() < target->replicas.size()) target = &s;
+    }
+    if (target != nullptr) {
+      target->replicas.push_back(m.id);
+      continue;
+    }
     ShardInfo s;
     do {
       s.id = NewNodeId(rng);
@@ -88,11 +152,10 @@ std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& membe
     s.primary = m.id;
     s.config_epoch = epoch;
     next.shards.push_back(std::move(s));
-    changed = true;
   }
-  if (!changed) return std::nullopt;
   std::sort(next.shards.begin(), next.shards.end(),
             [](const ShardInfo& a, const ShardInfo& b) { return a.id < b.id; });
+  if (next.shards == table.shards) return std::nullopt;
   return next;
 }
 

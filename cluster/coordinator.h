@@ -8,20 +8,34 @@
 // epoch and names the coordinator as its author; the table spreads by gossip
 // and (epoch, author) decides which of two tables wins.
 //
-// What it decides in this issue (every node is the primary of its own shard,
-// --replicas 0):
-//   - an active member that owns no shard gets a new shard (random 40-hex id);
-//   - a leaving member's shard is retired (its slots move to the others);
-//   - a dead member keeps its shard: its slots stay unserved until it returns,
-//     as in Redis Cluster without replicas — unless another live member now
-//     answers at the same client address under a new id (the node was
-//     rebuilt without its nodes file), in which case the old shard is retired.
-// Replica placement and failover (replicas > 0) come with the next issue.
+// What it decides (R = --replicas):
+//   - an active member that owns no shard becomes a replica of the shard
+//     with the fewest replicas below R (whose primary is active), otherwise
+//     the primary of a new shard (random 40-hex id);
+//   - a replica that is dead or leaving leaves its shard's list (it rejoins
+//     as a fresh replica when it returns: it resyncs, so it never serves old
+//     data as current);
+//   - a dead or leaving primary is replaced by its most up-to-date live
+//     replica (the highest replication offset it reports; only replicas that
+//     completed a sync qualify): the shard keeps its id and slots, so no slot
+//     moves. The old primary leaves the shard;
+//   - a replica that asks for promotion (CLUSTER FAILOVER) swaps roles with
+//     its live primary;
+//   - a leaving primary without a replica to take over retires its shard
+//     (its slots move to the others);
+//   - a dead primary without a replica keeps its shard: its slots stay
+//     unserved until it returns, as in Redis Cluster — unless another live
+//     member now answers at the same client address under a new id (the node
+//     was rebuilt without its nodes file), in which case the shard retires.
+// The caller (Membership) publishes nothing while a primary may be cut off
+// and still serving (swim.h, PrimariesSettled), so a promotion never makes
+// two primaries that both accept writes.
 //
 // Pure functions, any thread; the caller passes the RNG for shard ids.
 #ifndef SHOAL_CLUSTER_COORDINATOR_H_
 #define SHOAL_CLUSTER_COORDINATOR_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,11 +53,24 @@ std::string ElectCoordinator(const std::vector<MemberUpdate>& members);
 // `members` (trivially true for an empty table: the first node bootstraps).
 bool SeesMajority(const ShardTable& table, const std::vector<MemberUpdate>& members);
 
+// What the coordinator heard each member report of its replication
+// (BusMessage::repl_offset / repl_flags), by node id.
+struct ReplicationReport {
+  int64_t offset = -1;           // -1: not a synced replica
+  bool wants_promotion = false;  // CLUSTER FAILOVER on a replica
+};
+
+struct ReconcileOptions {
+  int replicas = 0;  // R: replicas per shard
+  std::map<std::string, ReplicationReport> reports;
+};
+
 // The table the coordinator `my_id` should publish, or nullopt when `table`
 // already matches `members`. `members` includes the coordinator itself.
 std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& members,
                                           const ShardTable& table, const std::string& my_id,
-                                          ClusterRng& rng);
+                                          ClusterRng& rng,
+                                          const ReconcileOptions& options = ReconcileOptions());
 
 // The shard whose primary or replica is `node_id`, or nullptr.
 const ShardInfo* ShardOfNode(const ShardTable& table, const std::string& node_id);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace shoal {
 namespace {
 
@@ -94,6 +96,107 @@ TEST(Coordinator, MajorityOfTheTableNodes) {
   ms[1].state = MemberState::kSuspect;  // suspect still counts as seen
   EXPECT_TRUE(SeesMajority(t, ms));
   EXPECT_TRUE(SeesMajority(ShardTable{}, ms));
+}
+
+ReconcileOptions R(int replicas, std::map<std::string, ReplicationReport> reports = {}) {
+  ReconcileOptions o;
+  o.replicas = replicas;
+  o.reports = std::move(reports);
+  return o;
+}
+
+// Reconciles until nothing changes (as the coordinator does, tick by tick).
+ShardTable Settle(const std::vector<MemberUpdate>& ms, ShardTable t, ClusterRng& rng,
+                  const ReconcileOptions& o) {
+  while (auto n = ReconcileShards(ms, t, ms[0].id, rng, o)) t = *n;
+  return t;
+}
+
+TEST(Coordinator, JoinersFillReplicasBeforeNewShards) {
+  ClusterRng rng(6);
+  std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),
+                                  M('b', MemberState::kActive, 2, "10.0.0.2"),
+                                  M('c', MemberState::kActive, 3, "10.0.0.3"),
+                                  M('d', MemberState::kActive, 4, "10.0.0.4")};
+  ShardTable t = Settle(ms, ShardTable{}, rng, R(1));
+  ASSERT_EQ(t.shards.size(), 2u);
+  for (const ShardInfo& s : t.shards) EXPECT_EQ(s.replicas.size(), 1u);
+  // A fifth node: both shards have R replicas, so it gets a shard of its own.
+  ms.push_back(M('e', MemberState::kActive, 5, "10.0.0.5"));
+  t = Settle(ms, t, rng, R(1));
+  EXPECT_EQ(t.shards.size(), 3u);
+  // With R = 0 every node is a primary.
+  ShardTable t0 = Settle(ms, ShardTable{}, rng, R(0));
+  EXPECT_EQ(t0.shards.size(), 5u);
+}
+
+TEST(Coordinator, DeadPrimaryReplacedByMostUpToDateSyncedReplica) {
+  ClusterRng rng(7);
+  std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),
+                                  M('b', MemberState::kActive, 2, "10.0.0.2"),
+                                  M('c', MemberState::kActive, 3, "10.0.0.3")};
+  ShardTable t = Settle(ms, ShardTable{}, rng, R(2));
+  ASSERT_EQ(t.shards.size(), 1u);
+  const std::string shard_id = t.shards[0].id;
+  EXPECT_EQ(t.shards[0].primary, ms[0].id);
+  ms[0].state = MemberState::kDead;
+  // Nobody completed a sync: no promotion, the shard waits for its primary.
+  EXPECT_FALSE(ReconcileShards(ms, t, ms[1].id, rng, R(2)));
+  // c is further ahead than b: c takes over; the shard keeps its id.
+  auto next = ReconcileShards(ms, t, ms[1].id, rng,
+                              R(2, {{ms[1].id, {100, false}}, {ms[2].id, {250, false}}}));
+  ASSERT_TRUE(next);
+  ASSERT_EQ(next->shards.size(), 1u);
+  EXPECT_EQ(next->shards[0].id, shard_id);
+  EXPECT_EQ(next->shards[0].primary, ms[2].id);
+  EXPECT_EQ(next->shards[0].replicas, std::vector<std::string>{ms[1].id});
+  EXPECT_EQ(next->shards[0].config_epoch, next->epoch);
+  // The old primary comes back: it rejoins its shard as a replica.
+  ms[0].state = MemberState::kActive;
+  ShardTable back = Settle(ms, *next, rng, R(2));
+  EXPECT_EQ(back.shards.size(), 1u);
+  EXPECT_EQ(back.shards[0].primary, ms[2].id);
+  EXPECT_EQ(back.shards[0].replicas.size(), 2u);
+}
+
+TEST(Coordinator, LeavingPrimaryHandsOverToItsReplica) {
+  ClusterRng rng(8);
+  std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),
+                                  M('b', MemberState::kActive, 2, "10.0.0.2")};
+  ShardTable t = Settle(ms, ShardTable{}, rng, R(1));
+  ASSERT_EQ(t.shards.size(), 1u);
+  ms[0].state = MemberState::kLeaving;
+  auto next = ReconcileShards(ms, t, ms[1].id, rng, R(1, {{ms[1].id, {7, false}}}));
+  ASSERT_TRUE(next);
+  ASSERT_EQ(next->shards.size(), 1u);
+  EXPECT_EQ(next->shards[0].primary, ms[1].id);
+  EXPECT_TRUE(next->shards[0].replicas.empty());
+}
+
+TEST(Coordinator, ReplicaAskingForPromotionSwapsWithLivePrimary) {
+  ClusterRng rng(9);
+  std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),
+                                  M('b', MemberState::kActive, 2, "10.0.0.2")};
+  ShardTable t = Settle(ms, ShardTable{}, rng, R(1));
+  // Asking without a completed sync does nothing.
+  EXPECT_FALSE(ReconcileShards(ms, t, ms[0].id, rng, R(1, {{ms[1].id, {-1, true}}})));
+  auto next = ReconcileShards(ms, t, ms[0].id, rng, R(1, {{ms[1].id, {42, true}}}));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->shards[0].primary, ms[1].id);
+  EXPECT_EQ(next->shards[0].replicas, std::vector<std::string>{ms[0].id});
+}
+
+TEST(Coordinator, DeadReplicaLeavesItsShard) {
+  ClusterRng rng(10);
+  std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),
+                                  M('b', MemberState::kActive, 2, "10.0.0.2")};
+  ShardTable t = Settle(ms, ShardTable{}, rng, R(1));
+  ms[1].state = MemberState::kSuspect;  // a suspect stays
+  EXPECT_FALSE(ReconcileShards(ms, t, ms[0].id, rng, R(1)));
+  ms[1].state = MemberState::kDead;
+  auto next = ReconcileShards(ms, t, ms[0].id, rng, R(1));
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(next->shards[0].replicas.empty());
 }
 
 }  // namespace

@@ -231,6 +231,8 @@ std::string EncodeBusMessage(const BusMessage& m, std::string_view secret) {
   PutUpdate(w, m.sender);
   w.U64(m.table_epoch);
   w.U64(m.table_fingerprint);
+  w.U64(static_cast<uint64_t>(m.repl_offset));
+  w.U8(m.repl_flags);
   if (HasSeq(m.kind)) w.U64(m.seq);
   switch (m.kind) {
     case BusKind::kPing:
@@ -304,6 +306,9 @@ DecodeResult DecodeBusMessage(std::string_view bytes, std::string_view secret, B
   m.sender = GetUpdate(r);
   m.table_epoch = r.U64();
   m.table_fingerprint = r.U64();
+  m.repl_offset = static_cast<int64_t>(r.U64());
+  m.repl_flags = r.U8();
+  if (m.repl_offset < -1 || (m.repl_flags & ~kReplWantsPromotion) != 0) r.Fail();
   if (HasSeq(m.kind)) m.seq = r.U64();
   switch (m.kind) {
     case BusKind::kPing:

@@ -6,7 +6,8 @@
 //   header  12 bytes: magic "SW", version u8, kind u8, flags u8, 3 zero bytes,
 //           body length u32
 //   body    sender's own member record, the sender's shard-table epoch and
-//           fingerprint, then the kind's fields
+//           fingerprint, its replication status (offset i64, flags u8), then
+//           the kind's fields
 //   mac     32 bytes HMAC-SHA256(secret, header || body) when flags has kFlagMac
 //
 // Decoding trusts nothing: every length is checked against what is left,
@@ -30,7 +31,7 @@
 
 namespace shoal {
 
-inline constexpr uint8_t kBusVersion = 1;
+inline constexpr uint8_t kBusVersion = 2;  // 2: sender's replication status
 inline constexpr size_t kBusHeaderSize = 12;
 inline constexpr size_t kBusMacSize = 32;
 // Largest message accepted on either channel (TCP frames carry full state
@@ -69,6 +70,10 @@ struct BusMessage {
   MemberUpdate sender;             // the sender's record of itself
   uint64_t table_epoch = 0;        // the sender's shard table, to spot a newer one
   uint64_t table_fingerprint = 0;
+  // The sender's replication status, observed directly by each receiver
+  // (not gossiped on): the coordinator reads it to pick whom to promote.
+  int64_t repl_offset = -1;        // a synced replica's processed offset; -1: none
+  uint8_t repl_flags = 0;          // kReplWantsPromotion
   uint64_t seq = 0;                // ping, ping-req, ack
   std::string target_id;           // ping: whom the sender means (may be empty); ping-req: target
   std::string target_ip;           // ping-req
@@ -78,6 +83,10 @@ struct BusMessage {
   std::optional<ShardTable> table; // push-pull
   std::string payload;             // broadcast
 };
+
+// repl_flags: a replica asks the coordinator to make it its shard's primary
+// (CLUSTER FAILOVER).
+inline constexpr uint8_t kReplWantsPromotion = 1;
 
 enum class DecodeResult : uint8_t {
   kOk,

@@ -47,6 +47,8 @@ std::vector<BusMessage> Samples() {
     m.sender = Update(rng);
     m.table_epoch = 5;
     m.table_fingerprint = 0x1234567890abcdefULL;
+    m.repl_offset = k == 2 ? -1 : 1000 + k;
+    m.repl_flags = k == 3 ? kReplWantsPromotion : 0;
     switch (m.kind) {
       case BusKind::kPing:
         m.seq = 77;
@@ -85,6 +87,8 @@ void ExpectSame(const BusMessage& a, const BusMessage& b) {
   EXPECT_EQ(a.sender, b.sender);
   EXPECT_EQ(a.table_epoch, b.table_epoch);
   EXPECT_EQ(a.table_fingerprint, b.table_fingerprint);
+  EXPECT_EQ(a.repl_offset, b.repl_offset);
+  EXPECT_EQ(a.repl_flags, b.repl_flags);
   EXPECT_EQ(a.seq, b.seq);
   EXPECT_EQ(a.target_id, b.target_id);
   EXPECT_EQ(a.target_ip, b.target_ip);
@@ -173,9 +177,19 @@ TEST(BusMessage, ChecksTheMac) {
 
 TEST(BusMessage, ReportsOtherVersions) {
   std::string bytes = EncodeBusMessage(Samples()[0], "");
-  bytes[2] = 2;
+  bytes[2] = kBusVersion + 1;
   BusMessage out;
   EXPECT_EQ(DecodeBusMessage(bytes, "", &out), DecodeResult::kBadVersion);
+}
+
+TEST(BusMessage, RejectsBadReplicationStatus) {
+  BusMessage m = Samples()[0];
+  m.repl_offset = -2;  // only -1 means "none"
+  BusMessage out;
+  EXPECT_EQ(DecodeBusMessage(EncodeBusMessage(m, ""), "", &out), DecodeResult::kMalformed);
+  m = Samples()[0];
+  m.repl_flags = 0x80;  // unknown flag
+  EXPECT_EQ(DecodeBusMessage(EncodeBusMessage(m, ""), "", &out), DecodeResult::kMalformed);
 }
 
 TEST(BusMessage, RejectsInvalidIdsAndStates) {

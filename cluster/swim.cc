@@ -304,7 +304,15 @@ void Membership::CoordinatorStep(int64_t now) {
   std::vector<MemberUpdate> records = Records();
   if (ElectCoordinator(records) != self_id_) return;
   if (!SeesMajority(table_, records)) return;
-  std::optional<ShardTable> next = ReconcileShards(records, table_, self_id_, rng_);
+  ReconcileOptions opts;
+  opts.replicas = options_.replicas;
+  for (const auto& [id, m] : members_) {
+    ReplicationReport& rep = opts.reports[id];
+    rep.offset = id == self_id_ ? my_repl_offset_ : m.repl_offset;
+    rep.wants_promotion =
+        ((id == self_id_ ? my_repl_flags_ : m.repl_flags) & kReplWantsPromotion) != 0;
+  }
+  std::optional<ShardTable> next = ReconcileShards(records, table_, self_id_, rng_, opts);
   if (!next) return;
   // Any change may move slots of any shard (the ring): none while a primary
   // may be cut off and still serving.
@@ -387,6 +395,8 @@ BusMessage Membership::NewMessage(BusKind kind) {
   m.sender = members_[self_id_].rec;
   m.table_epoch = table_.epoch;
   m.table_fingerprint = table_fingerprint_;
+  m.repl_offset = my_repl_offset_;
+  m.repl_flags = my_repl_flags_;
   return m;
 }
 

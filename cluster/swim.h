@@ -89,6 +89,7 @@ struct SwimOptions {
   int64_t leaving_reap_ms = 60000;    // forget a member this long after it left (once shardless)
   int64_t dead_reap_ms = 24 * 3600 * 1000;  // forget a dead member that owns no shard
   size_t max_datagram_bytes = 1400;   // UDP payload budget (below a 1500-byte MTU)
+  int replicas = 0;                   // R: replicas per shard (coordinator.h)
 };
 
 enum class BusChannel : uint8_t { kUdp, kTcp };
@@ -162,6 +163,12 @@ class Membership {
 
   std::vector<BusOutgoing> TakeOutbox();
   std::vector<std::string> TakeBroadcasts();
+  // This node's replication status, sent in every message's header
+  // (BusMessage::repl_offset / repl_flags); the owner refreshes it.
+  void SetReplicationStatus(int64_t offset, bool wants_promotion) {
+    my_repl_offset_ = offset;
+    my_repl_flags_ = wants_promotion ? kReplWantsPromotion : 0;
+  }
   bool HasOutbox() const { return !outbox_.empty(); }
 
   // Bumped on every change a ClusterView shows (members, states, table).
@@ -210,6 +217,9 @@ class Membership {
     bool final_check_sent = false;  // the last-chance probe before declaring death
     int64_t ping_sent_ms = 0;
     int64_t last_heard_ms = 0;
+    // As the member last reported it in a message to this node.
+    int64_t repl_offset = -1;
+    uint8_t repl_flags = 0;
   };
   struct Probe {
     bool active = false;
@@ -308,6 +318,9 @@ class Membership {
   int64_t fence_sync_ms_ = 0;      // when the last such push-pull went out
   uint64_t fence_table_fingerprint_ = 0;
   uint64_t ownership_generation_ = 0;
+
+  int64_t my_repl_offset_ = -1;
+  uint8_t my_repl_flags_ = 0;
 
   std::vector<BusOutgoing> outbox_;
   std::vector<std::string> broadcasts_in_;

@@ -56,6 +56,8 @@ void Membership::Dispatch(const std::string& observed_ip, BusMessage& m, int64_t
   if (auto it = members_.find(m.sender.id); it != members_.end()) {
     Member& s = it->second;
     s.last_heard_ms = now;
+    s.repl_offset = m.repl_offset;
+    s.repl_flags = m.repl_flags;
     // It talks, but we hold a suspicion or death notice it has not seen:
     // tell it directly so it can refute now.
     if (Supersedes(s.rec, m.sender) &&

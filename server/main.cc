@@ -22,6 +22,7 @@
 #include "cluster/cluster_node.h"
 #include "cluster/cluster_router.h"
 #include "cluster/hash_ring.h"
+#include "cluster/shard_role.h"
 #include "cluster/slot_keeper.h"
 #include "server/commands/families.h"
 #include "server/config.h"
@@ -56,7 +57,7 @@ DEFINE_int32(announce_port, 0, "client port announced (0: --port)");
 DEFINE_int32(announce_bus_port, 0, "bus port announced (0: the bus port)");
 DEFINE_string(cluster_secret, "", "shared secret: HMAC on every bus message");
 DEFINE_int32(vnodes, shoal::kDefaultVnodes, "placement ring tokens per shard");
-DEFINE_int32(replicas, 0, "replicas per shard (only 0 in this version)");
+DEFINE_int32(replicas, 1, "replicas per shard (cluster mode; 0: every node is a primary)");
 DEFINE_int64(cluster_probe_interval_ms, 1000, "SWIM probe interval");
 DEFINE_int64(cluster_probe_timeout_ms, 500, "SWIM direct probe timeout before indirect probes");
 DEFINE_int32(cluster_indirect_probes, 3, "SWIM indirect probes (k)");
@@ -107,6 +108,17 @@ bool DecodePublish(std::string_view payload, std::string_view* channel,
 class NodeControl : public ClusterControl {
  public:
   explicit NodeControl(ClusterNode* node) : node_(node) {}
+  // Set once replication exists (before clients are served).
+  void SetRoleKeeper(ShardRoleKeeper* keeper) { roles_.store(keeper); }
+  ReplicationStatus ReplStatus() const {
+    ShardRoleKeeper* k = roles_.load();
+    return k != nullptr ? k->Status() : ReplicationStatus{};
+  }
+  absl::Status Failover(FailoverMode mode) override {
+    ShardRoleKeeper* k = roles_.load();
+    if (k == nullptr) return absl::FailedPreconditionError("ERR You should send CLUSTER FAILOVER to a replica");
+    return k->Failover(mode);
+  }
   absl::Status Meet(const std::string& host, int port, int bus_port) override {
     return node_->Meet(host, port, bus_port);
   }
@@ -129,6 +141,7 @@ class NodeControl : public ClusterControl {
 
  private:
   ClusterNode* node_;
+  std::atomic<ShardRoleKeeper*> roles_{nullptr};
 };
 
 // Wakes blocked clients when the slot map changes, so that the ones whose
@@ -347,7 +360,7 @@ int Main(int argc, char** argv) {
     if (FLAGS_cluster_leave_on_shutdown != "yes" && FLAGS_cluster_leave_on_shutdown != "no") {
       return Fail("--cluster-leave-on-shutdown: argument must be 'yes' or 'no'");
     }
-    if (FLAGS_replicas != 0) return Fail("--replicas: only 0 is supported in this version");
+    if (FLAGS_replicas < 0 || FLAGS_replicas > 15) return Fail("--replicas must be 0..15");
     if (FLAGS_vnodes < 1 || FLAGS_vnodes > 4096) return Fail("--vnodes must be 1..4096");
     ClusterOptions co;
     co.ip = BusAddress(bind);
@@ -377,6 +390,8 @@ int Main(int argc, char** argv) {
       }
     });
     cluster_control = std::make_unique<NodeControl>(cluster_node.get());
+    cluster_node->SetReplicationStatusSource(
+        [control = cluster_control.get()] { return control->ReplStatus(); });
     cluster_router = std::make_unique<ClusterRouter>(&cluster_state, cluster_control.get());
     server.router = cluster_router.get();
   }
@@ -419,6 +434,12 @@ int Main(int argc, char** argv) {
   // Replication: records writes once a replica connects; REPLICAOF.
   ReplicationManager replication(&store, &server);
   server.replication = &replication;
+  // Cluster mode: replication follows this node's role in the shard table.
+  std::unique_ptr<ShardRoleKeeper> role_keeper;
+  if (cluster_node != nullptr) {
+    role_keeper = std::make_unique<ShardRoleKeeper>(&cluster_state, &replication);
+    cluster_control->SetRoleKeeper(role_keeper.get());
+  }
   NetServer net(&store, &server, no);
   absl::Status st = net.Start();
   if (!st.ok()) {
@@ -437,6 +458,8 @@ int Main(int argc, char** argv) {
   fflush(stdout);
   replication.Start();
   net.Run();
+  if (cluster_control != nullptr) cluster_control->SetRoleKeeper(nullptr);
+  role_keeper.reset();
   replication.Stop();
   rerouter.reset();
   // A graceful stop is a restart unless told to leave: the node stops

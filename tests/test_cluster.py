@@ -34,7 +34,9 @@ class Node:
         self.args = [SHOAL, "--port", str(self.port), "--bind", "127.0.0.1", "--threads", "2",
                      "--cluster-enabled", "yes", "--cluster-port", str(self.bus_port),
                      "--cluster-config-file", self.conf, "--announce-ip", "127.0.0.1",
-                     *FAST_GOSSIP, *extra]
+                     *FAST_GOSSIP,
+                     # Every node a primary unless a test asks for replicas.
+                     *([] if "--replicas" in extra else ["--replicas", "0"]), *extra]
         if join:
             self.args += ["--join", ",".join(f"127.0.0.1:{n.port}@{n.bus_port}" for n in join)]
         self.log = open(os.path.join(workdir, f"shoal-{self.port}.log"), "wb")

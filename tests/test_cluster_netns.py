@@ -78,7 +78,8 @@ class Hosts:
                 "--protected-mode", "no",
                 "--cluster-config-file", os.path.join(self.workdir, f"nodes-{i}.conf"),
                 "--cluster-probe-interval-ms", "200", "--cluster-probe-timeout-ms", "100",
-                "--cluster-push-pull-interval-ms", "1000", "--cluster-gossip-interval-ms", "100"]
+                "--cluster-push-pull-interval-ms", "1000", "--cluster-gossip-interval-ms", "100",
+                "--replicas", "0"]
         if i > 0:
             args += ["--join", f"{self.ips[0]}:{PORT}"]
         log = open(os.path.join(self.workdir, f"shoal-{i}.log"), "wb")

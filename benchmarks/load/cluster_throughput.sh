@@ -33,7 +33,7 @@ declare -A BUS
 start_node() {  # port [join-port]
   local port=$1 join=${2:-}
   BUS[$port]=$(free_port)
-  local args=(--port "$port" --bind 127.0.0.1 --threads "$THREADS" --cluster-enabled yes
+  local args=(--port "$port" --bind 127.0.0.1 --threads "$THREADS" --cluster-enabled yes --replicas 0
               --cluster-port "${BUS[$port]}"
               --cluster-config-file "$WORK/nodes-$port.conf" --announce-ip 127.0.0.1
               --cluster-probe-interval-ms 200 --cluster-probe-timeout-ms 100

@@ -141,6 +141,8 @@ struct ClientSession {
   bool close_after_reply = false;
   bool no_evict = false;
   bool no_touch = false;
+  // READONLY (cluster): this client accepts reads from a replica.
+  bool cluster_readonly = false;
   bool in_multi = false;
   // CLIENT REPLY: replies are dropped while off, or for the next command
   // after SKIP (the dispatcher applies it).

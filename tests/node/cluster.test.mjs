@@ -58,7 +58,7 @@ before(async () => {
         '--cluster-config-file', path.join(workdir, `nodes-${port}.conf`),
         '--announce-ip', '127.0.0.1', '--cluster-probe-interval-ms', '200',
         '--cluster-probe-timeout-ms', '100', '--cluster-push-pull-interval-ms', '1000',
-        '--cluster-gossip-interval-ms', '100'];
+        '--cluster-gossip-interval-ms', '100', '--replicas', '0'];
       if (seed) args.push('--join', seed);
       else seed = `127.0.0.1:${port}@${bus}`;
       procs.push(spawn(shoalBin, args, { stdio: 'ignore' }));
