@@ -560,19 +560,26 @@ def _start_output(*args):
     import tempfile
     port = free_port()
     with tempfile.TemporaryDirectory() as d:
+        # An explicit free bus port: the default (port + 10000) may be taken
+        # by another process, and the node would then exit at start-up.
         proc = subprocess.Popen([SHOAL, "--port", str(port), "--cluster-enabled", "yes",
+                                 "--cluster-port", str(free_port()),
                                  "--cluster-config-file", f"{d}/nodes.conf", *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
-        while time.time() < deadline:
+        served = False
+        while time.time() < deadline and proc.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                served = True
                 break
             except OSError:
                 time.sleep(0.02)
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
-    return out.decode(errors="replace")
+    out = out.decode(errors="replace")
+    assert served, f"shoal did not start: {out}"
+    return out
 
 
 def test_bus_beyond_loopback_without_secret_warns():
