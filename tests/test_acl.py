@@ -461,6 +461,19 @@ def test_scripts_run_with_the_callers_permissions(server, admin, carol):
     assert (log["reason"], log["context"], log["username"]) == ("command", "lua", "carol")
 
 
+def test_script_acl_check_cmd_asks_for_the_caller(admin, carol):
+    check = "return redis.acl_check_cmd(unpack(ARGV))"
+    # carol may GET keys matching k*, and nothing else.
+    assert carol.eval(check, 0, "get", "k1") == 1
+    assert carol.eval(check, 0, "get", "other") is None  # false -> nil
+    assert carol.eval(check, 0, "set", "k1", "v") is None
+    # The default user (all permissions) may run anything.
+    assert admin.eval(check, 0, "set", "k1", "v") == 1
+    assert admin.eval(check, 0, "config", "get", "maxmemory") == 1
+    e = err(carol.eval, check, 0, "nosuchcommand")
+    assert "Invalid command passed to redis.acl_check_cmd()" in e
+
+
 # ---- ACL LOG and DRYRUN ----
 
 

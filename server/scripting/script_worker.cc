@@ -312,13 +312,33 @@ int ScriptWorker::LuaAclCheckCmd(lua_State* L) {
   ScriptWorker* w = WorkerOf(L);
   int argc = lua_gettop(L);
   if (argc < 1) return RaiseErrorTable(L, "Please specify at least one argument for this redis lib call");
-  const char* name = lua_tostring(L, 1);
-  if (name == nullptr) return RaiseErrorTable(L, "Lua redis lib command arguments must be strings or integers");
-  if (w->engine_->server()->table().Find(name) == nullptr) {
-    return RaiseErrorTable(L, "Invalid command passed to redis.acl_check_cmd()");
+  absl::InlinedVector<std::string_view, 8> argv;
+  for (int i = 1; i <= argc; ++i) {
+    int t = lua_type(L, i);
+    if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+      return RaiseErrorTable(L, "Lua redis lib command arguments must be strings or integers");
+    }
+    if (t == LUA_TNUMBER) {
+      char buf[64];
+      int n = std::snprintf(buf, sizeof(buf), "%.17g", lua_tonumber(L, i));
+      lua_pushlstring(L, buf, n);
+      lua_replace(L, i);
+    }
+    size_t len;
+    const char* s = lua_tolstring(L, i, &len);
+    argv.emplace_back(s, len);
   }
-  // No ACL users yet: the default user may run every command.
-  lua_pushboolean(L, 1);
+  const CommandSpec* spec = w->engine_->server()->table().Find(argv[0]);
+  if (spec != nullptr && !spec->subcommands.empty() && argv.size() >= 2) {
+    spec = CommandTable::FindSub(*spec, argv[1]);
+  }
+  if (spec == nullptr) return RaiseErrorTable(L, "Invalid command passed to redis.acl_check_cmd()");
+  // The calling client's user decides, as for redis.call (server/acl/).
+  bool allowed = true;
+  if (w->run_ != nullptr && w->run_->caller->dispatcher != nullptr) {
+    allowed = w->run_->caller->dispatcher->CallerAclAllows(*spec, CmdArgs(argv.data(), argv.size()));
+  }
+  lua_pushboolean(L, allowed ? 1 : 0);
   return 1;
 }
 
