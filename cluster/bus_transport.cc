@@ -11,6 +11,7 @@ namespace shoal {
 namespace {
 
 constexpr size_t kMaxInbound = 4096;
+constexpr size_t kMaxInboundBytes = 64u << 20;  // partial frames, all inbound connections
 constexpr size_t kMaxQueuedBytes = 256u << 20;  // per outgoing connection
 
 struct UdpSend {
@@ -290,27 +291,54 @@ void BusTransport::OnInRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 
 void BusTransport::OnInboundData(InConn* c, const char* data, size_t n) {
   c->last_ms = uv_now(loop_);
+  // All inbound connections together buffer at most kMaxInboundBytes of
+  // partial frames: many peers each announcing a large frame cannot make
+  // this node hold gigabytes before any MAC is checked.
+  if (in_buffered_ + n > kMaxInboundBytes) {
+    stats_.tcp_bad_frames++;
+    DropIn(c);
+    return;
+  }
   c->buf.append(data, n);
+  in_buffered_ += n;
   size_t off = 0;
   while (!c->closing && c->buf.size() - off >= 4) {
     uint32_t len;
     std::memcpy(&len, c->buf.data() + off, 4);
-    if (len > kBusMaxMessage) {
+    // Bound the frame by its kind as soon as the message header is here,
+    // before its body is buffered (gossip_message.h: magic "SW", version,
+    // kind). Anything else is garbage: drop the connection.
+    size_t limit = kBusMaxMessage;
+    if (c->buf.size() - off >= 4 + kBusHeaderSize) {
+      const char* h = c->buf.data() + off + 4;
+      const bool ours = h[0] == 'S' && h[1] == 'W';
+      const auto kind = static_cast<uint8_t>(h[3]);
+      limit = !ours ? 0
+              : kind == static_cast<uint8_t>(BusKind::kBroadcast) ? kBusMaxBroadcast
+                                                                  : kBusMaxState;
+    }
+    if (len > limit || len < kBusHeaderSize) {
       stats_.tcp_bad_frames++;
       DropIn(c);
       return;
     }
+    if (c->buf.size() - off < 4 + kBusHeaderSize) break;
     if (c->buf.size() - off - 4 < len) break;
     std::string_view msg(c->buf.data() + off + 4, len);
     off += 4 + len;
     handler_(c->ip, msg, BusChannel::kTcp);
   }
-  if (!c->closing) c->buf.erase(0, off);
+  if (!c->closing) {
+    c->buf.erase(0, off);
+    in_buffered_ -= off;
+  }
 }
 
 void BusTransport::DropIn(InConn* c) {
   if (c->closing) return;
   c->closing = true;
+  in_buffered_ -= c->buf.size();
+  c->buf.clear();
   in_.erase(c);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
            [](uv_handle_t* h) { delete static_cast<InConn*>(h->data); });

@@ -37,7 +37,8 @@ struct BusTransportStats {
   uint64_t udp_send_errors = 0;
   uint64_t tcp_connect_failures = 0;
   uint64_t tcp_write_errors = 0;
-  uint64_t tcp_bad_frames = 0;       // oversized length prefixes: the connection is closed
+  uint64_t tcp_bad_frames = 0;       // oversized or foreign frames, or the inbound buffer budget
+                                     // exceeded: the connection is closed
   uint64_t tcp_dropped_queued = 0;   // messages lost with a failed connection
   uint64_t truncated_datagrams = 0;
   uint64_t connections_accepted = 0;
@@ -98,6 +99,7 @@ class BusTransport {
   std::string read_buf_;
   std::map<Endpoint, OutConn*> out_;
   std::set<InConn*> in_;
+  size_t in_buffered_ = 0;  // bytes of partial frames held by all of in_
   BusTransportStats stats_;
 };
 

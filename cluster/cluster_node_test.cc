@@ -257,14 +257,25 @@ TEST_F(ClusterNodeTest, GarbageAndWrongSecretsAreDroppedAndCounted) {
   ::close(u);
   int t = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_EQ(::connect(t, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  std::string frame("\x05\x00\x00\x00hello\xff\xff\xff\xff", 13);  // then a 4 GB length
+  // A frame shorter than a message header: the connection is dropped.
+  std::string frame("\x05\x00\x00\x00hello\xff\xff\xff\xff", 13);
   ASSERT_EQ(::write(t, frame.data(), frame.size()), 13);
+  // A well-formed header announcing a 5 MB push-pull (above kBusMaxState):
+  // refused from the header, before any of the body is buffered.
+  int t2 = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(t2, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  uint32_t big = 5u << 20;
+  std::string head(reinterpret_cast<const char*>(&big), 4);
+  head += std::string("SW\x02\x05\x00\x00\x00\x00", 8);  // magic, version, push-pull, flags
+  head += std::string(reinterpret_cast<const char*>(&big), 4);  // body length
+  ASSERT_EQ(::write(t2, head.data(), head.size()), static_cast<ssize_t>(head.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   ::close(t);
+  ::close(t2);
   ClusterStats s = nodes_[0]->node->stats();
-  EXPECT_GE(s.swim.dropped_malformed, 51u);
+  EXPECT_GE(s.swim.dropped_malformed, 50u);
   EXPECT_GT(s.swim.dropped_bad_auth, 0u);
-  EXPECT_EQ(s.transport.tcp_bad_frames, 1u);
+  EXPECT_EQ(s.transport.tcp_bad_frames, 2u);
   EXPECT_EQ(s.known_nodes, 2u);
   EXPECT_TRUE(Converged({0, 1}));
   EXPECT_EQ(nodes_[2]->node->stats().my_state, MemberState::kJoining);

@@ -138,6 +138,7 @@ MemberUpdate GetUpdate(Reader& r) {
   if (st > static_cast<uint8_t>(MemberState::kDead)) r.Fail();
   u.state = static_cast<MemberState>(st);
   u.incarnation = r.U64();
+  if (u.incarnation > kBusMaxCounter) r.Fail();
   u.joined_ms = static_cast<int64_t>(r.U64());
   return u;
 }
@@ -173,6 +174,7 @@ void PutTable(Writer& w, const ShardTable& t) {
 
 void GetTable(Reader& r, ShardTable* t) {
   t->epoch = r.U64();
+  if (t->epoch > kBusMaxCounter) r.Fail();
   t->author = r.OptId();
   uint32_t n = r.U32();
   if (!r.ok() || n > r.left() / kMinShardSize) {
@@ -185,6 +187,7 @@ void GetTable(Reader& r, ShardTable* t) {
     s.id = r.Id();
     s.primary = r.Id();
     s.config_epoch = r.U64();
+    if (s.config_epoch > kBusMaxCounter) r.Fail();
     uint8_t nr = r.U8();
     for (uint8_t j = 0; j < nr && r.ok(); ++j) s.replicas.push_back(r.Id());
     // Shards travel sorted by id; anything else is not a table we wrote.

@@ -34,9 +34,20 @@ namespace shoal {
 inline constexpr uint8_t kBusVersion = 2;  // 2: sender's replication status
 inline constexpr size_t kBusHeaderSize = 12;
 inline constexpr size_t kBusMacSize = 32;
-// Largest message accepted on either channel (TCP frames carry full state
-// and broadcasts of PUBLISH payloads).
-inline constexpr size_t kBusMaxMessage = 64u << 20;
+// Largest message accepted on either channel, by kind, checked from the
+// frame header before the body is buffered (bus_transport.cc): full state
+// (push-pull) fits in kBusMaxState with tens of thousands of members; a
+// cluster-wide PUBLISH carries at most kBusMaxBroadcast (a larger message
+// reaches this node's subscribers only).
+inline constexpr size_t kBusMaxState = 4u << 20;
+inline constexpr size_t kBusMaxBroadcast = 8u << 20;
+inline constexpr size_t kBusMaxMessage = kBusMaxBroadcast;
+// Incarnations and epochs only ever grow by one per event; a value beyond
+// kBusMaxCounter is forged (rejected as malformed), and a jump beyond
+// kBusMaxCounterJump over what this node holds is ignored, so a forged
+// notice can neither wrap a counter nor pin it at its maximum.
+inline constexpr uint64_t kBusMaxCounter = uint64_t{1} << 40;
+inline constexpr uint64_t kBusMaxCounterJump = uint64_t{1} << 20;
 
 enum class BusKind : uint8_t {
   kPing = 1,      // probe; the receiver acks

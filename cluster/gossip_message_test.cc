@@ -192,6 +192,23 @@ TEST(BusMessage, RejectsBadReplicationStatus) {
   EXPECT_EQ(DecodeBusMessage(EncodeBusMessage(m, ""), "", &out), DecodeResult::kMalformed);
 }
 
+TEST(BusMessage, RejectsCountersNoProcessCanReach) {
+  // A forged incarnation of 2^64-1 would wrap the victim's refutation to 0.
+  BusMessage m = Samples()[0];
+  m.sender.incarnation = ~uint64_t{0};
+  BusMessage out;
+  EXPECT_EQ(DecodeBusMessage(EncodeBusMessage(m, ""), "", &out), DecodeResult::kMalformed);
+  m = Samples()[0];
+  m.updates[0].incarnation = kBusMaxCounter + 1;
+  EXPECT_EQ(DecodeBusMessage(EncodeBusMessage(m, ""), "", &out), DecodeResult::kMalformed);
+  m.updates[0].incarnation = kBusMaxCounter;
+  EXPECT_EQ(DecodeBusMessage(EncodeBusMessage(m, ""), "", &out), DecodeResult::kOk);
+  m = Samples()[4];  // push-pull with a table
+  ASSERT_TRUE(m.table);
+  m.table->epoch = ~uint64_t{0};
+  EXPECT_EQ(DecodeBusMessage(EncodeBusMessage(m, ""), "", &out), DecodeResult::kMalformed);
+}
+
 TEST(BusMessage, RejectsInvalidIdsAndStates) {
   BusMessage m = Samples()[3];
   std::string bytes = EncodeBusMessage(m, "");

@@ -1,9 +1,7 @@
-// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), for authenticating
-// cluster bus messages when --cluster-secret is set.
-//
-// Written here rather than taken from OpenSSL so the cluster library needs
-// no extra system package; the bus hashes a few kilobytes per second, so a
-// plain portable implementation is fast enough. Pure functions, any thread.
+// SHA-256 and HMAC-SHA256, for authenticating cluster bus messages when
+// --cluster-secret is set: thin wrappers over OpenSSL's libcrypto (the same
+// library ACL passwords and TLS use), so the bus carries no hand-written
+// cryptography. Pure functions, any thread.
 #ifndef SHOAL_CLUSTER_SHA256_H_
 #define SHOAL_CLUSTER_SHA256_H_
 
@@ -12,24 +10,25 @@
 #include <cstdint>
 #include <string_view>
 
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
 namespace shoal {
 
 using Sha256Digest = std::array<uint8_t, 32>;
 
+// Incremental SHA-256. Not copyable (owns an OpenSSL context).
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void Update(const void* data, size_t len);
   void Update(std::string_view s) { Update(s.data(), s.size()); }
   Sha256Digest Finish();
 
  private:
-  void Block(const uint8_t* p);
-
-  uint32_t h_[8];
-  uint8_t buf_[64];
-  size_t buf_len_ = 0;
-  uint64_t total_ = 0;
+  EVP_MD_CTX* ctx_;
 };
 
 Sha256Digest Sha256Of(std::string_view data);

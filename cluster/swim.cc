@@ -91,6 +91,11 @@ void Membership::Leave(int64_t now) {
 }
 
 void Membership::Broadcast(std::string_view payload, int64_t now) {
+  // Peers refuse frames above kBusMaxBroadcast: do not send what they drop.
+  if (payload.size() + 4096 > kBusMaxBroadcast) {
+    stats_.broadcasts_too_large++;
+    return;
+  }
   BusMessage m = NewMessage(BusKind::kBroadcast);
   m.payload = std::string(payload);
   std::string bytes = EncodeBusMessage(m, secret_);

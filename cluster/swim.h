@@ -120,6 +120,7 @@ struct SwimStats {
   uint64_t push_pulls_sent = 0;
   uint64_t broadcasts_sent = 0;
   uint64_t broadcasts_received = 0;
+  uint64_t broadcasts_too_large = 0;  // PUBLISH payloads kept local (kBusMaxBroadcast)
   uint64_t table_changes = 0;  // tables this node authored as coordinator
   uint64_t fences = 0;         // times this node fenced itself (lost the majority)
   // Per message kind, indexed by BusKind (1..6; see BusKindName).

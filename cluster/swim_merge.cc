@@ -115,7 +115,8 @@ void Membership::Dispatch(const std::string& observed_ip, BusMessage& m, int64_t
     case BusKind::kGossip:
       break;
     case BusKind::kPushPull: {
-      if (m.table && TableNewer(*m.table, table_)) {
+      if (m.table && TableNewer(*m.table, table_) &&
+          (table_.epoch == 0 || m.table->epoch <= table_.epoch + kBusMaxCounterJump)) {
         AdoptTable(*m.table, /*spread=*/true, now);
       }
       if (!m.is_reply) SendPushPull(from, /*is_reply=*/true, now);
@@ -156,6 +157,10 @@ void Membership::ApplyUpdate(const MemberUpdate& u, int64_t now) {
   }
   Member& m = it->second;
   if (!Supersedes(u, m.rec)) return;
+  if (u.incarnation > m.rec.incarnation + kBusMaxCounterJump) {
+    stats_.dropped_malformed++;  // only the member raises it, one step at a time
+    return;
+  }
   MemberUpdate in = u;
   if (in.state == MemberState::kDead && !TakesDeathRumour(m, now)) {
     // A death notice about a member we hold alive is only a suspicion here:
@@ -200,6 +205,12 @@ void Membership::ApplyAboutMyself(const MemberUpdate& u) {
     Changed(true);
   }
   if (!Supersedes(u, me.rec)) return;
+  if (u.incarnation > me.rec.incarnation + kBusMaxCounterJump) {
+    // Nobody but this node raises its incarnation: a record far above ours
+    // is forged. Outbidding it would wrap or pin the counter.
+    stats_.dropped_malformed++;
+    return;
+  }
   // Someone holds a record of us that beats ours: a suspicion, a death
   // notice, or news from a previous run. Outbid it.
   if (u.state == MemberState::kSuspect || u.state == MemberState::kDead) stats_.refutations++;

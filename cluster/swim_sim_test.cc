@@ -342,5 +342,29 @@ TEST(SwimSim, SameSeedSameRun) {
   EXPECT_EQ(run(), run());
 }
 
+// A forged record about this node far above its own incarnation (any value
+// up to kBusMaxCounter decodes) is ignored: outbidding it would pin the
+// counter near its bound, where the next forgery wraps it.
+TEST(SwimBounds, ForgedIncarnationJumpsAreIgnored) {
+  ClusterRng rng(11);
+  SwimSelf self{NewNodeId(rng), "10.0.0.1", 7000, 17000, 1, 0};
+  Membership m(SwimOptions{}, self, "", 1);
+  m.Start({}, 0);
+  const uint64_t before = m.incarnation();
+  BusMessage g;
+  g.kind = BusKind::kGossip;
+  g.sender = MemberUpdate{NewNodeId(rng), "10.0.0.2", 7001, 17001, MemberState::kActive, 1, 2};
+  MemberUpdate forged{self.id, "10.0.0.1", 7000, 17000, MemberState::kDead,
+                      before + kBusMaxCounterJump + 1, 1};
+  g.updates = {forged};
+  m.Receive("10.0.0.2", EncodeBusMessage(g, ""), BusChannel::kUdp, 10);
+  EXPECT_EQ(m.incarnation(), before);
+  EXPECT_EQ(m.state(), MemberState::kActive);
+  // A plausible one (a suspicion at our incarnation) is refuted by one step.
+  g.updates = {MemberUpdate{self.id, "10.0.0.1", 7000, 17000, MemberState::kSuspect, before, 1}};
+  m.Receive("10.0.0.2", EncodeBusMessage(g, ""), BusChannel::kUdp, 20);
+  EXPECT_EQ(m.incarnation(), before + 1);
+}
+
 }  // namespace
 }  // namespace shoal

@@ -18,7 +18,7 @@ from redis.cluster import ClusterNode as PyClusterNode
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 
-from conftest import SHOAL
+from conftest import SHOAL, free_port
 from test_cluster import Node
 
 REPLICAS = ("--replicas", "1")
@@ -399,7 +399,8 @@ def test_replicas_zero_keeps_every_node_primary():
 
 def test_replicas_flag_bounds():
     for bad in ("-1", "16"):
-        res = subprocess.run([SHOAL, "--port", "0", "--cluster-enabled", "yes", "--replicas", bad],
+        res = subprocess.run([SHOAL, "--port", str(free_port()), "--cluster-enabled", "yes",
+                              "--replicas", bad],
                              capture_output=True, timeout=10)
         assert res.returncode != 0
         assert b"--replicas must be 0..15" in res.stdout + res.stderr
