@@ -51,7 +51,7 @@ def raw_info(r, *sections):
 # --- INFO ----------------------------------------------------------------------
 
 DEFAULT_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication",
-                    "CPU", "Modules", "Cluster", "Keyspace"]
+                    "CPU", "Modules", "Errorstats", "Cluster", "Keyspace"]
 
 
 def section_titles(text):

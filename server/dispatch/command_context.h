@@ -31,14 +31,27 @@ struct CommandContext {
   bool in_script = false;
   // Set by handlers that replied with an error (for commandstats failed_calls).
   bool failed = false;
+  // The first word of the last error replied ("ERR", "WRONGTYPE"...), for
+  // INFO errorstats; error_code_len 0 when none.
+  uint8_t error_code_len = 0;
+  char error_code[kMaxErrorCodeLen];
 
   int db() const { return client->db.load(std::memory_order_relaxed); }
   int64_t NowMs() const { return store->clock().NowMs(); }
 
   void Error(std::string_view text) {
-    failed = true;
+    NoteError(text);
     reply->Error(text);
   }
+  // For handlers that write an error reply themselves (a script's error):
+  // counts it as Error does, without writing.
+  void NoteError(std::string_view text) {
+    failed = true;
+    std::string_view code = ErrorCode(text);
+    error_code_len = static_cast<uint8_t>(code.size());
+    code.copy(error_code, code.size());
+  }
+  std::string_view LastErrorCode() const { return {error_code, error_code_len}; }
   void Error(OpStatus s) { Error(OpStatusText(s)); }
 };
 

@@ -50,8 +50,9 @@ Dispatcher::Dispatcher(Store* store, ServerState* server, int worker)
 }
 
 void Dispatcher::Reject(CommandContext& ctx, std::string_view text) {
-  stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
-  if (ctx.spec != nullptr && ctx.spec->handler == exec_handler_) {
+  const bool exec = ctx.spec != nullptr && ctx.spec->handler == exec_handler_;
+  stats_->CountError(exec ? std::string_view("EXECABORT") : ErrorCode(text));
+  if (exec) {
     // Redis ends the transaction when EXEC itself is rejected.
     if (text.substr(0, 4) == "ERR ") text.remove_prefix(4);
     DiscardTransaction(ctx.client);
@@ -158,7 +159,7 @@ bool Dispatcher::RouteExec(CommandContext& ctx) {
 }
 
 void Dispatcher::RejectExec(CommandContext& ctx, std::string_view text) {
-  stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+  stats_->CountError(ErrorCode(text));
   DiscardTransaction(ctx.client);
   ctx.Error(text);
 }
@@ -210,7 +211,7 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
   c.usec.fetch_add(elapsed, std::memory_order_relaxed);
   if (ctx.failed) {
     c.failed.fetch_add(1, std::memory_order_relaxed);
-    stats_->error_replies.fetch_add(1, std::memory_order_relaxed);
+    stats_->CountError(ctx.error_code_len > 0 ? ctx.LastErrorCode() : std::string_view("ERR"));
   }
   stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
   ctx.client->last_command.store(&spec, std::memory_order_relaxed);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 #include <mutex>
 
 #include "base/strings.h"
@@ -37,8 +38,9 @@ enum Section : uint32_t {
   kCommandStats = 1u << 8,
   kCluster = 1u << 9,
   kKeyspace = 1u << 10,
+  kErrorStats = 1u << 11,
 };
-constexpr uint32_t kEverything = (1u << 11) - 1;
+constexpr uint32_t kEverything = (1u << 12) - 1;
 constexpr uint32_t kDefault = kEverything & ~kCommandStats;
 
 uint32_t SelectSections(CmdArgs args) {
@@ -53,6 +55,7 @@ uint32_t SelectSections(CmdArgs args) {
       {"cpu", kCpu},
       {"modules", kModules},
       {"commandstats", kCommandStats},
+      {"errorstats", kErrorStats},
       {"cluster", kCluster},
       {"keyspace", kKeyspace},
       {"default", kDefault},
@@ -317,6 +320,17 @@ void StatsSection(ServerState& server, Store& store, const EventCounts& events,
   Field(out, "total_error_replies", t.errors);
 }
 
+// errorstat_<CODE>:count=N, codes sorted as Redis prints them.
+void ErrorStatsSection(ServerState& server, std::string* out) {
+  std::map<std::string, int64_t> codes;
+  for (int w = 0; w < server.workers(); ++w) {
+    WorkerStats& s = server.worker_stats(w);
+    absl::MutexLock l(&s.error_mu);
+    for (const auto& [code, n] : s.error_codes) codes[code] += n;
+  }
+  for (const auto& [code, n] : codes) StrAppend(out, "errorstat_", code, ":count=", n, "\r\n");
+}
+
 void ReplicationSection(ServerState& server, std::string* out) {
   if (server.replication != nullptr) {
     server.replication->AppendInfo(out);
@@ -480,6 +494,10 @@ std::string BuildInfo(ServerState& server, Store& store, const EventCounts& even
   if (mask & kCommandStats) {
     header("Commandstats");
     CommandStatsSection(server, &out);
+  }
+  if (mask & kErrorStats) {
+    header("Errorstats");
+    ErrorStatsSection(server, &out);
   }
   if (mask & kCluster) {
     header("Cluster");

@@ -43,6 +43,8 @@ void ServerState::ResetStats() {
     w->net_input_bytes = 0;
     w->net_output_bytes = 0;
     w->error_replies = 0;
+    absl::MutexLock l(&w->error_mu);
+    w->error_codes.clear();
   }
   total_connections_received = 0;
   rejected_connections = 0;

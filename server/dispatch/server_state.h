@@ -10,11 +10,13 @@
 #ifndef SHOAL_SERVER_DISPATCH_SERVER_STATE_H_
 #define SHOAL_SERVER_DISPATCH_SERVER_STATE_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -41,13 +43,42 @@ struct CommandCounters {
   std::atomic<int64_t> failed{0};    // ran and replied with an error
 };
 
+// INFO errorstats keys errors by their first word, as Redis does, and keeps
+// at most this many distinct codes (further new codes are not tracked).
+inline constexpr size_t kMaxErrorCodeLen = 32;
+inline constexpr size_t kMaxErrorCodes = 128;
+// The first word of an error reply's text ("ERR", "WRONGTYPE", "NOPERM"),
+// cut at kMaxErrorCodeLen.
+inline std::string_view ErrorCode(std::string_view text) {
+  if (!text.empty() && text[0] == '-') text.remove_prefix(1);
+  size_t end = text.find(' ');
+  if (end == std::string_view::npos) end = text.size();
+  return text.substr(0, std::min(end, kMaxErrorCodeLen));
+}
+
 struct WorkerStats {
   explicit WorkerStats(int command_specs) : commands(command_specs) {}
+  // Counts one error reply (total_error_replies and its errorstat).
+  void CountError(std::string_view code) {
+    error_replies.fetch_add(1, std::memory_order_relaxed);
+    std::string key(code);  // (Debian's abseil cannot look up by std::string_view)
+    absl::MutexLock l(&error_mu);
+    auto it = error_codes.find(key);
+    if (it != error_codes.end()) {
+      ++it->second;
+    } else if (error_codes.size() < kMaxErrorCodes) {
+      error_codes.emplace(std::move(key), 1);
+    }
+  }
   std::vector<CommandCounters> commands;  // by CommandSpec::id
   std::atomic<int64_t> commands_processed{0};
   std::atomic<int64_t> net_input_bytes{0};
   std::atomic<int64_t> net_output_bytes{0};
   std::atomic<int64_t> error_replies{0};
+  // Error code -> replies; written by the worker, read by INFO (errors are
+  // not the hot path: a mutex is fine).
+  absl::Mutex error_mu;
+  absl::flat_hash_map<std::string, int64_t> error_codes ABSL_GUARDED_BY(error_mu);
 };
 
 // Connected clients, for CLIENT LIST/KILL/INFO and INFO clients.

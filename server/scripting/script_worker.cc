@@ -277,10 +277,18 @@ bool ScriptWorker::CallOnce(CommandContext& ctx, Run& run, CmdArgs keys, CmdArgs
   bool retry = run.retry_all && !run.all_stripes;
   if (!retry) {
     if (status != 0) {
-      WriteRawError(out, LuaSandbox::ErrorText(L, run.name));
-      ctx.failed = true;
+      std::string text = LuaSandbox::ErrorText(L, run.name);
+      WriteRawError(out, text);
+      ctx.NoteError(text);
     } else {
       WriteLuaAsReply(L, -1, out, run.resp);
+      // A script that returns an error reply failed, as in Redis (its code
+      // counts in INFO errorstats).
+      if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        if (lua_type(L, -1) == LUA_TSTRING) ctx.NoteError(lua_tostring(L, -1));
+        lua_pop(L, 1);
+      }
     }
   }
   lua_pop(L, 1);
