@@ -43,11 +43,13 @@ absl::Status Bad(int line_no, std::string_view why) {
 std::string FormatNodesFile(const NodesFileData& d) {
   std::string out = StrCat(kHeader, "\n");
   StrAppend(&out, "myself ", d.my_id, " ", d.incarnation, " ", d.joined_ms, "\n");
-  StrAppend(&out, "table ", d.table.epoch, " ", Dash(d.table.author), "\n");
+  StrAppend(&out, "table ", d.table.epoch, " ", Dash(d.table.author), " ", d.table.migration,
+            "\n");
   for (const ShardInfo& s : d.table.shards) {
     std::string reps;
     for (const std::string& r : s.replicas) StrAppend(&reps, reps.empty() ? "" : ",", r);
-    StrAppend(&out, "shard ", s.id, " ", s.config_epoch, " ", s.primary, " ", Dash(reps), "\n");
+    StrAppend(&out, "shard ", s.id, " ", s.config_epoch, " ", s.primary, " ", Dash(reps), " ",
+              static_cast<int>(s.phase), " ", s.handoff, "\n");
   }
   for (const MemberUpdate& m : d.members) {
     StrAppend(&out, "node ", m.id, " ", Dash(m.ip), " ", m.port, " ", m.bus_port, " ",
@@ -70,6 +72,7 @@ absl::StatusOr<NodesFileData> ParseNodesFile(std::string_view text) {
       continue;
     }
     std::vector<std::string> f = absl::StrSplit(ToAbsl(line), ' ', absl::SkipEmpty());
+    if (f.empty()) continue;  // a line of spaces is blank too
     const std::string& kind = f[0];
     if (kind == "myself") {
       if (f.size() != 4 || !IsValidNodeId(f[1]) || !SimpleAtoi(f[2], &d.incarnation) ||
@@ -79,17 +82,26 @@ absl::StatusOr<NodesFileData> ParseNodesFile(std::string_view text) {
       d.my_id = f[1];
       seen_myself = true;
     } else if (kind == "table") {
-      if (f.size() != 3 || !SimpleAtoi(f[1], &d.table.epoch)) return Bad(line_no, "bad table");
+      // The migration field came with bus version 3; older files lack it.
+      if ((f.size() != 3 && f.size() != 4) || !SimpleAtoi(f[1], &d.table.epoch) ||
+          (f.size() == 4 && !SimpleAtoi(f[3], &d.table.migration))) {
+        return Bad(line_no, "bad table");
+      }
       d.table.author = Undash(f[2]);
       if (!d.table.author.empty() && !IsValidNodeId(d.table.author)) {
         return Bad(line_no, "bad table author");
       }
     } else if (kind == "shard") {
       ShardInfo s;
-      if (f.size() != 5 || !IsValidNodeId(f[1]) || !SimpleAtoi(f[2], &s.config_epoch) ||
-          !IsValidNodeId(f[3])) {
+      int phase = 0;
+      if ((f.size() != 5 && f.size() != 7) || !IsValidNodeId(f[1]) ||
+          !SimpleAtoi(f[2], &s.config_epoch) || !IsValidNodeId(f[3]) ||
+          (f.size() == 7 && (!SimpleAtoi(f[5], &phase) || !SimpleAtoi(f[6], &s.handoff) ||
+                             phase < 0 || phase > static_cast<int>(ShardPhase::kDraining) ||
+                             s.handoff < -1 || s.handoff >= kClusterSlots))) {
         return Bad(line_no, "bad shard line");
       }
+      s.phase = static_cast<ShardPhase>(phase);
       s.id = f[1];
       s.primary = f[3];
       if (f[4] != "-") {
@@ -116,6 +128,13 @@ absl::StatusOr<NodesFileData> ParseNodesFile(std::string_view text) {
   if (!seen_header || !seen_myself) return absl::DataLossError("nodes file has no 'myself' line");
   std::sort(d.table.shards.begin(), d.table.shards.end(),
             [](const ShardInfo& a, const ShardInfo& b) { return a.id < b.id; });
+  // One line per shard, as the writer writes them and the bus accepts them
+  // (gossip_message.cc): a repeated shard id is not a table we wrote.
+  for (size_t i = 1; i < d.table.shards.size(); ++i) {
+    if (d.table.shards[i - 1].id == d.table.shards[i].id) {
+      return absl::DataLossError(StrCat("nodes file: shard ", d.table.shards[i].id, " twice"));
+    }
+  }
   return d;
 }
 

@@ -68,6 +68,26 @@ TEST(NodesFile, RejectsCorruptFiles) {
   EXPECT_TRUE(ParseNodesFile(good + "futurething 1 2 3\n").ok());
 }
 
+// Found by fuzz/nodes_file_fuzz: a line of spaces read f[0] of an empty
+// split (out of bounds), and a shard listed twice was accepted into the
+// table, which the bus decoder and the ring assume has unique shard ids.
+TEST(NodesFile, LineOfSpacesIsBlank) {
+  std::string good = FormatNodesFile(Sample());
+  absl::StatusOr<NodesFileData> d = ParseNodesFile("shoal-nodes 1\n   \n" + good.substr(14) + " \n");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(*d, Sample());
+}
+
+TEST(NodesFile, RejectsAShardListedTwice) {
+  NodesFileData d = Sample();
+  std::string text = FormatNodesFile(d);
+  size_t shard = text.find("shard ");
+  std::string line = text.substr(shard, text.find('\n', shard) + 1 - shard);
+  absl::StatusOr<NodesFileData> back = ParseNodesFile(text + line);
+  EXPECT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("twice"), std::string::npos) << back.status();
+}
+
 TEST(NodesFileLock, SecondHolderIsRefused) {
   std::string path = TempPath("locked.conf");
   NodesFileLock a, b;
