@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PY := /usr/bin/python3
 PORT ?= 6379
 
-.PHONY: deps build run test unit e2e bench clean
+.PHONY: deps build run test unit e2e bench clean fuzz fuzz-seeds
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,6 +29,17 @@ test: build
 bench: build
 	bash benchmarks/run-micro.sh $(BUILD_DIR)
 	bash benchmarks/load/compare.sh
+
+# libFuzzer targets (fuzz/, clang, ASan+UBSan) in build-fuzz, each run for
+# FUZZ_SECONDS (default 60) over fuzz/corpus/<target>/. docs/testing.md.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh build-fuzz
+
+# Rewrites the seeds made by Shoal's own encoders (after a format change).
+fuzz-seeds: deps
+	FUZZ_SECONDS=0 JOBS=$(JOBS) bash scripts/fuzz.sh build-fuzz
+	/usr/bin/python3 fuzz/make_corpus.py
 
 clean:
 	rm -rf $(BUILD_DIR)
