@@ -1,6 +1,8 @@
 // Config parsing and the table of run-time parameters.
 #include "server/config.h"
 #include "base/strings.h"
+#include "server/dispatch/latency_histogram.h"
+#include "server/dispatch/latency_monitor.h"
 #include "server/dispatch/slowlog.h"
 
 #include <sys/resource.h>
@@ -153,6 +155,21 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddInt("hz", &rc->hz, 1, 500);
   reg->AddInt("slowlog-log-slower-than", &ProcessSlowLog().slower_than_us, -1, INT64_MAX);
   reg->AddInt("slowlog-max-len", &ProcessSlowLog().max_len, 0, INT64_MAX);
+  // The latency monitor and per-command latency tracking
+  // (server/dispatch/latency_monitor.h, latency_histogram.h).
+  reg->AddInt("latency-monitor-threshold", &ProcessLatencyMonitor().threshold_ms, 0, INT64_MAX);
+  reg->AddBool("latency-tracking", &ProcessLatencyTracking().enabled);
+  ConfigRegistry::Param percentiles;
+  percentiles.name = "latency-tracking-info-percentiles";
+  percentiles.get = [] { return ProcessLatencyTracking().PercentilesText(); };
+  percentiles.set = [](std::string_view v) {
+    std::string error;
+    if (!ProcessLatencyTracking().SetPercentiles(v, &error)) {
+      return absl::InvalidArgumentError(error);
+    }
+    return absl::OkStatus();
+  };
+  reg->Add(std::move(percentiles));
   reg->AddInt("busy-reply-threshold", &rc->busy_reply_threshold_ms, 0, INT64_MAX);
   reg->AddAlias("busy-reply-threshold", "lua-time-limit");
   reg->AddInt("maxmemory", &rc->maxmemory, 0, kMax, /*is_memory=*/true);

@@ -27,6 +27,7 @@
 #include "server/commands/families.h"
 #include "server/config.h"
 #include "server/dispatch/command_table.h"
+#include "server/dispatch/latency_monitor.h"
 #include "server/dispatch/server_state.h"
 #include "server/dispatch/version.h"
 #include "server/events/blocking.h"
@@ -344,6 +345,11 @@ int Main(int argc, char** argv) {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   info.executable = n > 0 ? std::string(exe, n) : std::string(argv[0]);
+  // LATENCY: an eviction run at least latency-monitor-threshold long.
+  store.set_eviction_observer([&store](int64_t us) {
+    ProcessLatencyMonitor().AddSampleIfNeeded("eviction-cycle", us / 1000,
+                                              store.clock().NowMs() / 1000);
+  });
 
   // Cluster mode: the membership runtime publishes views into cluster_state;
   // the router reads them for every keyed command and the CLUSTER commands.

@@ -152,6 +152,10 @@ void Reset(CommandContext& ctx, CmdArgs) {
   }
   c->no_evict = false;
   c->no_touch = false;
+  if (c->monitor) {
+    ctx.server->monitors().Remove(c);
+    c->monitor = false;
+  }
   AclResetClient(c);
   ctx.reply->SimpleString("RESET");
 }

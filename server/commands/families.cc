@@ -7,6 +7,8 @@ namespace shoal {
 
 // SLOWLOG GET LEN RESET (slowlog_family.cc).
 void RegisterSlowlogCommands(CommandTable* table);
+// LATENCY, MONITOR (latency_family.cc).
+void RegisterLatencyCommands(CommandTable* table);
 
 void RegisterAllCommands(CommandTable* table) {
   RegisterConnectionCommands(table);
@@ -26,6 +28,7 @@ void RegisterAllCommands(CommandTable* table) {
   RegisterTransactionCommands(table);
   RegisterServerCommands(table);
   RegisterSlowlogCommands(table);
+  RegisterLatencyCommands(table);
   RegisterAclCommands(table);
 }
 

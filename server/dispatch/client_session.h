@@ -139,6 +139,9 @@ struct ClientSession {
   // with user_name).
   std::shared_ptr<AclPrincipal> user = DefaultAclPrincipal();
   bool close_after_reply = false;
+  // MONITOR: this client receives every command's line (MonitorFeed) and
+  // may no longer touch the keyspace.
+  bool monitor = false;
   bool no_evict = false;
   bool no_touch = false;
   // READONLY (cluster): this client accepts reads from a replica.

@@ -13,12 +13,20 @@
 #include "absl/strings/str_cat.h"
 #include "server/dispatch/errors.h"
 #include "server/dispatch/info_section.h"  // kUsedMemoryBaseline
+#include "server/dispatch/latency_histogram.h"
+#include "server/dispatch/latency_monitor.h"
+#include "server/dispatch/monitor.h"
 #include "server/dispatch/slowlog.h"
 
 namespace shoal {
 namespace {
 
 constexpr std::string_view kErrCrossSlot = "CROSSSLOT Keys in request don't hash to the same slot";
+
+// Process-wide observability settings, bound once (no static-guard check per
+// command).
+LatencyTracking& g_latency_tracking = ProcessLatencyTracking();
+LatencyMonitor& g_latency_monitor = ProcessLatencyMonitor();
 
 int64_t MonotonicUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -194,6 +202,16 @@ void Dispatcher::Call(CommandContext& ctx, CmdArgs args) {
 
 void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
   const CommandSpec& spec = *ctx.spec;
+  // MONITOR (one relaxed load when nobody monitors). A blocked command that
+  // is re-run was shown when it first ran. Script runners (skip_monitor:
+  // EVAL, FCALL) are shown before the commands they run, the rest after
+  // they ran (so SELECT shows its new db); admin commands never, as Redis.
+  const bool monitored =
+      ABSL_PREDICT_FALSE(server_->monitors().active()) && !ctx.client->block.blocked;
+  if (ABSL_PREDICT_FALSE(monitored) && (spec.flags & kCmdSkipMonitor) &&
+      !(spec.flags & kCmdAdmin)) {
+    FeedMonitors(ctx, args);
+  }
   int64_t start = MonotonicUs();
   ctx.failed = false;
   spec.handler(ctx, args);
@@ -215,6 +233,22 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
   }
   stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
   ctx.client->last_command.store(&spec, std::memory_order_relaxed);
+  // latency-tracking: this worker's histogram of the command (no lock).
+  if (ABSL_PREDICT_TRUE(g_latency_tracking.enabled.load(std::memory_order_relaxed))) {
+    stats_->latency.Record(spec.id, elapsed);
+  }
+  if (ABSL_PREDICT_FALSE(g_latency_monitor.ShouldSample(elapsed / 1000))) {
+    g_latency_monitor.AddSample((spec.flags & kCmdFast) ? "fast-command" : "command",
+                                elapsed / 1000, ctx.NowMs() / 1000);
+  }
+  if (ABSL_PREDICT_FALSE(monitored) && !(spec.flags & (kCmdSkipMonitor | kCmdAdmin))) {
+    FeedMonitors(ctx, args);
+  }
+}
+
+void Dispatcher::FeedMonitors(CommandContext& ctx, CmdArgs args) {
+  server_->monitors().Feed(*ctx.client, ctx.client->db.load(std::memory_order_relaxed),
+                           ctx.in_script, args);
 }
 
 void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
@@ -267,6 +301,12 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
       stats_->commands[spec->id].rejected.fetch_add(1, std::memory_order_relaxed);
       return;
     }
+  }
+  // MONITOR: the client is a replica to Redis, kept off the keyspace.
+  if (ABSL_PREDICT_FALSE(client->monitor) &&
+      (spec->flags & (kCmdWrite | kCmdReadOnly | kCmdMayReplicate))) {
+    Reject(ctx, "ERR Replica can't interact with the keyspace");
+    return;
   }
   if (client->subscriptions.load(std::memory_order_relaxed) > 0 &&
       client->resp.load(std::memory_order_relaxed) == 2 && !(spec->flags & kCmdPubSubContext)) {

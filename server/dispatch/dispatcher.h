@@ -48,6 +48,8 @@ class Dispatcher {
   // the request cannot run (unknown command, arity).
   const CommandSpec* Resolve(CommandContext& ctx, CmdArgs args);
   void Run(CommandContext& ctx, CmdArgs args);
+  // Sends the command's MONITOR line (server/dispatch/monitor.h).
+  void FeedMonitors(CommandContext& ctx, CmdArgs args);
   // Cluster mode: CROSSSLOT / MOVED / CLUSTERDOWN checks; false if rejected.
   bool RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args);
   // EXEC in cluster mode: every queued key in one slot, served here.

@@ -39,9 +39,10 @@ enum Section : uint32_t {
   kCluster = 1u << 9,
   kKeyspace = 1u << 10,
   kErrorStats = 1u << 11,
+  kLatencyStats = 1u << 12,
 };
-constexpr uint32_t kEverything = (1u << 12) - 1;
-constexpr uint32_t kDefault = kEverything & ~kCommandStats;
+constexpr uint32_t kEverything = (1u << 13) - 1;
+constexpr uint32_t kDefault = kEverything & ~(kCommandStats | kLatencyStats);
 
 uint32_t SelectSections(CmdArgs args) {
   if (args.empty()) return kDefault;
@@ -56,6 +57,7 @@ uint32_t SelectSections(CmdArgs args) {
       {"modules", kModules},
       {"commandstats", kCommandStats},
       {"errorstats", kErrorStats},
+      {"latencystats", kLatencyStats},
       {"cluster", kCluster},
       {"keyspace", kKeyspace},
       {"default", kDefault},
@@ -384,6 +386,27 @@ void CommandStatsSection(ServerState& server, std::string* out) {
   }
 }
 
+// latency_percentiles_usec_<cmd>:p50=1.003,p99=2.007,p99.9=2.007 for each
+// command with a histogram, at the latency-tracking-info-percentiles.
+void LatencyStatsSection(ServerState& server, std::string* out) {
+  const std::vector<double> percentiles = ProcessLatencyTracking().Percentiles();
+  std::vector<std::string> labels;
+  for (double p : percentiles) labels.push_back(LatencyTracking::PercentileLabel(p));
+  const CommandTable& table = server.table();
+  for (int id = 0; id < table.spec_count(); ++id) {
+    HistogramSnapshot h;
+    if (!CommandLatency(server, id, &h)) continue;
+    StrAppend(out, "latency_percentiles_usec_", table.ById(id)->name, ":");
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      char buf[64];
+      snprintf(buf, sizeof(buf), "%.3f",
+               static_cast<double>(h.ValueAtPercentile(percentiles[i])) / 1000.0);
+      StrAppend(out, i ? "," : "", "p", labels[i], "=", buf);
+    }
+    *out += "\r\n";
+  }
+}
+
 void KeyspaceSection(ServerState& server, Store& store, std::string* out) {
   for (int db = 0; db < store.databases(); ++db) {
     KeyspaceCounts c = store.Counts(db);
@@ -393,6 +416,17 @@ void KeyspaceSection(ServerState& server, Store& store, std::string* out) {
 }
 
 }  // namespace
+
+bool CommandLatency(ServerState& server, int spec_id, HistogramSnapshot* out) {
+  bool any = false;
+  for (int w = 0; w < server.workers(); ++w) {
+    const LatencyHistogram* h = server.worker_stats(w).latency.Get(spec_id);
+    if (h == nullptr) continue;
+    out->Add(*h);
+    any = true;
+  }
+  return any && out->total() > 0;
+}
 
 std::string BytesToHuman(int64_t n) {
   if (n < 0) return StrCat("-", BytesToHuman(-n));
@@ -498,6 +532,10 @@ std::string BuildInfo(ServerState& server, Store& store, const EventCounts& even
   if (mask & kErrorStats) {
     header("Errorstats");
     ErrorStatsSection(server, &out);
+  }
+  if (mask & kLatencyStats) {
+    header("Latencystats");
+    LatencyStatsSection(server, &out);
   }
   if (mask & kCluster) {
     header("Cluster");

@@ -2,10 +2,11 @@
 // section by section, from the server state, the store and the process.
 //
 // Sections and their order follow redis-server 7.2: server, clients, memory,
-// persistence, stats, replication, cpu, modules, commandstats, cluster,
-// keyspace. "default" (and no argument) is every section but commandstats;
-// "all" and "everything" add it. Unknown section names are ignored, so
-// INFO nosuch replies an empty string, as Redis does.
+// persistence, stats, replication, cpu, modules, commandstats, errorstats,
+// latencystats, cluster, keyspace. "default" (and no argument) is every
+// section but commandstats and latencystats; "all" and "everything" add
+// them. Unknown section names are ignored, so INFO nosuch replies an empty
+// string, as Redis does.
 //
 // Shoal is a cache: persistence reports nothing saved and nothing pending
 // (loading:0, rdb_changes_since_last_save:0, aof_enabled:0).
@@ -62,6 +63,11 @@ std::string AllocatorName();
 // Records one sample of the cumulative counters (ops, network bytes). Cheap;
 // samples closer than 100 ms to the previous one are dropped.
 void SampleInstantaneousMetrics(ServerState& server, int64_t now_us);
+
+// The merged latency histogram of one command (CommandSpec::id) across
+// workers; false if it has not run since start-up or CONFIG RESETSTAT (Redis
+// then lists it nowhere).
+bool CommandLatency(ServerState& server, int spec_id, HistogramSnapshot* out);
 
 // CONFIG RESETSTAT: forgets the memory peak and the rate samples.
 void ResetInfoHistory();

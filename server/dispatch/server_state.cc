@@ -43,6 +43,7 @@ void ServerState::ResetStats() {
     w->net_input_bytes = 0;
     w->net_output_bytes = 0;
     w->error_replies = 0;
+    w->latency.ClearAll();
     absl::MutexLock l(&w->error_mu);
     w->error_codes.clear();
   }

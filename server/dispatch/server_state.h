@@ -26,6 +26,8 @@
 #include "server/dispatch/command_table.h"
 #include "server/dispatch/config_registry.h"
 #include "server/dispatch/key_router.h"
+#include "server/dispatch/latency_histogram.h"
+#include "server/dispatch/monitor.h"
 #include "server/dispatch/replication_hooks.h"
 #include "server/dispatch/scripting_hooks.h"
 
@@ -57,7 +59,7 @@ inline std::string_view ErrorCode(std::string_view text) {
 }
 
 struct WorkerStats {
-  explicit WorkerStats(int command_specs) : commands(command_specs) {}
+  explicit WorkerStats(int command_specs) : commands(command_specs), latency(command_specs) {}
   // Counts one error reply (total_error_replies and its errorstat).
   void CountError(std::string_view code) {
     error_replies.fetch_add(1, std::memory_order_relaxed);
@@ -71,6 +73,8 @@ struct WorkerStats {
     }
   }
   std::vector<CommandCounters> commands;  // by CommandSpec::id
+  // Per-command latency distributions (INFO latencystats, LATENCY HISTOGRAM).
+  CommandHistograms latency;
   std::atomic<int64_t> commands_processed{0};
   std::atomic<int64_t> net_input_bytes{0};
   std::atomic<int64_t> net_output_bytes{0};
@@ -120,6 +124,8 @@ class ServerState {
   ServerInfo& info() { return info_; }
   BlockingRegistry& blocking() { return *blocking_; }
   PubSubRegistry& pubsub() { return *pubsub_; }
+  // Clients in MONITOR mode (server/dispatch/monitor.h).
+  MonitorFeed& monitors() { return monitors_; }
   WorkerStats& worker_stats(int w) { return *worker_stats_[w]; }
   int workers() const { return static_cast<int>(worker_stats_.size()); }
 
@@ -168,6 +174,7 @@ class ServerState {
   ServerInfo info_;
   BlockingRegistry* blocking_;
   PubSubRegistry* pubsub_;
+  MonitorFeed monitors_;
   std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
 };
 

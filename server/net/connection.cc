@@ -538,6 +538,7 @@ void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   if (open_) worker_->server()->clients().Remove(&session_);
+  if (session_.monitor) worker_->server()->monitors().Remove(&session_);
   worker_->server()->blocking().Unblock(&session_);
   worker_->server()->pubsub().RemoveAll(&session_);
   worker_->dispatcher()->DiscardTransaction(&session_);

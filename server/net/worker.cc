@@ -5,16 +5,24 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
 #include "server/dispatch/info_section.h"
+#include "server/dispatch/latency_monitor.h"
 #include "server/net/connection.h"
 #include "server/net/tls_context.h"
 
 namespace shoal {
 namespace {
 constexpr int kCronIntervalMs = 10;
+
+int64_t MonotonicNowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 }  // namespace
 
 Worker::Worker(int index, int count, Store* store, ServerState* server, const NetOptions& options)
@@ -208,7 +216,11 @@ void Worker::Cron() {
     StoreStats st = store_->Stats();
     bool busy = st.expired_stale_perc_x100 > 1000;  // > 10% of sampled were stale
     int64_t budget = busy ? period_us / 4 : std::max<int64_t>(200, period_us / 100);
+    const int64_t started_us = MonotonicNowUs();
     store_->ActiveExpireCycle(index_, count_, budget);
+    // LATENCY: a cycle at least latency-monitor-threshold long is an event.
+    ProcessLatencyMonitor().AddSampleIfNeeded("expire-cycle",
+                                              (MonotonicNowUs() - started_us) / 1000, now / 1000);
   }
   if (!blocked_.empty()) {
     std::vector<Connection*> due;

@@ -235,6 +235,12 @@ class Store {
   // -OOM). Takes stripes one at a time: the caller must hold none. Evictions
   // are serialized; concurrent callers wait and then see the freed memory.
   bool EnsureMemory(int64_t limit);
+  // Called after each EnsureMemory run that had to evict, with how long it
+  // took in microseconds (LATENCY's "eviction-cycle" event). Set once at
+  // start-up, before workers run.
+  void set_eviction_observer(std::function<void(int64_t us)> f) {
+    eviction_observer_ = std::move(f);
+  }
 
   // OBJECT IDLETIME / OBJECT FREQ for an entry from Find (stripe held):
   // false when the active policy does not track it (Redis's errors).
@@ -326,6 +332,7 @@ class Store {
   std::vector<std::unique_ptr<EvictionPolicy>> policies_;
   KeyInfo key_info_;
   StoreMutex evict_mu_;  // one evictor at a time
+  std::function<void(int64_t us)> eviction_observer_;
   uint64_t evict_rng_ ABSL_GUARDED_BY(evict_mu_);
   // Hit/miss/expired counters live in the stripes (no shared atomics on the
   // hot path); this one is written once per active expiry cycle.

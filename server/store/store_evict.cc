@@ -28,6 +28,7 @@
 // random as any. Queue policies (S3-FIFO) evict from the stripe with more
 // memory of two random ones, which keeps the stripes' shares even.
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "eviction/meta.h"
@@ -268,10 +269,16 @@ bool Store::EnsureMemory(int64_t limit) {
   if (used <= limit) return true;
   EvictionPolicy* policy = ActivePolicy();
   EvictionHostImpl host(this, policy);
+  const auto started = std::chrono::steady_clock::now();
   const int64_t target = limit - std::min(kHysteresis, limit / 512);
   for (int round = 0; round < kMaxEvictRounds && used > target; ++round) {
     if (policy->Evict(&host, used - target) <= 0) break;
     used = UsedMemory();
+  }
+  if (eviction_observer_) {
+    eviction_observer_(std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count());
   }
   return used <= limit;
 }
