@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PY := /usr/bin/python3
 PORT ?= 6379
 
-.PHONY: deps build run test unit e2e bench clean fuzz fuzz-seeds
+.PHONY: deps build run test unit e2e bench clean fuzz fuzz-seeds test-asan install install-files deb
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,6 +29,33 @@ test: build
 bench: build
 	bash benchmarks/run-micro.sh $(BUILD_DIR)
 	bash benchmarks/load/compare.sh
+
+# ASan+UBSan build (build-asan) running every unit test and every pytest
+# suite; fails on any sanitizer report. docs/testing.md.
+test-asan: deps
+	JOBS=$(JOBS) bash scripts/test-asan.sh build-asan
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary to
+# $(PREFIX)/bin/shoal and, unless one is there, the default config to
+# $(SYSCONFDIR)/shoal/shoal.conf (/etc when PREFIX is /usr).
+PREFIX ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SHOAL_BINARY ?= $(BUILD_DIR)/shoal
+install: build
+	@$(MAKE) -s install-files
+
+install-files:
+	install -D -m 0755 $(SHOAL_BINARY) $(DESTDIR)$(PREFIX)/bin/shoal
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/shoal/shoal.conf ]; then \
+	  echo "install: kept $(DESTDIR)$(SYSCONFDIR)/shoal/shoal.conf" >&2; \
+	else \
+	  install -D -m 0644 packaging/shoal.conf $(DESTDIR)$(SYSCONFDIR)/shoal/shoal.conf; \
+	fi
+
+# A .deb (dpkg-deb only) in build-pkg/: binary, config, systemd unit, the
+# shoal user. packaging/, docs/packaging.md.
+deb: build
+	bash scripts/build-deb.sh $(BUILD_DIR)/shoal build-pkg
 
 # libFuzzer targets (fuzz/, clang, ASan+UBSan) in build-fuzz, each run for
 # FUZZ_SECONDS (default 60) over fuzz/corpus/<target>/. docs/testing.md.
