@@ -14,7 +14,7 @@ PACKAGES=(
   python3-django-redis python3-limits python3-celery python3-kombu python3-rq
   nodejs npm
   iproute2 procps util-linux
-  clang libclang-rt-dev
+  clang libclang-rt-dev systemd
 )
 
 missing=()
