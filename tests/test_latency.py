@@ -322,3 +322,24 @@ def test_redis_cli(server, lat):
     lat.set("k", "v")
     out = server.cli("LATENCY", "HISTOGRAM", "set")
     assert out.splitlines()[:3] == ["set", "calls", "1"]
+
+
+def test_eviction_cycle_event():
+    s = ShoalServer(threads=1)
+    try:
+        c = s.client()
+        # freeing a hash of 300k fields takes milliseconds: an eviction
+        # cycle that has to drop it crosses the threshold
+        c.eval("for i = 1, 300000 do redis.call('hset', KEYS[1], i, i) end", 1, "big")
+        used = c.info("memory")["used_memory"]
+        c.config_set("latency-monitor-threshold", 1)
+        c.execute_command("LATENCY", "RESET")
+        c.config_set("maxmemory-policy", "allkeys-lru")
+        c.config_set("maxmemory", used // 2)
+        c.set("x", "y")
+        assert c.exists("big") == 0
+        events = {e[0] for e in c.execute_command("LATENCY", "LATEST")}
+        assert b"eviction-cycle" in events
+        c.close()
+    finally:
+        s.stop()
