@@ -4,6 +4,7 @@ bytes, the db, "lua" for a script's commands, "(redacted)" credentials,
 admin commands left out, the monitoring client's restrictions, RESET, and a
 monitor that does not read bounded by client-output-buffer-limit."""
 import re
+import shutil
 import socket
 import threading
 import time
@@ -256,3 +257,72 @@ def test_redis_cli_monitor(server):
     finally:
         p.kill()
         p.wait()
+
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def monitor_session(port):
+    """Runs one scripted session under MONITOR and returns the monitor's
+    lines with time and client port taken out, and the monitor's own
+    replies to commands it may and may not run."""
+    m = Monitor(port)
+    c = redis.Redis(port=port)
+    c.set("k", b"a\x00\x01\"\\\n\t\xffz\r\x7f")
+    c.execute_command("SELECT", 1)
+    c.execute_command("SELECT", 0)
+    for args in (("AUTH", "u", "p"), ("AUTH", "p"),
+                 ("HELLO", "2", "AUTH", "default", "pw", "SETNAME", "x")):
+        try:
+            c.execute_command(*args)
+        except redis.ResponseError:
+            pass
+    p = c.pipeline()
+    p.set("a", 1)
+    p.get("a")
+    p.execute()
+    c.eval("redis.call('set','x','1'); return redis.call('get','x')", 0)
+    c.config_get("maxmemory")
+    c.execute_command("SLOWLOG", "LEN")
+    c.execute_command("LATENCY", "HELP")
+    try:
+        c.lpush("k", "1")
+    except redis.ResponseError:
+        pass
+    c.ping()
+    c.echo("end")
+    lines = []
+    while not lines or b'"echo"' not in lines[-1].lower():
+        got = m.lines(1)
+        assert got, lines
+        lines.append(re.sub(rb"^\+\d+\.\d{6} ", b"", got[0]))
+    lines = [re.sub(rb"127\.0\.0\.1:\d+", b"ADDR", l) for l in lines]
+    own = [m.raw.cmd("GET", "k"), m.raw.cmd("PING"),
+           re.sub(rb"^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]", b"", m.raw._line())]
+    m.raw.send("MONITOR")  # ignored, no reply
+    own.append(m.raw.cmd("RESET"))
+    c.close()
+    m.close()
+    return lines, own
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server")
+def test_same_lines_as_redis(server):
+    import subprocess
+    from conftest import free_port
+    port = free_port()
+    proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                redis.Redis(port=port).ping()
+                break
+            except redis.ConnectionError:
+                assert time.time() < deadline
+                time.sleep(0.05)
+        assert monitor_session(server.port) == monitor_session(port)
+    finally:
+        proc.terminate()
+        proc.wait()
