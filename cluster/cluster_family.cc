@@ -116,6 +116,17 @@ std::string NodeLine(const Layout& l, const NodeInfo& n) {
       }
     }
   }
+  // As Redis, on the myself line only: slots this node is migrating away
+  // ([slot->-target id]) and importing ([slot-<-source id]).
+  if (n.id == v.my_id && shard != nullptr && primary) {
+    for (int slot = 0; slot < kClusterSlots; ++slot) {
+      const ShardInfo* target = v.TargetOfSlot(slot);
+      if (target == nullptr) continue;
+      const ShardInfo* owner = v.ShardOfSlot(slot);
+      if (owner->primary == n.id) StrAppend(&line, " [", slot, "->-", target->primary, "]");
+      if (target->primary == n.id) StrAppend(&line, " [", slot, "-<-", owner->primary, "]");
+    }
+  }
   line += "\n";
   return line;
 }
@@ -263,7 +274,20 @@ void ClusterInfo(CommandContext& ctx, CmdArgs) {
   if (router == nullptr) return;
   ClusterBusStats stats;
   if (router->control() != nullptr) stats = router->control()->BusStats();
-  ctx.reply->Verbatim("txt", ClusterInfoText(*router->View(), stats));
+  SlotMoverStats moves;
+  if (router->control() != nullptr) moves = router->control()->MigrationStats();
+  ctx.reply->Verbatim("txt", ClusterInfoText(*router->View(), stats, moves));
+}
+
+// CLUSTER LEAVE (Shoal): this node leaves the cluster gracefully and shuts
+// down once its shard handed its slots off (or a replica took over).
+void ClusterLeave(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  if (router->control() == nullptr) return ctx.Error("ERR the cluster bus is not running");
+  absl::Status st = router->control()->Leave();
+  if (!st.ok()) return ctx.Error(std::string(st.message()));
+  ctx.reply->Ok();
 }
 
 void ClusterMyId(CommandContext& ctx, CmdArgs) {
@@ -391,6 +415,7 @@ void ReadOnly(CommandContext& ctx, CmdArgs args) {
   if (RouterOrError(ctx) == nullptr) return;
   if (EqualsIgnoreCase(args[0], "readonly")) ctx.client->cluster_readonly = true;
   if (EqualsIgnoreCase(args[0], "readwrite")) ctx.client->cluster_readonly = false;
+  if (EqualsIgnoreCase(args[0], "asking")) ctx.client->asking = 2;
   ctx.reply->Ok();
 }
 
@@ -428,7 +453,29 @@ std::string ClusterNodesText(const ClusterView& view, std::string_view local_ip)
   return out;
 }
 
-std::string ClusterInfoText(const ClusterView& v, const ClusterBusStats& stats) {
+std::string MigrationInfoText(const ClusterView& v, const SlotMoverStats& moves) {
+  int64_t out_slots = 0, in_slots = 0;
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    const ShardInfo* target = v.TargetOfSlot(slot);
+    if (target == nullptr) continue;
+    const ShardInfo* owner = v.ShardOfSlot(slot);
+    if (owner->primary == v.my_id) ++out_slots;
+    if (target->primary == v.my_id) ++in_slots;
+  }
+  std::string out;
+  auto field = [&out](std::string_view k, auto x) { StrAppend(&out, k, ":", x, "\r\n"); };
+  field("cluster_migration_plan", v.table.migration);
+  field("cluster_migration_slots_migrating", out_slots);
+  field("cluster_migration_slots_importing", in_slots);
+  field("cluster_migration_slots_moved", moves.slots_moved);
+  field("cluster_migration_keys_moved", moves.keys_moved);
+  field("cluster_migration_bytes_moved", moves.bytes_moved);
+  field("cluster_migration_errors", moves.errors);
+  return out;
+}
+
+std::string ClusterInfoText(const ClusterView& v, const ClusterBusStats& stats,
+                            const SlotMoverStats& moves) {
   int64_t assigned = 0, ok = 0, pfail = 0, fail = 0;
   std::vector<MemberState> primary_state(v.table.shards.size(), MemberState::kDead);
   for (size_t i = 0; i < v.table.shards.size(); ++i) {
@@ -481,6 +528,7 @@ std::string ClusterInfoText(const ClusterView& v, const ClusterBusStats& stats) 
   }
   field("cluster_stats_messages_received", stats.total_received);
   field("total_cluster_links_buffer_limit_exceeded", 0);
+  out += MigrationInfoText(v, moves);
   return out;
 }
 
@@ -535,6 +583,13 @@ void RegisterClusterCommands(CommandTable* table) {
                 .complexity = "O(N) where N is the number of bytes in the key",
                 .syntax = "key",
                 .acl_categories = kSlowAcl}),
+      MakeSpec("cluster|leave", 2, kAdmin, {}, ClusterLeave,
+               {.group = "cluster",
+                .since = "7.2.4",
+                .summary = "Shoal: leaves the cluster gracefully, handing this node's slots "
+                           "off with their keys, then shuts the node down.",
+                .complexity = "O(N) where N is the number of keys handed off",
+                .acl_categories = kAdminAcl}),
       MakeSpec("cluster|meet", -4, kAdmin, {}, ClusterMeet,
                {.group = "cluster",
                 .since = "3.0.0",

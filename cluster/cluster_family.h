@@ -29,7 +29,10 @@ void RegisterClusterCommands(CommandTable* table);
 std::string ClusterNodesText(const ClusterView& view, std::string_view local_ip);
 
 // CLUSTER INFO text ("field:value\r\n" lines).
-std::string ClusterInfoText(const ClusterView& view, const ClusterBusStats& stats);
+std::string ClusterInfoText(const ClusterView& view, const ClusterBusStats& stats,
+                            const SlotMoverStats& moves = SlotMoverStats());
+// The warm migration lines of CLUSTER INFO and INFO cluster (Shoal's own).
+std::string MigrationInfoText(const ClusterView& view, const SlotMoverStats& moves);
 
 }  // namespace shoal
 

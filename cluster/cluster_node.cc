@@ -132,6 +132,7 @@ absl::Status ClusterNode::Start() {
   uint64_t seed = options_.rng_seed;
   if (seed == 0) seed = (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   options_.swim.replicas = options_.replicas;
+  options_.swim.vnodes = options_.vnodes;
   core_ = std::make_unique<Membership>(options_.swim, self, options_.secret, seed);
   if (saved) core_->Restore(*saved);
 
@@ -170,6 +171,10 @@ absl::Status ClusterNode::Start() {
 }
 
 void ClusterNode::Stop() {
+  leave_cancel_.store(true);
+  if (leave_thread_.joinable() && leave_thread_.get_id() != std::this_thread::get_id()) {
+    leave_thread_.join();
+  }
   if (!running_.exchange(false)) return;
   {
     absl::MutexLock l(&mu_);
@@ -184,10 +189,40 @@ void ClusterNode::Stop() {
   lock_.Release();
 }
 
+bool ClusterNode::WaitShardless() {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(options_.leave_handoff_timeout_ms);
+  while (!leave_cancel_.load() && std::chrono::steady_clock::now() < deadline) {
+    std::shared_ptr<const ClusterView> v = state_->Get();
+    if (v != nullptr && ShardOfNode(v->table, my_id()) == nullptr) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Linger so the news spreads (and the last handoff reaches everyone).
+  const auto linger_end = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(options_.leave_linger_ms);
+  while (!leave_cancel_.load() && std::chrono::steady_clock::now() < linger_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return !leave_cancel_.load();
+}
+
+void ClusterNode::BeginLeave(std::function<void()> done) {
+  if (!running_ || leave_started_.exchange(true)) return;
+  Post([this] { core_->Leave(MonoMs()); });
+  leave_thread_ = std::thread([this, done = std::move(done)] {
+    if (WaitShardless()) done();
+  });
+}
+
 void ClusterNode::Leave() {
   if (!running_) return;
-  Post([this] { core_->Leave(MonoMs()); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(options_.leave_linger_ms));
+  if (leave_started_.exchange(true)) {
+    // CLUSTER LEAVE began it; its thread asked for this shutdown.
+    if (leave_thread_.joinable()) leave_thread_.join();
+  } else {
+    Post([this] { core_->Leave(MonoMs()); });
+    WaitShardless();
+  }
   Stop();
 }
 
@@ -230,6 +265,12 @@ void ClusterNode::OnTick(uv_timer_t* t) {
   if (self->repl_status_) {
     ReplicationStatus st = self->repl_status_();
     self->core_->SetReplicationStatus(st.offset, st.wants_promotion);
+    self->core_->SetMigrationStatus(st.migration_plan, st.handoff);
+  } else {
+    // A node without a data layer (tests) holds no keys: its handoff of
+    // any plan is complete at once.
+    const uint64_t plan = self->core_->table().migration;
+    self->core_->SetMigrationStatus(plan, plan != 0 ? kClusterSlots - 1 : -1);
   }
   self->core_->Tick(self->MonoMs());
   self->AfterEvent(true);

@@ -59,6 +59,9 @@ struct ClusterOptions {
   SwimOptions swim;
   int64_t tick_ms = 20;          // protocol timer resolution
   int64_t leave_linger_ms = 1000;  // Leave(): time to spread the news before stopping
+  // Leave(): the longest wait for this node's shard to hand its slots off
+  // (or for a replica to take over) before stopping anyway.
+  int64_t leave_handoff_timeout_ms = 600'000;
   int64_t idle_connection_ms = 300'000;
   uint64_t rng_seed = 0;         // 0: from std::random_device
   const Clock* clock = nullptr;  // wall time; nullptr: SystemClock
@@ -74,10 +77,13 @@ struct ClusterStats {
   bool coordinator = false;     // this node is the coordinator
 };
 
-// What this node reports of its replication in every bus message.
+// What this node reports of its replication and of its slot handoff in
+// every bus message.
 struct ReplicationStatus {
   int64_t offset = -1;           // a synced replica's processed offset; -1: none
   bool wants_promotion = false;  // CLUSTER FAILOVER asked for
+  uint64_t migration_plan = 0;   // the plan the handoff refers to (slot_mover.h)
+  int32_t handoff = -1;          // slots handed off up to here; -1: none
 };
 
 class ClusterNode {
@@ -99,7 +105,15 @@ class ClusterNode {
 
   absl::Status Start();
   void Stop();
+  // A graceful leave from the shutdown path: announces it, waits until no
+  // shard names this node (its shard drained, or a replica took over; see
+  // coordinator.h), lingers, stops.
   void Leave();
+  // CLUSTER LEAVE: announces the leave at once while the node keeps serving
+  // (its slot mover hands the slots off); once no shard names this node it
+  // lingers and calls `done` from a thread of its own. Once only.
+  void BeginLeave(std::function<void()> done);
+  bool leaving() const { return leave_started_.load(); }
 
   // CLUSTER MEET: introduce the node at host:port (client port; bus port
   // port + 10000 unless given). Resolves `host` on the calling thread;
@@ -144,6 +158,11 @@ class ClusterNode {
   std::unique_ptr<BusTransport> transport_;
   std::thread thread_;
   std::atomic<bool> running_{false};
+  // Graceful leave (BeginLeave / Leave).
+  bool WaitShardless();
+  std::atomic<bool> leave_started_{false};
+  std::atomic<bool> leave_cancel_{false};
+  std::thread leave_thread_;
   bool loop_inited_ = false;
 
   uint64_t published_version_ = 0;

@@ -102,7 +102,8 @@ class ClusterNodeTest : public ::testing::Test {
   }
 
   // Every node in `alive` sees exactly them active and every other node it
-  // knows dead or leaving, with one table that gives each a shard.
+  // knows dead or leaving, with one table that gives each a shard and no
+  // slot migration in progress.
   bool Converged(const std::set<int>& alive) {
     std::shared_ptr<const ClusterView> ref;
     for (int i : alive) {
@@ -120,6 +121,7 @@ class ClusterNodeTest : public ::testing::Test {
         if (!ni || ni->state != MemberState::kActive) return false;
         if (!ShardOfNode(v->table, ni->id)) return false;
       }
+      if (v->table.migration != 0) return false;  // slots still moving
       if (ref && (ref->table != v->table || ref->slot_shard != v->slot_shard)) return false;
       ref = v;
     }

@@ -66,6 +66,20 @@ std::optional<std::string> ClusterRouter::Route(int slot, const CommandSpec& spe
                                                 const ClientSession& client) {
   Cache& cache = Refresh();
   if (cache.view->fenced) return std::string(kFencedError);
+  // A slot being imported here serves the command after ASKING (and
+  // RESTORE-ASKING, which the source's slot mover sends). Any other client
+  // was sent here by a node that already saw the slot flip (its source
+  // reported it emptied, swim.h EffectiveTable) before this node heard of
+  // it: -TRYAGAIN for the moment that takes, not a -MOVED back.
+  const int target = cache.view->slot_target[slot];
+  if (ABSL_PREDICT_FALSE(target >= 0) && target < static_cast<int>(cache.routes.size()) &&
+      cache.routes[target].kind == ShardRoute::kHere) {
+    if (client.asking == 0 && (spec.flags & kCmdAsking) == 0) {
+      return std::string(kSlotArrivingError);
+    }
+    if (state_->SlotPending(slot)) return std::string(kSlotCleaningError);
+    return std::nullopt;
+  }
   int shard = cache.view->slot_shard[slot];
   if (shard < 0 || shard >= static_cast<int>(cache.routes.size())) {
     return std::string("CLUSTERDOWN Hash slot not served");
@@ -92,6 +106,23 @@ std::optional<std::string> ClusterRouter::Route(int slot, const CommandSpec& spe
   return StrCat("MOVED ", slot, " ", r.addr);
 }
 
+bool ClusterRouter::SlotInMotion(int slot) {
+  Cache& cache = Refresh();
+  const int target = cache.view->slot_target[slot];
+  const int owner = cache.view->slot_shard[slot];
+  const int shards = static_cast<int>(cache.routes.size());
+  if (target < 0 || target >= shards || owner < 0 || owner >= shards ||
+      cache.routes[owner].kind != ShardRoute::kHere) {
+    return false;
+  }
+  // Moving, but the mover may not have reached it: until it has, the slot
+  // is served here as before (the mover takes this stripe after it moves
+  // the cursor, so a request that saw the old cursor finished first).
+  const ClusterState::MoverCursor& c = state_->mover_cursor();
+  return c.plan.load(std::memory_order_acquire) == cache.view->table.migration &&
+         slot <= c.started_through.load(std::memory_order_acquire);
+}
+
 void ClusterRouter::Published(std::string_view channel, std::string_view message) {
   if (control_ != nullptr) control_->BroadcastPublish(channel, message);
 }
@@ -105,6 +136,8 @@ bool SlotMapChanged(const ClusterView* before, const ClusterView& after) {
     if (a < 0) continue;
     const ShardInfo& sa = before->table.shards[a];
     const ShardInfo& sb = after.table.shards[b];
+    // A slot that starts moving keeps its blocked clients until it flips
+    // (then they get -MOVED), as Redis keeps them during a resharding.
     if (sa.id != sb.id || sa.primary != sb.primary) return true;
   }
   return false;

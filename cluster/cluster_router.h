@@ -13,6 +13,12 @@
 //     failover; the other slots keep working, see docs/cluster.md);
 //   - this node is fenced (it lost the majority)     -> "CLUSTERDOWN The cluster is
 //     down", for every slot, as a Redis minority primary does;
+//   - the slot is moving away from this node (warm migration)
+//                                                    -> served here; once the slot
+//     mover reached it (SlotInMotion), a request for keys not all here gets
+//     "TRYAGAIN" until the slot flips (then "MOVED" to its new owner);
+//   - the slot is moving to this node                -> served after ASKING (or for
+//     RESTORE-ASKING); anything else gets "TRYAGAIN" (it flips here soon);
 //   - the slot just arrived here and stale keys are being dropped
 //                                                    -> "TRYAGAIN ..." (briefly);
 //   - otherwise                                      -> "MOVED <slot> <ip>:<port>"
@@ -37,6 +43,7 @@
 
 #include "absl/status/status.h"
 #include "cluster/cluster_view.h"
+#include "cluster/slot_mover.h"
 #include "server/dispatch/key_router.h"
 #include "server/dispatch/server_state.h"
 
@@ -68,9 +75,16 @@ class ClusterControl {
   // CLUSTER FAILOVER on a replica: OK once the switch is under way, or the
   // error to reply (shard_role.h).
   virtual absl::Status Failover(FailoverMode mode) = 0;
+  // CLUSTER LEAVE: the node leaves gracefully — its shard hands its slots
+  // off with their keys (or a replica takes over), then the node shuts down.
+  virtual absl::Status Leave() { return absl::UnimplementedError("ERR not supported"); }
+  // Warm migration figures of this node's slot mover (slot_mover.h).
+  virtual SlotMoverStats MigrationStats() const { return SlotMoverStats{}; }
 };
 
 inline constexpr std::string_view kFencedError = "CLUSTERDOWN The cluster is down";
+inline constexpr std::string_view kSlotArrivingError =
+    "TRYAGAIN Hash slot is moving to this node; try again shortly";
 inline constexpr std::string_view kSlotCleaningError =
     "TRYAGAIN Slot just arrived at this node; its stale keys are being dropped";
 
@@ -82,6 +96,7 @@ class ClusterRouter : public KeyRouter {
 
   std::optional<std::string> Route(int slot, const CommandSpec& spec,
                                    const ClientSession& client) override;
+  bool SlotInMotion(int slot) override;
   void Published(std::string_view channel, std::string_view message) override;
 
   // The current view as this thread last saw it (refreshed on a version

@@ -28,14 +28,18 @@ void ClusterState::Set(std::shared_ptr<const ClusterView> v) {
   // A first view, or a generation bump, treats every owned slot as arriving.
   const bool reset = view_ == nullptr || v->ownership_generation != ownership_generation_;
   ownership_generation_ = v->ownership_generation;
-  for (int slot = 0; slot < kClusterSlots; ++slot) {
-    const ShardInfo* s = v->ShardOfSlot(slot);
+  auto in_shard = [&](const ShardInfo* s) {
     // A replica owns its shard's slots too: it holds (and may serve to
     // READONLY clients) their keys.
-    const bool mine = s != nullptr && !v->my_id.empty() &&
-                      (s->primary == v->my_id ||
-                       std::find(s->replicas.begin(), s->replicas.end(), v->my_id) !=
-                           s->replicas.end());
+    return s != nullptr && !v->my_id.empty() &&
+           (s->primary == v->my_id ||
+            std::find(s->replicas.begin(), s->replicas.end(), v->my_id) != s->replicas.end());
+  };
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    // A slot moving to this node's shard is held from the start of the move:
+    // it arrives (and is cleaned of leftovers) before the first key is
+    // copied in, and the flip to owner at the end of the copy is no arrival.
+    const bool mine = in_shard(v->ShardOfSlot(slot)) || in_shard(v->TargetOfSlot(slot));
     const bool was = owned_[slot].load(std::memory_order_relaxed);
     if (mine && (!was || reset)) {
       // Before the view is visible: no command may run on it until cleaned.

@@ -40,11 +40,27 @@ struct NodeInfo {
   bool myself = false;
 };
 
+// Where a shard stands in a slot migration (docs/cluster.md, "Warm
+// migration"). The ring before the migration leaves importing shards out,
+// the ring after it leaves draining shards out; a slot the two rings give to
+// different shards moves from the first (source) to the second (target).
+enum class ShardPhase : uint8_t {
+  kServing = 0,    // in both rings
+  kImporting = 1,  // a new shard: receives its slots' keys before serving them
+  kDraining = 2,   // a leaving shard: hands its slots off, then leaves the table
+};
+
 struct ShardInfo {
   std::string id;                  // 40 hex characters
   std::string primary;             // node id
   std::vector<std::string> replicas;
   uint64_t config_epoch = 0;
+  ShardPhase phase = ShardPhase::kServing;
+  // While a migration runs: every slot this shard hands off whose number is
+  // at most `handoff` has been emptied here and now belongs to its target.
+  // -1: none yet. The source's primary moves its outgoing slots in
+  // ascending order and reports its progress; the coordinator records it.
+  int32_t handoff = -1;
 
   bool operator==(const ShardInfo&) const = default;
 };
@@ -56,16 +72,27 @@ struct ShardTable {
   // write the same epoch (a partition, a hand-over); (epoch, author) orders
   // tables totally so every node keeps the same winner.
   std::string author;
+  // The epoch at which the running migration was planned (a shard turned
+  // importing or draining), or 0. Progress reports name it, so a report
+  // about an older plan is never applied to a newer one.
+  uint64_t migration = 0;
 
   bool operator==(const ShardTable&) const = default;
 };
 
 struct ClusterView {
+  ClusterView() {
+    slot_shard.fill(-1);
+    slot_target.fill(-1);
+  }
   std::string my_id;
   std::vector<NodeInfo> nodes;     // includes myself
   ShardTable table;
   // slot -> index into table.shards, or -1 when unassigned.
   std::array<int16_t, kClusterSlots> slot_shard;
+  // slot -> index of the shard the slot is moving to (its keys are being
+  // copied from slot_shard's primary), or -1 when it is not moving.
+  std::array<int16_t, kClusterSlots> slot_target;
   uint64_t current_epoch = 0;
   std::string coordinator_id;
   // This node lost the majority and refuses keyed commands (swim.h, fencing).
@@ -77,6 +104,10 @@ struct ClusterView {
   const NodeInfo* FindNode(const std::string& id) const;
   const ShardInfo* ShardOfSlot(int slot) const {
     int i = slot_shard[slot];
+    return i < 0 ? nullptr : &table.shards[i];
+  }
+  const ShardInfo* TargetOfSlot(int slot) const {
+    int i = slot_target[slot];
     return i < 0 ? nullptr : &table.shards[i];
   }
 };
@@ -118,6 +149,16 @@ class ClusterState {
   // Wakes a TakeSlotWork waiting (shutdown).
   void Interrupt();
 
+  // Where this node's slot mover is (slot_mover.h): under plan `plan`,
+  // every outgoing slot up to `started_through` is being copied or is done;
+  // the slots beyond it are served here as before. Written by the mover
+  // only, read by the router with the key's stripe held.
+  struct MoverCursor {
+    std::atomic<uint64_t> plan{0};
+    std::atomic<int32_t> started_through{-1};
+  };
+  MoverCursor& mover_cursor() const { return cursor_; }
+
  private:
   mutable absl::Mutex mu_;
   std::shared_ptr<const ClusterView> view_ ABSL_GUARDED_BY(mu_);
@@ -128,6 +169,7 @@ class ClusterState {
   std::vector<int> arrived_ ABSL_GUARDED_BY(mu_);
   std::vector<int> departed_ ABSL_GUARDED_BY(mu_);
   bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
+  mutable MoverCursor cursor_;
 };
 
 }  // namespace shoal

@@ -1,7 +1,10 @@
 // Coordinator election and shard-table reconciliation; see coordinator.h.
 #include "cluster/coordinator.h"
 
+#include "cluster/hash_ring.h"
+
 #include <algorithm>
+#include <utility>
 #include <map>
 #include <set>
 
@@ -10,6 +13,63 @@ namespace {
 
 bool Alive(MemberState s) {
   return s == MemberState::kJoining || s == MemberState::kActive || s == MemberState::kSuspect;
+}
+
+bool Serving(const ShardInfo& s) { return s.phase == ShardPhase::kServing; }
+
+// The shards that import or drain, with their phases: a migration plan.
+std::vector<std::pair<std::string, ShardPhase>> MovingShards(const ShardTable& t) {
+  std::vector<std::pair<std::string, ShardPhase>> out;
+  for (const ShardInfo& s : t.shards) {
+    if (!Serving(s)) out.emplace_back(s.id, s.phase);
+  }
+  return out;
+}
+
+// Starts, advances or ends the migration in `next` (see coordinator.h).
+void UpdateMigration(const ShardTable& table, const ReconcileOptions& options, uint64_t epoch,
+                     const std::set<std::string>& dead, ShardTable* next) {
+  if (MovingShards(*next).empty()) {
+    next->migration = 0;
+    for (ShardInfo& s : next->shards) s.handoff = -1;
+    return;
+  }
+  // A dead source (past its fence wait: the table only changes then) has
+  // nothing to hand over that anyone can reach: its slots flip at once,
+  // served empty, rather than block the plan until it returns.
+  auto flip_dead = [&] {
+    for (ShardInfo& s : next->shards) {
+      if (dead.count(s.primary)) s.handoff = kClusterSlots - 1;
+    }
+  };
+  if (table.migration == 0 || MovingShards(*next) != MovingShards(table)) {
+    // A new plan: progress on an earlier one means nothing under it.
+    next->migration = epoch;
+    for (ShardInfo& s : next->shards) s.handoff = -1;
+    flip_dead();
+    return;
+  }
+  flip_dead();
+  // Progress: each source's primary reports how far it handed off.
+  for (ShardInfo& s : next->shards) {
+    if (dead.count(s.primary)) continue;
+    auto it = options.reports.find(s.primary);
+    if (it == options.reports.end() || it->second.migration_plan != next->migration) continue;
+    s.handoff = std::max(s.handoff, std::min<int32_t>(it->second.handoff, kClusterSlots - 1));
+  }
+  // Done when no slot is still moving: importing shards serve, draining
+  // shards leave the table.
+  const SlotAssignment a = ComputeSlotAssignment(*next, options.vnodes);
+  if (std::any_of(a.target.begin(), a.target.end(), [](int16_t t) { return t >= 0; })) return;
+  std::vector<ShardInfo> kept;
+  for (ShardInfo& s : next->shards) {
+    if (s.phase == ShardPhase::kDraining) continue;
+    s.phase = ShardPhase::kServing;
+    s.handoff = -1;
+    kept.push_back(std::move(s));
+  }
+  next->shards = std::move(kept);
+  next->migration = 0;
 }
 
 }  // namespace
@@ -35,7 +95,8 @@ bool SeesMajority(const ShardTable& table, const std::vector<MemberUpdate>& memb
   if (named.empty()) return true;
   size_t alive = 0;
   for (const MemberUpdate& m : members) {
-    if (Alive(m.state) && named.count(m.id)) ++alive;
+    // A leaving member still answers until its shard handed off.
+    if ((Alive(m.state) || m.state == MemberState::kLeaving) && named.count(m.id)) ++alive;
   }
   return alive * 2 > named.size();
 }
@@ -66,6 +127,14 @@ std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& membe
   ShardTable next;
   next.epoch = epoch;
   next.author = my_id;
+  next.migration = table.migration;
+  const bool was_moving = std::any_of(table.shards.begin(), table.shards.end(),
+                                      [](const ShardInfo& s) { return !Serving(s); });
+  // One migration at a time: a leave or a join waits while slots move.
+  auto serving_others = [&](const std::string& id) {
+    return !was_moving && std::any_of(table.shards.begin(), table.shards.end(),
+                                      [&](const ShardInfo& o) { return o.id != id && Serving(o); });
+  };
 
   for (const ShardInfo& s : table.shards) {
     ShardInfo n = s;
@@ -106,8 +175,17 @@ std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& membe
       std::string r = best_replica();
       if (!r.empty()) {
         promote(r, /*keep_old_primary=*/false);
+      } else if (ps == MemberState::kLeaving && s.phase == ShardPhase::kServing &&
+                 serving_others(s.id)) {
+        // A graceful leave: the shard hands its slots, with their keys, to
+        // the shards that take them over, then leaves the table.
+        n.phase = ShardPhase::kDraining;
+      } else if (ps == MemberState::kLeaving && s.phase == ShardPhase::kDraining) {
+        // Still handing off.
       } else {
-        bool retire = ps == MemberState::kLeaving;
+        // A shard that was importing or draining cannot finish without its
+        // primary: it retires, and the ring falls back to the others.
+        bool retire = ps == MemberState::kLeaving || s.phase != ShardPhase::kServing;
         if (ps == MemberState::kDead) {
           const MemberUpdate* p = by_id[s.primary];
           for (const MemberUpdate& m : members) {
@@ -144,6 +222,11 @@ std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& membe
       target->replicas.push_back(m.id);
       continue;
     }
+    // A new shard imports its slots' keys before it serves them; while
+    // another migration runs, the member waits without a shard.
+    const bool moving_now = std::any_of(next.shards.begin(), next.shards.end(),
+                                        [](const ShardInfo& o) { return !Serving(o); });
+    if (moving_now) continue;
     ShardInfo s;
     do {
       s.id = NewNodeId(rng);
@@ -151,11 +234,20 @@ std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& membe
                          [&](const ShardInfo& o) { return o.id == s.id; }));
     s.primary = m.id;
     s.config_epoch = epoch;
+    // The first shards of a new cluster have nothing to import.
+    if (std::any_of(table.shards.begin(), table.shards.end(), Serving)) {
+      s.phase = ShardPhase::kImporting;
+    }
     next.shards.push_back(std::move(s));
   }
   std::sort(next.shards.begin(), next.shards.end(),
             [](const ShardInfo& a, const ShardInfo& b) { return a.id < b.id; });
-  if (next.shards == table.shards) return std::nullopt;
+  std::set<std::string> dead;
+  for (const MemberUpdate& m : members) {
+    if (m.state == MemberState::kDead) dead.insert(m.id);
+  }
+  UpdateMigration(table, options, epoch, dead, &next);
+  if (next.shards == table.shards && next.migration == table.migration) return std::nullopt;
   return next;
 }
 

@@ -21,8 +21,20 @@
 //     moves. The old primary leaves the shard;
 //   - a replica that asks for promotion (CLUSTER FAILOVER) swaps roles with
 //     its live primary;
-//   - a leaving primary without a replica to take over retires its shard
-//     (its slots move to the others);
+//   - a leaving primary without a replica to take over drains its shard:
+//     the shard hands its slots, with their keys, to the shards that take
+//     them over, and leaves the table when done (the only shard retires);
+//   - a joining member that no shard needs as a replica gets a new shard
+//     that imports its slots' keys before serving them (the first shard
+//     serves at once). One migration at a time: while a shard imports or
+//     drains, a further new shard or drain waits. The migration plan is
+//     named by the epoch that started it (ShardTable::migration); each
+//     source's primary reports the slot up to which it handed off, the
+//     coordinator records it in the source's `handoff` (the slot map flips
+//     slot by slot, hash_ring.h ComputeSlotAssignment) and ends the
+//     migration when no slot is left to move. An importing or draining
+//     shard whose primary dies without a replica retires (the plan restarts
+//     without it);
 //   - a dead primary without a replica keeps its shard: its slots stay
 //     unserved until it returns, as in Redis Cluster — unless another live
 //     member now answers at the same client address under a new id (the node
@@ -58,10 +70,15 @@ bool SeesMajority(const ShardTable& table, const std::vector<MemberUpdate>& memb
 struct ReplicationReport {
   int64_t offset = -1;           // -1: not a synced replica
   bool wants_promotion = false;  // CLUSTER FAILOVER on a replica
+  // A primary handing slots off: the plan (ShardTable::migration) and the
+  // slot up to which it emptied every slot it hands off.
+  uint64_t migration_plan = 0;
+  int32_t handoff = -1;
 };
 
 struct ReconcileOptions {
   int replicas = 0;  // R: replicas per shard
+  int vnodes = 64;   // the ring's tokens per shard (to tell when a migration is done)
   std::map<std::string, ReplicationReport> reports;
 };
 

@@ -63,9 +63,66 @@ TEST(Coordinator, DeadKeepsItsShardLeavingRetiresIt) {
   auto t2 = ReconcileShards(ms, t, ms[0].id, rng);
   ASSERT_TRUE(t2);
   EXPECT_EQ(t2->epoch, t.epoch + 1);
-  EXPECT_EQ(t2->shards.size(), 2u);
-  EXPECT_EQ(ShardOfNode(*t2, ms[2].id), nullptr);
-  EXPECT_NE(ShardOfNode(*t2, ms[1].id), nullptr);
+  // The leaving primary's shard drains first: a migration plan starts.
+  ASSERT_EQ(t2->shards.size(), 3u);
+  ASSERT_NE(ShardOfNode(*t2, ms[2].id), nullptr);
+  EXPECT_EQ(ShardOfNode(*t2, ms[2].id)->phase, ShardPhase::kDraining);
+  EXPECT_EQ(t2->migration, t2->epoch);
+  // Without a report of its handoff nothing changes.
+  EXPECT_FALSE(ReconcileShards(ms, *t2, ms[0].id, rng));
+  // Half handed off: the watermark is recorded, the shard still drains.
+  ReconcileOptions o;
+  o.reports[ms[2].id] = ReplicationReport{-1, false, t2->migration, 8000};
+  auto t3 = ReconcileShards(ms, *t2, ms[0].id, rng, o);
+  ASSERT_TRUE(t3);
+  EXPECT_EQ(ShardOfNode(*t3, ms[2].id)->handoff, 8000);
+  EXPECT_EQ(t3->migration, t2->migration);
+  // A report under another plan is ignored.
+  o.reports[ms[2].id] = ReplicationReport{-1, false, t2->migration + 7, kClusterSlots - 1};
+  EXPECT_FALSE(ReconcileShards(ms, *t3, ms[0].id, rng, o));
+  // Everything handed off: the shard leaves the table, the plan ends.
+  o.reports[ms[2].id] = ReplicationReport{-1, false, t2->migration, kClusterSlots - 1};
+  auto t4 = ReconcileShards(ms, *t3, ms[0].id, rng, o);
+  ASSERT_TRUE(t4);
+  EXPECT_EQ(t4->shards.size(), 2u);
+  EXPECT_EQ(t4->migration, 0u);
+  EXPECT_EQ(ShardOfNode(*t4, ms[2].id), nullptr);
+  EXPECT_NE(ShardOfNode(*t4, ms[1].id), nullptr);
+}
+
+TEST(Coordinator, NewShardImportsAndOneMigrationAtATime) {
+  ClusterRng rng(13);
+  std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),
+                                  M('b', MemberState::kActive, 2, "10.0.0.2")};
+  ShardTable t = *ReconcileShards(ms, ShardTable{}, ms[0].id, rng);
+  // The first shards of a cluster serve at once.
+  ASSERT_EQ(t.shards.size(), 2u);
+  for (const ShardInfo& s : t.shards) EXPECT_EQ(s.phase, ShardPhase::kServing);
+  EXPECT_EQ(t.migration, 0u);
+  // Two joiners: the first gets an importing shard, the second waits.
+  ms.push_back(M('c', MemberState::kActive, 3, "10.0.0.3"));
+  ms.push_back(M('d', MemberState::kActive, 4, "10.0.0.4"));
+  ShardTable t2 = *ReconcileShards(ms, t, ms[0].id, rng);
+  ASSERT_EQ(t2.shards.size(), 3u);
+  ASSERT_NE(ShardOfNode(t2, ms[2].id), nullptr);
+  EXPECT_EQ(ShardOfNode(t2, ms[2].id)->phase, ShardPhase::kImporting);
+  EXPECT_EQ(ShardOfNode(t2, ms[3].id), nullptr);
+  EXPECT_NE(t2.migration, 0u);
+  // The sources report their handoffs complete: c serves, then d imports.
+  ReconcileOptions o;
+  for (const MemberUpdate& m : ms) {
+    o.reports[m.id] = ReplicationReport{-1, false, t2.migration, kClusterSlots - 1};
+  }
+  ShardTable t3 = *ReconcileShards(ms, t2, ms[0].id, rng, o);
+  EXPECT_EQ(ShardOfNode(t3, ms[2].id)->phase, ShardPhase::kServing);
+  ShardTable t4 = *ReconcileShards(ms, t3, ms[0].id, rng, o);
+  ASSERT_NE(ShardOfNode(t4, ms[3].id), nullptr);
+  EXPECT_EQ(ShardOfNode(t4, ms[3].id)->phase, ShardPhase::kImporting);
+  // Its primary dies before it imported: the shard retires, the plan ends.
+  ms[3].state = MemberState::kDead;
+  ShardTable t5 = *ReconcileShards(ms, t4, ms[0].id, rng, o);
+  EXPECT_EQ(ShardOfNode(t5, ms[3].id), nullptr);
+  EXPECT_EQ(t5.migration, 0u);
 }
 
 TEST(Coordinator, RebuiltNodeAtSameAddressReplacesItsDeadSelf) {

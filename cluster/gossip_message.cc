@@ -18,7 +18,7 @@ constexpr size_t kMaxIpLen = 64;
 constexpr size_t kMaxReplicas = 255;
 // Smallest encoded sizes, to bound counts before allocating.
 constexpr size_t kMinUpdateSize = kNodeIdLen + 1 + 2 + 2 + 1 + 8 + 8;
-constexpr size_t kMinShardSize = kNodeIdLen * 2 + 8 + 1;
+constexpr size_t kMinShardSize = kNodeIdLen * 2 + 8 + 1 + 3;
 
 class Writer {
  public:
@@ -161,6 +161,7 @@ void GetUpdates(Reader& r, std::vector<MemberUpdate>* us) {
 void PutTable(Writer& w, const ShardTable& t) {
   w.U64(t.epoch);
   w.OptId(t.author);
+  w.U64(t.migration);
   w.U32(static_cast<uint32_t>(t.shards.size()));
   for (const ShardInfo& s : t.shards) {
     w.Id(s.id);
@@ -169,6 +170,8 @@ void PutTable(Writer& w, const ShardTable& t) {
     size_t nr = std::min(s.replicas.size(), kMaxReplicas);
     w.U8(static_cast<uint8_t>(nr));
     for (size_t i = 0; i < nr; ++i) w.Id(s.replicas[i]);
+    w.U8(static_cast<uint8_t>(s.phase));
+    w.U16(static_cast<uint16_t>(s.handoff + 1));
   }
 }
 
@@ -176,6 +179,8 @@ void GetTable(Reader& r, ShardTable* t) {
   t->epoch = r.U64();
   if (t->epoch > kBusMaxCounter) r.Fail();
   t->author = r.OptId();
+  t->migration = r.U64();
+  if (t->migration > kBusMaxCounter) r.Fail();
   uint32_t n = r.U32();
   if (!r.ok() || n > r.left() / kMinShardSize) {
     r.Fail();
@@ -190,6 +195,12 @@ void GetTable(Reader& r, ShardTable* t) {
     if (s.config_epoch > kBusMaxCounter) r.Fail();
     uint8_t nr = r.U8();
     for (uint8_t j = 0; j < nr && r.ok(); ++j) s.replicas.push_back(r.Id());
+    uint8_t phase = r.U8();
+    if (phase > static_cast<uint8_t>(ShardPhase::kDraining)) r.Fail();
+    s.phase = static_cast<ShardPhase>(phase);
+    uint16_t handoff = r.U16();
+    if (handoff > kClusterSlots) r.Fail();
+    s.handoff = static_cast<int32_t>(handoff) - 1;
     // Shards travel sorted by id; anything else is not a table we wrote.
     if (!t->shards.empty() && !(t->shards.back().id < s.id)) r.Fail();
     t->shards.push_back(std::move(s));
@@ -236,6 +247,8 @@ std::string EncodeBusMessage(const BusMessage& m, std::string_view secret) {
   w.U64(m.table_fingerprint);
   w.U64(static_cast<uint64_t>(m.repl_offset));
   w.U8(m.repl_flags);
+  w.U64(m.migration_plan);
+  w.U16(static_cast<uint16_t>(m.handoff + 1));
   if (HasSeq(m.kind)) w.U64(m.seq);
   switch (m.kind) {
     case BusKind::kPing:
@@ -312,6 +325,10 @@ DecodeResult DecodeBusMessage(std::string_view bytes, std::string_view secret, B
   m.repl_offset = static_cast<int64_t>(r.U64());
   m.repl_flags = r.U8();
   if (m.repl_offset < -1 || (m.repl_flags & ~kReplWantsPromotion) != 0) r.Fail();
+  m.migration_plan = r.U64();
+  uint16_t handoff = r.U16();
+  if (m.migration_plan > kBusMaxCounter || handoff > kClusterSlots) r.Fail();
+  m.handoff = static_cast<int32_t>(handoff) - 1;
   if (HasSeq(m.kind)) m.seq = r.U64();
   switch (m.kind) {
     case BusKind::kPing:

@@ -6,8 +6,9 @@
 //   header  12 bytes: magic "SW", version u8, kind u8, flags u8, 3 zero bytes,
 //           body length u32
 //   body    sender's own member record, the sender's shard-table epoch and
-//           fingerprint, its replication status (offset i64, flags u8), then
-//           the kind's fields
+//           fingerprint, its replication status (offset i64, flags u8), its
+//           migration progress (plan u64, handoff+1 u16), then the kind's
+//           fields
 //   mac     32 bytes HMAC-SHA256(secret, header || body) when flags has kFlagMac
 //
 // Decoding trusts nothing: every length is checked against what is left,
@@ -31,7 +32,8 @@
 
 namespace shoal {
 
-inline constexpr uint8_t kBusVersion = 2;  // 2: sender's replication status
+// 2: sender's replication status; 3: migration progress and shard phases.
+inline constexpr uint8_t kBusVersion = 3;
 inline constexpr size_t kBusHeaderSize = 12;
 inline constexpr size_t kBusMacSize = 32;
 // Largest message accepted on either channel, by kind, checked from the
@@ -85,6 +87,11 @@ struct BusMessage {
   // (not gossiped on): the coordinator reads it to pick whom to promote.
   int64_t repl_offset = -1;        // a synced replica's processed offset; -1: none
   uint8_t repl_flags = 0;          // kReplWantsPromotion
+  // The sender's slot handoff (a primary moving its slots away): the
+  // migration plan (ShardTable::migration) it works on, and the highest slot
+  // up to which it has emptied every slot it hands off (-1: none).
+  uint64_t migration_plan = 0;
+  int32_t handoff = -1;
   uint64_t seq = 0;                // ping, ping-req, ack
   std::string target_id;           // ping: whom the sender means (may be empty); ping-req: target
   std::string target_ip;           // ping-req

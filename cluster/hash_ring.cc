@@ -29,6 +29,57 @@ std::array<int16_t, kClusterSlots> ComputeSlotMap(const ShardTable& table, int v
   return ComputeSlotMap(table, vnodes, kDefaultLoadFactor);
 }
 
+namespace {
+
+// The map of the shards of `table` that `keep` accepts, as indices into
+// table.shards.
+std::array<int16_t, kClusterSlots> MapOfSubset(const ShardTable& table, int vnodes,
+                                               bool (*keep)(const ShardInfo&)) {
+  ShardTable sub;
+  std::vector<int16_t> index;
+  for (size_t i = 0; i < table.shards.size(); ++i) {
+    if (!keep(table.shards[i])) continue;
+    sub.shards.push_back(table.shards[i]);
+    index.push_back(static_cast<int16_t>(i));
+  }
+  std::array<int16_t, kClusterSlots> map = ComputeSlotMap(sub, vnodes);
+  for (int16_t& m : map) {
+    if (m >= 0) m = index[m];
+  }
+  return map;
+}
+
+}  // namespace
+
+SlotAssignment ComputeSlotAssignment(const ShardTable& table, int vnodes) {
+  SlotAssignment a;
+  a.target.fill(-1);
+  const bool moving = std::any_of(table.shards.begin(), table.shards.end(), [](const ShardInfo& s) {
+    return s.phase != ShardPhase::kServing;
+  });
+  if (!moving) {
+    a.owner = ComputeSlotMap(table, vnodes);
+    return a;
+  }
+  const std::array<int16_t, kClusterSlots> before = MapOfSubset(
+      table, vnodes, [](const ShardInfo& s) { return s.phase != ShardPhase::kImporting; });
+  const std::array<int16_t, kClusterSlots> after = MapOfSubset(
+      table, vnodes, [](const ShardInfo& s) { return s.phase != ShardPhase::kDraining; });
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    const int16_t from = before[slot];
+    const int16_t to = after[slot];
+    if (from == to || from < 0 || to < 0) {
+      a.owner[slot] = from >= 0 ? from : to;
+    } else if (table.shards[from].handoff >= slot) {
+      a.owner[slot] = to;
+    } else {
+      a.owner[slot] = from;
+      a.target[slot] = to;
+    }
+  }
+  return a;
+}
+
 std::array<int16_t, kClusterSlots> ComputeSlotMap(const ShardTable& table, int vnodes,
                                                   double load_factor) {
   std::array<int16_t, kClusterSlots> map;

@@ -43,6 +43,19 @@ std::array<int16_t, kClusterSlots> ComputeSlotMap(const ShardTable& table, int v
 std::array<int16_t, kClusterSlots> ComputeSlotMap(const ShardTable& table, int vnodes,
                                                   double load_factor);
 
+// The slot map during a migration (cluster_view.h, ShardPhase): `owner` is
+// who serves each slot now, `target` the shard it is moving to (or -1).
+// Without importing or draining shards, owner == ComputeSlotMap and no slot
+// moves. Otherwise, with `before` the ring without importing shards and
+// `after` the ring without draining ones, a slot whose two owners differ
+// belongs to the target once the source's handoff watermark reached it, and
+// to the source (moving to the target) until then.
+struct SlotAssignment {
+  std::array<int16_t, kClusterSlots> owner;
+  std::array<int16_t, kClusterSlots> target;
+};
+SlotAssignment ComputeSlotAssignment(const ShardTable& table, int vnodes);
+
 // Position of token `index` of shard `shard_id` on the ring (0..16383).
 int RingToken(std::string_view shard_id, int index);
 

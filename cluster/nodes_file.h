@@ -7,8 +7,9 @@
 // rename) so a crash leaves either the old or the new version:
 //   shoal-nodes 1
 //   myself <id> <incarnation> <joined_ms>
-//   table <epoch> <author|->
-//   shard <id> <config_epoch> <primary> <replica,replica...|->
+//   table <epoch> <author|-> <migration plan epoch, 0: none>
+//   shard <id> <config_epoch> <primary> <replica,replica...|-> <phase> <handoff>
+// (files written before migrations lack the last fields: read as 0 / 0 -1)
 //   node <id> <ip|-> <port> <bus_port> <state> <incarnation> <joined_ms>
 // Unknown line kinds are skipped (newer writers may add some); a malformed
 // known line makes the whole file invalid.

@@ -2,6 +2,7 @@
 #include "cluster/sim_network.h"
 
 #include "base/strings.h"
+#include "cluster/coordinator.h"
 #include "cluster/hash_ring.h"
 #include "cluster/nodes_file.h"
 
@@ -37,6 +38,7 @@ int SimCluster::AddNode(const std::vector<int>& seeds) {
 void SimCluster::StartNode(int i, const std::vector<Endpoint>& seeds) {
   nodes_[i].running = true;
   nodes_[i].stop_at = -1;
+  nodes_[i].leaving = false;
   nodes_[i].m->Start(seeds, now_);
   Collect(i);
 }
@@ -57,7 +59,7 @@ void SimCluster::Restart(int i) {
 
 void SimCluster::Leave(int i) {
   nodes_[i].m->Leave(now_);
-  nodes_[i].stop_at = now_ + 1000;
+  nodes_[i].leaving = true;
   Collect(i);
 }
 
@@ -121,10 +123,16 @@ void SimCluster::Step() {
   for (int i = 0; i < size(); ++i) {
     Node& n = nodes_[i];
     if (!n.running) continue;
+    if (n.leaving && n.stop_at < 0 && ShardOfNode(n.m->table(), n.id) == nullptr) {
+      n.stop_at = now_ + 1000;  // handed off (or replaced): linger, then stop
+    }
     if (n.stop_at >= 0 && now_ >= n.stop_at) {
       n.running = false;
       continue;
     }
+    // The simulated nodes hold no keys: a slot handoff completes at once.
+    n.m->SetMigrationStatus(n.m->table().migration,
+                            n.m->table().migration != 0 ? kClusterSlots - 1 : -1);
     n.m->Tick(now_);
     Collect(i);
   }
@@ -171,6 +179,7 @@ bool SimCluster::Converged(const std::set<int>& alive) const {
         return false;
       }
     }
+    if (m.table().migration != 0) return false;  // slots still moving
     if (!ref) {
       ref = &m;
       ref_view = m.BuildView(sim_.vnodes);
@@ -200,6 +209,12 @@ std::string SimCluster::Describe() const {
               " epoch=", n.m->table().epoch, " shards=", n.m->table().shards.size(), " sees:");
     for (const MemberUpdate& u : n.m->Records()) {
       StrAppend(&out, " ", u.id.substr(0, 4), "=", MemberStateName(u.state), "/", u.incarnation);
+    }
+    // The table's shards: primary, phase (s/i/d) and handoff watermark.
+    StrAppend(&out, " migration=", n.m->table().migration, " table:");
+    for (const ShardInfo& s : n.m->table().shards) {
+      StrAppend(&out, " ", s.primary.substr(0, 4), "/", std::string(1, "sid"[static_cast<int>(s.phase)]), "/",
+                s.handoff);
     }
     StrAppend(&out, "\n");
   }

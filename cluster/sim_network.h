@@ -62,8 +62,8 @@ class SimCluster {
 
   // Every running node sees exactly the running nodes in `alive` as active,
   // every other node it knows as dead or leaving (or has forgotten it), holds
-  // the same shard table (with a shard for each active node) and the same
-  // slot map.
+  // the same shard table (with a shard for each active node, and no slot
+  // migration in progress) and the same slot map.
   bool Converged(const std::set<int>& alive) const;
   std::set<int> Running() const;
   std::string Describe() const;  // one line per node, for failure messages
@@ -81,7 +81,8 @@ class SimCluster {
     std::string id;
     std::unique_ptr<Membership> m;
     bool running = false;
-    int64_t stop_at = -1;  // leaving nodes stop then
+    bool leaving = false;  // stops 1 s after no shard names it (ClusterNode::Leave)
+    int64_t stop_at = -1;
     int group = 0;
     std::string saved;     // nodes file text
     uint64_t saved_version = 0;

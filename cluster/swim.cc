@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <set>
 
 #include "cluster/coordinator.h"
 
@@ -116,6 +117,7 @@ void Membership::Tick(int64_t now) {
   SuspicionStep(now);
   GossipStep(now);
   PushPullStep(now);
+  ReportStep(now);
   ReapStep(now);
   if (state() != MemberState::kLeaving) FenceStep(now);
   if (state() == MemberState::kActive) CoordinatorStep(now);
@@ -284,6 +286,28 @@ void Membership::PushPullStep(int64_t now) {
   }
 }
 
+void Membership::ReportStep(int64_t now) {
+  if (table_.migration == 0 || my_migration_plan_ != table_.migration || my_handoff_ < 0) return;
+  const bool changed = my_migration_plan_ != reported_plan_ || my_handoff_ != reported_handoff_;
+  if (!changed && now < next_report_ms_) return;
+  reported_plan_ = my_migration_plan_;
+  reported_handoff_ = my_handoff_;
+  next_report_ms_ = now + options_.probe_interval_ms;
+  // To the coordinator, which records it in the table, and to every
+  // primary, so the targets serve the slots they took without waiting for
+  // that (EffectiveTable).
+  std::set<std::string> to;
+  if (std::string c = Coordinator(); !c.empty()) to.insert(c);
+  for (const ShardInfo& s : table_.shards) to.insert(s.primary);
+  to.erase(self_id_);
+  for (const std::string& id : to) {
+    auto it = members_.find(id);
+    if (it == members_.end() || !Probeable(it->second.rec.state)) continue;
+    BusMessage g = NewMessage(BusKind::kGossip);
+    Send(EndpointOf(it->second.rec), BusChannel::kUdp, std::move(g));
+  }
+}
+
 void Membership::ReapStep(int64_t now) {
   bool changed = false;
   for (auto it = members_.begin(); it != members_.end();) {
@@ -311,11 +335,14 @@ void Membership::CoordinatorStep(int64_t now) {
   if (!SeesMajority(table_, records)) return;
   ReconcileOptions opts;
   opts.replicas = options_.replicas;
+  opts.vnodes = options_.vnodes;
   for (const auto& [id, m] : members_) {
     ReplicationReport& rep = opts.reports[id];
     rep.offset = id == self_id_ ? my_repl_offset_ : m.repl_offset;
     rep.wants_promotion =
         ((id == self_id_ ? my_repl_flags_ : m.repl_flags) & kReplWantsPromotion) != 0;
+    rep.migration_plan = id == self_id_ ? my_migration_plan_ : m.migration_plan;
+    rep.handoff = id == self_id_ ? my_handoff_ : m.handoff;
   }
   std::optional<ShardTable> next = ReconcileShards(records, table_, self_id_, rng_, opts);
   if (!next) return;
@@ -402,6 +429,8 @@ BusMessage Membership::NewMessage(BusKind kind) {
   m.table_fingerprint = table_fingerprint_;
   m.repl_offset = my_repl_offset_;
   m.repl_flags = my_repl_flags_;
+  m.migration_plan = my_migration_plan_;
+  m.handoff = my_handoff_;
   return m;
 }
 

@@ -67,6 +67,7 @@
 
 #include "cluster/cluster_view.h"
 #include "cluster/gossip_message.h"
+#include "cluster/hash_ring.h"
 #include "cluster/node_id.h"
 #include "cluster/nodes_file.h"
 #include "cluster/transmit_queue.h"
@@ -90,6 +91,7 @@ struct SwimOptions {
   int64_t dead_reap_ms = 24 * 3600 * 1000;  // forget a dead member that owns no shard
   size_t max_datagram_bytes = 1400;   // UDP payload budget (below a 1500-byte MTU)
   int replicas = 0;                   // R: replicas per shard (coordinator.h)
+  int vnodes = 64;                    // ring tokens per shard (hash_ring.h)
 };
 
 enum class BusChannel : uint8_t { kUdp, kTcp };
@@ -170,14 +172,31 @@ class Membership {
     my_repl_offset_ = offset;
     my_repl_flags_ = wants_promotion ? kReplWantsPromotion : 0;
   }
+  // This node's slot handoff progress (BusMessage::migration_plan / handoff).
+  // A change under the table's plan changes the view (the slots flip here
+  // before the coordinator records it: EffectiveTable).
+  void SetMigrationStatus(uint64_t plan, int32_t handoff) {
+    if (plan == my_migration_plan_ && handoff == my_handoff_) return;
+    my_migration_plan_ = plan;
+    my_handoff_ = handoff;
+    if (plan != 0 && plan == table_.migration) ++view_version_;
+  }
   bool HasOutbox() const { return !outbox_.empty(); }
 
   // Bumped on every change a ClusterView shows (members, states, table).
   uint64_t view_version() const { return view_version_; }
   // Bumped on every change the nodes file keeps.
   uint64_t persist_version() const { return persist_version_; }
-  // A snapshot; slot_shard from ComputeSlotMap(table, vnodes).
+  // A snapshot; slot_shard and slot_target from ComputeSlotAssignment over
+  // EffectiveTable() (view->table is the agreed table itself).
   std::shared_ptr<ClusterView> BuildView(int vnodes) const;
+  // The table with each source's handoff raised to the freshest report of
+  // the current plan this node has: its own, or one heard from the source's
+  // primary. A source stops serving a slot it emptied, and its target
+  // starts, as soon as they know — not a coordinator round later. Reports
+  // only ever raise a watermark, and a source reports a slot only once it
+  // holds none of its keys, so acting on one early is safe.
+  ShardTable EffectiveTable() const;
   NodesFileData Persistent() const;
 
   const std::string& id() const { return self_id_; }
@@ -221,6 +240,8 @@ class Membership {
     // As the member last reported it in a message to this node.
     int64_t repl_offset = -1;
     uint8_t repl_flags = 0;
+    uint64_t migration_plan = 0;
+    int32_t handoff = -1;
   };
   struct Probe {
     bool active = false;
@@ -248,6 +269,10 @@ class Membership {
   void ProbeFailed(int64_t now);
   void GossipStep(int64_t now);
   void PushPullStep(int64_t now);
+  // While a migration runs, a source tells the coordinator its handoff
+  // progress directly (at once when it changes, then once per probe
+  // interval, as UDP may drop it) instead of waiting to be probed.
+  void ReportStep(int64_t now);
   void JoinStep(int64_t now);
   void SuspicionStep(int64_t now);
   void FinalCheck(Member& m, int64_t now);
@@ -311,7 +336,8 @@ class Membership {
   // The slot map of the last view, recomputed only when the table changes.
   mutable uint64_t slot_cache_fingerprint_ = 0;
   mutable int slot_cache_vnodes_ = -1;
-  mutable std::array<int16_t, kClusterSlots> slot_cache_;
+  mutable SlotAssignment slot_cache_;
+  mutable std::vector<int32_t> slot_cache_handoffs_;  // EffectiveTable's watermarks
 
   int64_t no_majority_since_ms_ = -1;
   bool fenced_ = false;
@@ -322,6 +348,12 @@ class Membership {
 
   int64_t my_repl_offset_ = -1;
   uint8_t my_repl_flags_ = 0;
+  uint64_t my_migration_plan_ = 0;
+  int32_t my_handoff_ = -1;
+  // ReportStep: what the coordinator was last told directly, and when.
+  uint64_t reported_plan_ = 0;
+  int32_t reported_handoff_ = -1;
+  int64_t next_report_ms_ = 0;
 
   std::vector<BusOutgoing> outbox_;
   std::vector<std::string> broadcasts_in_;

@@ -58,6 +58,12 @@ void Membership::Dispatch(const std::string& observed_ip, BusMessage& m, int64_t
     s.last_heard_ms = now;
     s.repl_offset = m.repl_offset;
     s.repl_flags = m.repl_flags;
+    if (m.migration_plan != s.migration_plan || m.handoff != s.handoff) {
+      // A source's progress under the current plan flips slots in our view.
+      if (m.migration_plan != 0 && m.migration_plan == table_.migration) ++view_version_;
+      s.migration_plan = m.migration_plan;
+      s.handoff = m.handoff;
+    }
     // It talks, but we hold a suspicion or death notice it has not seen:
     // tell it directly so it can refute now.
     if (Supersedes(s.rec, m.sender) &&
@@ -292,17 +298,44 @@ std::shared_ptr<ClusterView> Membership::BuildView(int vnodes) const {
     v->nodes.push_back(std::move(n));
   }
   v->table = table_;
-  if (slot_cache_vnodes_ != vnodes || slot_cache_fingerprint_ != table_fingerprint_) {
-    slot_cache_ = ComputeSlotMap(table_, vnodes);
+  const ShardTable effective = EffectiveTable();
+  std::vector<int32_t> handoffs;
+  handoffs.reserve(effective.shards.size());
+  for (const ShardInfo& s : effective.shards) handoffs.push_back(s.handoff);
+  if (slot_cache_vnodes_ != vnodes || slot_cache_fingerprint_ != table_fingerprint_ ||
+      slot_cache_handoffs_ != handoffs) {
+    slot_cache_ = ComputeSlotAssignment(effective, vnodes);
     slot_cache_vnodes_ = vnodes;
     slot_cache_fingerprint_ = table_fingerprint_;
+    slot_cache_handoffs_ = std::move(handoffs);
   }
-  v->slot_shard = slot_cache_;
+  v->slot_shard = slot_cache_.owner;
+  v->slot_target = slot_cache_.target;
   v->current_epoch = table_.epoch;
   v->fenced = fenced_;
   v->ownership_generation = ownership_generation_;
   v->coordinator_id = Coordinator();
   return v;
+}
+
+ShardTable Membership::EffectiveTable() const {
+  ShardTable t = table_;
+  if (t.migration == 0) return t;
+  for (ShardInfo& s : t.shards) {
+    uint64_t plan = 0;
+    int32_t handoff = -1;
+    if (s.primary == self_id_) {
+      plan = my_migration_plan_;
+      handoff = my_handoff_;
+    } else if (auto it = members_.find(s.primary); it != members_.end()) {
+      plan = it->second.migration_plan;
+      handoff = it->second.handoff;
+    }
+    if (plan == t.migration) {
+      s.handoff = std::max(s.handoff, std::min<int32_t>(handoff, kClusterSlots - 1));
+    }
+  }
+  return t;
 }
 
 NodesFileData Membership::Persistent() const {

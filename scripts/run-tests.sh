@@ -17,4 +17,14 @@ if [ -f tests/node/package.json ]; then
   echo "== client tests (node) =="
   (cd tests/node && node --test) || status=1
 fi
+# Short bounded runs of the sanitizer checks (docs/testing.md): every
+# libFuzzer target for FUZZ_SECONDS (10) over its corpus, and an ASan+UBSan
+# build running the unit tests and a pytest subset. SHOAL_SANITIZERS=0
+# skips both (a quick local run); CI keeps them.
+if [ "${SHOAL_SANITIZERS:-1}" != 0 ]; then
+  echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:-10} s per target) =="
+  FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash scripts/fuzz.sh build-fuzz || status=1
+  echo "== ASan/UBSan: unit tests and a pytest subset =="
+  bash scripts/test-asan.sh --quick build-asan || status=1
+fi
 exit $status

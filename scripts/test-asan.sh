@@ -47,7 +47,6 @@ mkdir -p "$LOGS"
 # that leaks on shutdown is reported too.
 export ASAN_OPTIONS="log_path=$LOGS/asan:detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="log_path=$LOGS/ubsan:print_stacktrace=1:halt_on_error=1"
-export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp"
 status=0
 
 echo "== asan: unit tests (ctest) =="

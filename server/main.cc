@@ -24,6 +24,7 @@
 #include "cluster/hash_ring.h"
 #include "cluster/shard_role.h"
 #include "cluster/slot_keeper.h"
+#include "cluster/slot_mover.h"
 #include "server/commands/families.h"
 #include "server/config.h"
 #include "server/dispatch/command_table.h"
@@ -33,6 +34,7 @@
 #include "server/events/blocking.h"
 #include "server/events/notify.h"
 #include "server/events/pubsub.h"
+#include "server/events/tracking.h"
 #include "server/net/acceptor.h"
 #include "server/net/tls_context.h"
 #include "server/replication/replication.h"
@@ -66,8 +68,11 @@ DEFINE_double(cluster_suspicion_mult, 4, "suspicion timeout in probe intervals x
 DEFINE_int64(cluster_gossip_interval_ms, 200, "gossip interval");
 DEFINE_int64(cluster_push_pull_interval_ms, 10000, "full state push-pull interval");
 DEFINE_string(cluster_leave_on_shutdown, "no",
-              "yes: SIGTERM/SHUTDOWN leaves the cluster (the shard is retired); "
+              "yes: SIGTERM/SIGINT leave the cluster gracefully (the shard hands its slots "
+              "off with their keys, or a replica takes over, then the node exits); "
               "no: it is a restart (the shard keeps its id and slots)");
+DEFINE_string(cluster_migration_bandwidth, "64mb",
+              "warm slot migration: bytes of keys a node sends per second (0: unbounded)");
 
 namespace shoal {
 namespace {
@@ -108,12 +113,31 @@ bool DecodePublish(std::string_view payload, std::string_view* channel,
 // What the CLUSTER commands ask of the membership runtime.
 class NodeControl : public ClusterControl {
  public:
-  explicit NodeControl(ClusterNode* node) : node_(node) {}
+  NodeControl(ClusterNode* node, ServerState* server) : node_(node), server_(server) {}
   // Set once replication exists (before clients are served).
   void SetRoleKeeper(ShardRoleKeeper* keeper) { roles_.store(keeper); }
+  void SetSlotMover(SlotMover* mover) { mover_.store(mover); }
   ReplicationStatus ReplStatus() const {
     ShardRoleKeeper* k = roles_.load();
-    return k != nullptr ? k->Status() : ReplicationStatus{};
+    ReplicationStatus st = k != nullptr ? k->Status() : ReplicationStatus{};
+    if (SlotMover* m = mover_.load()) {
+      SlotMover::Progress p = m->progress();
+      st.migration_plan = p.plan;
+      st.handoff = p.handoff;
+    }
+    return st;
+  }
+  absl::Status Leave() override {
+    if (node_->leaving()) return absl::FailedPreconditionError("ERR this node is already leaving");
+    ServerState* server = server_;
+    node_->BeginLeave([server] {
+      if (server->request_shutdown) server->request_shutdown();
+    });
+    return absl::OkStatus();
+  }
+  SlotMoverStats MigrationStats() const override {
+    SlotMover* m = mover_.load();
+    return m != nullptr ? m->stats() : SlotMoverStats{};
   }
   absl::Status Failover(FailoverMode mode) override {
     ShardRoleKeeper* k = roles_.load();
@@ -142,7 +166,9 @@ class NodeControl : public ClusterControl {
 
  private:
   ClusterNode* node_;
+  ServerState* server_;
   std::atomic<ShardRoleKeeper*> roles_{nullptr};
+  std::atomic<SlotMover*> mover_{nullptr};
 };
 
 // Wakes blocked clients when the slot map changes, so that the ones whose
@@ -288,7 +314,11 @@ int Main(int argc, char** argv) {
   BlockingRegistry blocking;
   PubSubRegistry pubsub;
   ServerState server(&table, &rc, threads, &blocking, &pubsub);
+  // Client-side caching (CLIENT TRACKING): the tracking table.
+  ClientTracking tracking(&server.clients());
+  server.tracking = &tracking;
   ConfigRegistry& reg = server.config();
+  tracking.RegisterConfig(&reg);
   RegisterConfigParams(&reg, FLAGS_port, bind, threads);
   RegisterReplicationParams(&reg);
   RegisterTlsConfig(&reg, &tls, FLAGS_tls_port);
@@ -357,6 +387,7 @@ int Main(int argc, char** argv) {
   std::unique_ptr<ClusterNode> cluster_node;
   std::unique_ptr<NodeControl> cluster_control;
   std::unique_ptr<ClusterRouter> cluster_router;
+  int64_t migration_bandwidth = 0;
   if (rc.cluster_enabled.load()) {
     // Peers and MOVED redirections use the plain client port (no tls-cluster
     // yet): a TLS-only node could not be reached by either.
@@ -367,6 +398,10 @@ int Main(int argc, char** argv) {
       return Fail("--cluster-leave-on-shutdown: argument must be 'yes' or 'no'");
     }
     if (FLAGS_replicas < 0 || FLAGS_replicas > 15) return Fail("--replicas must be 0..15");
+    if (!ConfigRegistry::ParseMemory(FLAGS_cluster_migration_bandwidth, &migration_bandwidth) ||
+        migration_bandwidth < 0) {
+      return Fail("--cluster-migration-bandwidth: argument must be a memory value (per second)");
+    }
     if (FLAGS_vnodes < 1 || FLAGS_vnodes > 4096) return Fail("--vnodes must be 1..4096");
     ClusterOptions co;
     co.ip = BusAddress(bind);
@@ -395,7 +430,7 @@ int Main(int argc, char** argv) {
         pubsub.Publish(SubKind::kChannel, channel, message, nullptr, nullptr);
       }
     });
-    cluster_control = std::make_unique<NodeControl>(cluster_node.get());
+    cluster_control = std::make_unique<NodeControl>(cluster_node.get(), &server);
     cluster_node->SetReplicationStatusSource(
         [control = cluster_control.get()] { return control->ReplStatus(); });
     cluster_router = std::make_unique<ClusterRouter>(&cluster_state, cluster_control.get());
@@ -440,11 +475,44 @@ int Main(int argc, char** argv) {
   // Replication: records writes once a replica connects; REPLICAOF.
   ReplicationManager replication(&store, &server);
   server.replication = &replication;
+  // Client-side caching hears of every key the store changes (written,
+  // deleted, expired, evicted) through the store's change listener, after
+  // replication, which set it first.
+  struct ChangeFanout {
+    Store::ChangeListener first;
+    void* first_arg;
+    ClientTracking* tracking;
+  } fanout{store.change_listener(), store.change_listener_arg(), &tracking};
+  store.SetChangeListener(
+      [](void* arg, int db, std::string_view key) {
+        auto* f = static_cast<ChangeFanout*>(arg);
+        if (f->first != nullptr) f->first(f->first_arg, db, key);
+        InvalidateChangedKey(f->tracking, db, key);
+      },
+      &fanout);
   // Cluster mode: replication follows this node's role in the shard table.
   std::unique_ptr<ShardRoleKeeper> role_keeper;
+  // Cluster mode: warm migration, the source side (slot_mover.h).
+  std::unique_ptr<SlotMover> slot_mover;
   if (cluster_node != nullptr) {
     role_keeper = std::make_unique<ShardRoleKeeper>(&cluster_state, &replication);
     cluster_control->SetRoleKeeper(role_keeper.get());
+    SlotMoverOptions mo;
+    mo.bandwidth_bytes_per_sec = migration_bandwidth;
+    slot_mover = std::make_unique<SlotMover>(&cluster_state, &store, &server, mo);
+    cluster_control->SetSlotMover(slot_mover.get());
+    server.cluster_info = [&cluster_state, control = cluster_control.get()](std::string* out) {
+      std::shared_ptr<const ClusterView> v = cluster_state.Get();
+      if (v != nullptr) *out += MigrationInfoText(*v, control->MigrationStats());
+    };
+    if (FLAGS_cluster_leave_on_shutdown == "yes") {
+      // The first SIGTERM/SIGINT starts the leave (serving on while the
+      // shard hands off); a second one stops at once.
+      server.intercept_stop_signal = [node = cluster_node.get(), control = cluster_control.get()] {
+        if (node->leaving()) return false;
+        return control->Leave().ok();
+      };
+    }
   }
   NetServer net(&store, &server, no);
   absl::Status st = net.Start();
@@ -464,21 +532,25 @@ int Main(int argc, char** argv) {
   fflush(stdout);
   replication.Start();
   net.Run();
-  if (cluster_control != nullptr) cluster_control->SetRoleKeeper(nullptr);
+  // A graceful stop is a restart unless told to leave: the node stops
+  // quietly, peers keep its shard, and it serves the same slots when it
+  // comes back with its nodes file. A leave (CLUSTER LEAVE, or SIGTERM with
+  // --cluster-leave-on-shutdown yes) waits until the shard handed its slots
+  // off (the slot mover and replication still run) or a replica took over.
+  if (cluster_node != nullptr &&
+      (cluster_node->leaving() || FLAGS_cluster_leave_on_shutdown == "yes")) {
+    cluster_node->Leave();
+  }
+  if (cluster_control != nullptr) {
+    cluster_control->SetSlotMover(nullptr);
+    cluster_control->SetRoleKeeper(nullptr);
+  }
+  server.cluster_info = nullptr;
+  slot_mover.reset();
   role_keeper.reset();
   replication.Stop();
   rerouter.reset();
-  // A graceful stop is a restart unless told to leave: the node stops
-  // quietly, peers keep its shard, and it serves the same slots when it
-  // comes back with its nodes file. With --cluster-leave-on-shutdown yes it
-  // announces its leave and the coordinator retires its shard.
-  if (cluster_node != nullptr) {
-    if (FLAGS_cluster_leave_on_shutdown == "yes") {
-      cluster_node->Leave();
-    } else {
-      cluster_node->Stop();
-    }
-  }
+  if (cluster_node != nullptr) cluster_node->Stop();
   slot_keeper.reset();
   printf("Shoal is now ready to exit, bye bye...\n");
   return 0;

@@ -97,6 +97,15 @@ def coverage(slots):
     return sum(e - s + 1 for s, e, _, _ in slots)
 
 
+def migrating(nodes):
+    """Whether any node still takes part in a warm slot migration."""
+    try:
+        return any("cluster_migration_plan:0\r\n" not in n.r.execute_command("CLUSTER", "INFO")
+                   for n in nodes)
+    except redis.RedisError:
+        return True
+
+
 def wait_converged(nodes, timeout=30):
     """Until every node reports the same CLUSTER SLOTS, covering all 16384
     slots with one primary per node. Returns the seconds it took."""
@@ -111,7 +120,7 @@ def wait_converged(nodes, timeout=30):
             continue
         owners = {o for _, _, o, _ in views[0]}
         if (all(v == views[0] for v in views) and coverage(views[0]) == 16384
-                and owners == {n.addr for n in nodes}):
+                and owners == {n.addr for n in nodes} and not migrating(nodes)):
             return time.time() - start
         last = views
         time.sleep(0.1)

@@ -96,8 +96,9 @@ def test_stale_values_never_come_back():
             stale = sum(v == "v1" for v in values)
             fresh = sum(v == "v2" for v in values)
             assert stale == 0, f"{stale} keys read v1 again"
-            assert fresh + values.count(None) == KEYS
-            assert 0 < fresh < KEYS
+            # The leaver handed its slots back with their keys (warm
+            # migration): none is lost.
+            assert fresh == KEYS, f"{values.count(None)} keys lost"
             # DBSIZE counts exactly the keys still readable.
             assert sum(dbsizes(nodes)) == fresh
             rc.close()

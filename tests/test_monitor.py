@@ -186,6 +186,17 @@ def test_monitoring_client_restrictions(server):
     m.close()
 
 
+def test_client_list_flag(server):
+    m = Monitor(server.port)
+    c = server.client()
+    mine = [l for l in c.client_list() if l["flags"] == "O"]
+    assert len(mine) == 1
+    m.raw.cmd("RESET")
+    assert [l for l in c.client_list() if l["flags"] == "O"] == []
+    c.close()
+    m.close()
+
+
 def test_monitor_inside_multi(server):
     raw = Raw(server.port)
     assert raw.cmd("MULTI") == b"+OK\r\n"

@@ -66,7 +66,12 @@ void AppendClientLine(const CommandContext& ctx, const ClientSession& s, CmdArgs
                  1000;
 
   std::string flags;
+  if (s.monitor.load(std::memory_order_relaxed)) flags += 'O';
   if (s.in_multi_flag.load(std::memory_order_relaxed)) flags += 'x';
+  const uint32_t tracking = s.tracking.load(std::memory_order_relaxed);
+  if (tracking & kTrackingOn) flags += 't';
+  if (tracking & kTrackingBrokenRedir) flags += 'R';
+  if (tracking & kTrackingBcast) flags += 'B';
   if (s.watcher.dirty.load(std::memory_order_relaxed)) flags += 'd';
   if (self && s.close_after_reply) flags += 'c';
   if (s.kill_requested.load(std::memory_order_relaxed)) flags += 'A';
@@ -111,7 +116,11 @@ void AppendClientLine(const CommandContext& ctx, const ClientSession& s, CmdArgs
                   " qbuf-free=0 argv-mem=", argv_mem, " multi-mem=0 rbs=", qbuf,
                   " rbp=0 obl=", obuf, " oll=0 omem=0 tot-mem=", tot_mem);
   StrAppend(out, " events=", obuf > 0 ? "rw" : "r", " cmd=", cmd,
-                  " user=", user, " redir=-1 resp=", s.resp.load(std::memory_order_relaxed),
+                  " user=", user, " redir=",
+                  (tracking & kTrackingOn)
+                      ? static_cast<int64_t>(s.tracking_redirect.load(std::memory_order_relaxed))
+                      : int64_t{-1},
+                  " resp=", s.resp.load(std::memory_order_relaxed),
                   " lib-name=", lib_name, " lib-ver=", lib_ver);
 }
 
@@ -434,6 +443,10 @@ void ClientNoTouch(CommandContext& ctx, CmdArgs args) {
 void ClientHelp(CommandContext& ctx, CmdArgs) {
   static constexpr std::string_view kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -472,6 +485,11 @@ void ClientHelp(CommandContext& ctx, CmdArgs) {
       "    Assign the name <name> to the current connection.",
       "UNBLOCK <clientid> [TIMEOUT|ERROR]",
       "    Unblock the specified blocked client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
       "SETINFO <option> <value>",
       "    Set client meta attr. Options are:",
       "    * LIB-NAME: the client lib name.",
@@ -606,6 +624,7 @@ void RegisterClientCommands(CommandTable* table) {
                 .complexity = "O(1)",
                 .acl_categories = kConnAcl}),
   };
+  AddTrackingSubcommands(&client.subcommands);
   table->Register(std::move(client));
 }
 

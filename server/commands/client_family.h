@@ -5,6 +5,7 @@
 #define SHOAL_SERVER_COMMANDS_CLIENT_FAMILY_H_
 
 #include <string_view>
+#include <vector>
 
 #include "server/dispatch/command_table.h"
 
@@ -15,6 +16,8 @@ inline constexpr std::string_view kErrClientName =
 
 // CLIENT and its subcommands. Called by RegisterConnectionCommands.
 void RegisterClientCommands(CommandTable* table);
+// CLIENT TRACKING, CACHING, GETREDIR, TRACKINGINFO (tracking_family.cc).
+void AddTrackingSubcommands(std::vector<CommandSpec>* subcommands);
 
 // Redis's rule for client names and library attributes: every byte is
 // printable ASCII other than space ('!'..'~'), so CLIENT LIST stays one

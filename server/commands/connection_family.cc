@@ -16,6 +16,7 @@
 #include "server/dispatch/dispatcher.h"
 #include "server/dispatch/errors.h"
 #include "server/events/pubsub.h"
+#include "server/events/tracking.h"
 
 namespace shoal {
 namespace {
@@ -144,6 +145,7 @@ void Reset(CommandContext& ctx, CmdArgs) {
   ClientSession* c = ctx.client;
   ctx.dispatcher->DiscardTransaction(c);
   ctx.server->pubsub().RemoveAll(c);
+  if (ClientTracking* t = TrackingOf(*ctx.server)) t->Disable(c);
   c->db.store(0, std::memory_order_relaxed);
   SetResp(ctx, 2);
   {
@@ -152,9 +154,9 @@ void Reset(CommandContext& ctx, CmdArgs) {
   }
   c->no_evict = false;
   c->no_touch = false;
-  if (c->monitor) {
+  if (c->monitor.load(std::memory_order_relaxed)) {
     ctx.server->monitors().Remove(c);
-    c->monitor = false;
+    c->monitor.store(false, std::memory_order_relaxed);
   }
   AclResetClient(c);
   ctx.reply->SimpleString("RESET");

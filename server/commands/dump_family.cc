@@ -215,7 +215,7 @@ void RegisterDumpCommands(CommandTable* table) {
                             .complexity = kRestoreComplexity,
                             .syntax = kRestoreSyntax,
                             .acl_categories = "@keyspace @write @slow @dangerous"}));
-  table->Register(MakeSpec("restore-asking", -4, kCmdWrite | kCmdDenyOom, kOneKey, CmdRestore,
+  table->Register(MakeSpec("restore-asking", -4, kCmdWrite | kCmdDenyOom | kCmdAsking, kOneKey, CmdRestore,
                            {.group = "server",
                             .since = "3.0.0",
                             .summary = "An internal command for migrating keys in a cluster.",

@@ -15,6 +15,7 @@
 
 #include "server/commands/keys_family.h"
 #include "server/events/blocking.h"
+#include "server/events/tracking.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/glob_match.h"
@@ -143,12 +144,14 @@ bool ParseFlushMode(CommandContext& ctx, CmdArgs args) {
 void CmdFlushDb(CommandContext& ctx, CmdArgs args) {
   if (!ParseFlushMode(ctx, args)) return;
   ctx.store->FlushDb(ctx.db());
+  InvalidateTrackedAll(ctx);
   ctx.reply->Ok();
 }
 
 void CmdFlushAll(CommandContext& ctx, CmdArgs args) {
   if (!ParseFlushMode(ctx, args)) return;
   ctx.store->FlushAll();
+  InvalidateTrackedAll(ctx);
   ctx.reply->Ok();
 }
 

@@ -130,8 +130,8 @@ void MonitorCmd(CommandContext& ctx, CmdArgs) {
     return;
   }
   ClientSession* c = ctx.client;
-  if (c->monitor) return;
-  c->monitor = true;
+  if (c->monitor.load(std::memory_order_relaxed)) return;
+  c->monitor.store(true, std::memory_order_relaxed);
   ctx.server->monitors().Add(c);
   ctx.reply->Ok();
 }

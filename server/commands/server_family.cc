@@ -32,6 +32,7 @@
 #include "server/dispatch/info_section.h"
 #include "server/events/blocking.h"
 #include "server/events/pubsub.h"
+#include "server/events/tracking.h"
 
 namespace shoal {
 namespace {
@@ -66,6 +67,13 @@ EventCounts CountEvents(ServerState& server) {
   c.pubsub_channels = pubsub.ActiveChannels(SubKind::kChannel, "", false).size();
   c.pubsub_patterns = pubsub.NumPatterns();
   c.pubsubshard_channels = pubsub.ActiveChannels(SubKind::kShard, "", false).size();
+  if (ClientTracking* t = TrackingOf(server)) {
+    ClientTracking::Stats ts = t->stats();
+    c.tracking_clients = ts.clients;
+    c.tracking_total_keys = ts.keys;
+    c.tracking_total_items = ts.items;
+    c.tracking_total_prefixes = ts.prefixes;
+  }
   return c;
 }
 

@@ -95,6 +95,16 @@ inline std::shared_ptr<AclPrincipal>& DefaultAclPrincipal() {
   return *p;
 }
 
+// CLIENT TRACKING state bits (ClientSession::tracking; server/events/tracking.h).
+enum TrackingFlag : uint32_t {
+  kTrackingOn = 1 << 0,
+  kTrackingBcast = 1 << 1,
+  kTrackingOptin = 1 << 2,
+  kTrackingOptout = 1 << 3,
+  kTrackingNoloop = 1 << 4,
+  kTrackingBrokenRedir = 1 << 5,  // the REDIRECT client is gone (any thread sets it)
+};
+
 struct QueuedCommand {
   const CommandSpec* spec = nullptr;
   std::vector<std::string> args;
@@ -122,6 +132,9 @@ struct ClientSession {
   // Channels + patterns + shard channels (RESP2 subscribed state when > 0).
   std::atomic<int> subscriptions{0};
   std::atomic<bool> blocked_flag{false};
+  // MONITOR: this client receives every command's line (MonitorFeed) and
+  // may no longer touch the keyspace. Set by its worker; CLIENT LIST reads it.
+  std::atomic<bool> monitor{false};
   // CLIENT UNBLOCK from another client: the blocked command ends with its
   // timeout reply (kUnblockTimeout) or -UNBLOCKED (kUnblockError).
   enum UnblockRequest : int { kUnblockNone = 0, kUnblockTimeout = 1, kUnblockError = 2 };
@@ -132,6 +145,10 @@ struct ClientSession {
   std::string lib_ver ABSL_GUARDED_BY(names_mu);
   // Name of the ACL user (CLIENT LIST user=, CLIENT KILL USER).
   std::string user_name ABSL_GUARDED_BY(names_mu) = "default";
+  // CLIENT TRACKING: TrackingFlag bits and the REDIRECT client id (0: none),
+  // written by the owning worker (kTrackingBrokenRedir by any).
+  std::atomic<uint32_t> tracking{0};
+  std::atomic<uint64_t> tracking_redirect{0};
 
   // Owning worker only.
   bool authenticated = false;
@@ -139,13 +156,17 @@ struct ClientSession {
   // with user_name).
   std::shared_ptr<AclPrincipal> user = DefaultAclPrincipal();
   bool close_after_reply = false;
-  // MONITOR: this client receives every command's line (MonitorFeed) and
-  // may no longer touch the keyspace.
-  bool monitor = false;
   bool no_evict = false;
   bool no_touch = false;
   // READONLY (cluster): this client accepts reads from a replica.
   bool cluster_readonly = false;
+  // ASKING (cluster): the next command may use a slot being imported here.
+  // ASKING sets 2; the dispatcher counts down after each command, so the
+  // flag covers exactly the command after ASKING.
+  uint8_t asking = 0;
+  // The cluster's slot mover runs MIGRATE as this client: its keys are in a
+  // slot moving away, and it must reach them (no -ASK for it).
+  bool slot_mover = false;
   bool in_multi = false;
   // CLIENT REPLY: replies are dropped while off, or for the next command
   // after SKIP (the dispatcher applies it).
@@ -163,6 +184,10 @@ struct ClientSession {
   bool wait_forever = false;
   // A replica's link to its primary: exempt from the read-only refusal.
   bool is_primary_link = false;
+  // CLIENT CACHING yes|no applies to the next command (or transaction).
+  bool tracking_caching = false;
+  // BCAST prefixes, in the order given (CLIENT TRACKINGINFO).
+  std::vector<std::string> tracking_prefixes;
   std::vector<QueuedCommand> queued;
   Watcher watcher;
   BlockState block;

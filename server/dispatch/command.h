@@ -42,6 +42,8 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 14,
   kCmdAllowBusy = 1u << 15,
   kCmdMovableKeys = 1u << 16,
+  // Served for an importing slot as if the client sent ASKING (RESTORE-ASKING).
+  kCmdAsking = 1u << 17,
   // Shoal: takes every stripe (FLUSHALL, SWAPDB...).
   kCmdLockAll = 1u << 24,
   // Shoal: the handler locks what it needs itself (SCAN, KEYS, DBSIZE, ...).

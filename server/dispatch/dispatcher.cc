@@ -117,6 +117,7 @@ bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* lo
 // -CROSSSLOT / -MOVED, as Redis does. Blocked clients re-run their command
 // through here when the slot map changes, so they get -MOVED too.
 bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args) {
+  routed_slot_ = -1;
   if (spec.handler == exec_handler_) return RouteExec(ctx);
   if (spec.flags & kCmdLockAll) return true;
   key_scratch_.clear();
@@ -133,7 +134,20 @@ bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs
     Reject(ctx, *err);
     return false;
   }
+  routed_slot_ = slot;
   return true;
+}
+
+std::optional<std::string> Dispatcher::MovingSlotVerdict(int db, CmdArgs args,
+                                                         const std::vector<int>& keys) {
+  if (keys.empty() || !server_->router->SlotInMotion(routed_slot_)) return std::nullopt;
+  size_t present = 0;
+  for (int i : keys) {
+    if (store_->Find(db, args[i], Store::Lookup::kWrite) != nullptr) ++present;
+  }
+  if (present == keys.size()) return std::nullopt;
+  if (present > 0) return std::string("TRYAGAIN Multiple keys request during rehashing of slot");
+  return std::string("TRYAGAIN Hash slot is moving to another node; try again shortly");
 }
 
 bool Dispatcher::RouteExec(CommandContext& ctx) {
@@ -163,6 +177,7 @@ bool Dispatcher::RouteExec(CommandContext& ctx) {
     RejectExec(ctx, *err);
     return false;
   }
+  routed_slot_ = slot;
   return true;
 }
 
@@ -214,7 +229,22 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
   }
   int64_t start = MonotonicUs();
   ctx.failed = false;
+  // Client-side caching: keys a tracking client reads (self-locking commands
+  // note them first: their stripes are released before they return).
+  // The writer is the client that sent the command (NOLOOP).
+  ClientSession* reader = running_client_ != nullptr ? running_client_ : ctx.client;
+  const bool tracks = reader->tracking.load(std::memory_order_relaxed) != 0;
+  if (ABSL_PREDICT_FALSE(tracks) && (spec.flags & kCmdSelfLocking)) TrackRead(ctx, *reader, args);
+  const uint64_t outer_writer = TrackingHooks::CurrentWriter();
+  TrackingHooks::CurrentWriter() = reader->id;
   spec.handler(ctx, args);
+  TrackingHooks::CurrentWriter() = outer_writer;
+  if (ABSL_PREDICT_FALSE(tracks)) TrackReadAfter(ctx, *reader, args);
+  // BCAST invalidations of what the command (with what EXEC or a script ran)
+  // changed: one batch, once the outermost command is done.
+  if (ABSL_PREDICT_FALSE(TrackingHooks::BroadcastPending()) && outer_writer == 0) {
+    server_->tracking->FlushBroadcast();
+  }
   if (ABSL_PREDICT_FALSE((spec.flags & (kCmdLockAll | kCmdPubSub)) != 0) &&
       server_->replication != nullptr && !ctx.failed) {
     server_->replication->NoteCommand(ctx, args);
@@ -258,11 +288,15 @@ void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs ar
   if (before == Mode::kOn) {
     DispatchOne(client, reply, args);
     running_client_ = nullptr;
+    if (ABSL_PREDICT_FALSE(client->asking > 0)) --client->asking;
+    if (ABSL_PREDICT_FALSE(client->tracking_caching)) EndTrackingCaching(client, args);
     return;
   }
   const size_t mark = reply->size();
   DispatchOne(client, reply, args);
   running_client_ = nullptr;
+  if (client->asking > 0) --client->asking;
+  if (client->tracking_caching) EndTrackingCaching(client, args);
   // OFF drops every reply until CLIENT REPLY ON (whose OK is sent); SKIP
   // drops the next command's reply only.
   if (before == Mode::kOff && client->reply_mode == Mode::kOff) reply->buffer().resize(mark);
@@ -303,7 +337,7 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     }
   }
   // MONITOR: the client is a replica to Redis, kept off the keyspace.
-  if (ABSL_PREDICT_FALSE(client->monitor) &&
+  if (ABSL_PREDICT_FALSE(client->monitor.load(std::memory_order_relaxed)) &&
       (spec->flags & (kCmdWrite | kCmdReadOnly | kCmdMayReplicate))) {
     Reject(ctx, "ERR Replica can't interact with the keyspace");
     return;
@@ -382,6 +416,16 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     return;
   }
   locks.Acquire();
+  // A slot moving away: only the keys still here are served here.
+  if (ABSL_PREDICT_FALSE(routed_slot_ >= 0) && spec->handler != exec_handler_ &&
+      !(spec->flags & kCmdSelfLocking) && !client->slot_mover) {
+    std::optional<std::string> err = MovingSlotVerdict(ctx.db(), args, key_scratch_);
+    if (err.has_value()) {
+      locks.Release();
+      Reject(ctx, *err);
+      return;
+    }
+  }
   ReplicationHooks* repl = server_->replication;
   if (repl == nullptr) return Run(ctx, args);
   // What the command changed ships to replicas while its stripes are still
@@ -425,6 +469,27 @@ void Dispatcher::Exec(CommandContext& ctx) {
     UnwatchAll(client);
     ctx.reply->NullArray();
     return;
+  }
+  if (ABSL_PREDICT_FALSE(routed_slot_ >= 0)) {
+    // The moving-slot rule over every key of the transaction.
+    std::vector<std::string_view> keys;
+    for (const QueuedCommand& q : queued) {
+      std::vector<std::string_view> views(q.args.begin(), q.args.end());
+      key_scratch_.clear();
+      if (!CommandTable::KeyIndexes(*q.spec, CmdArgs(views), &key_scratch_)) continue;
+      for (int i : key_scratch_) keys.push_back(q.args[i]);
+    }
+    std::vector<int> indexes(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) indexes[i] = static_cast<int>(i);
+    std::optional<std::string> err = MovingSlotVerdict(ctx.db(), CmdArgs(keys), indexes);
+    if (err.has_value()) {
+      // The transaction is discarded with the redirect, as Redis does.
+      locks.Release();
+      UnwatchAll(client);
+      stats_->CountError(ErrorCode(*err));
+      ctx.Error(*err);
+      return;
+    }
   }
   ctx.reply->ArrayHeader(static_cast<int64_t>(queued.size()));
   CommandContext inner = ctx;
@@ -476,6 +541,34 @@ void Dispatcher::DiscardTransaction(ClientSession* client) {
   client->in_multi_flag.store(false, std::memory_order_relaxed);
   client->multi_error = false;
   UnwatchAll(client);
+}
+
+// CLIENT TRACKING (server/events/tracking.h): Redis notes the keys of every
+// read-only command a tracking client runs (also inside EXEC and scripts,
+// but not EVAL_RO & co themselves, whose keys are only declared).
+void Dispatcher::TrackRead(CommandContext& ctx, ClientSession& reader, CmdArgs args) {
+  const CommandSpec& spec = *ctx.spec;
+  if (!(spec.flags & kCmdReadOnly) || (spec.flags & kCmdPubSub) || server_->tracking == nullptr) {
+    return;
+  }
+  if (spec.name == "eval_ro" || spec.name == "evalsha_ro" || spec.name == "fcall_ro") return;
+  server_->tracking->RememberKeys(reader, spec, args);
+}
+
+// After each command of a tracking client: the keys it read (self-locking
+// commands noted theirs before they ran).
+void Dispatcher::TrackReadAfter(CommandContext& ctx, ClientSession& reader, CmdArgs args) {
+  if (!(ctx.spec->flags & kCmdSelfLocking)) TrackRead(ctx, reader, args);
+}
+
+// CLIENT CACHING yes|no covers the next command, or the next MULTI ... EXEC,
+// as in Redis, whose resetClient drops it after every command, refused ones
+// too, but CLIENT and commands queued in a transaction. A command held back
+// by CLIENT PAUSE has not run yet.
+void Dispatcher::EndTrackingCaching(ClientSession* client, CmdArgs args) {
+  if (client->in_multi || client->postponed) return;
+  if (!args.empty() && EqualsIgnoreCase(args[0], "client")) return;
+  client->tracking_caching = false;
 }
 
 }  // namespace shoal

@@ -5,6 +5,7 @@
 #ifndef SHOAL_SERVER_DISPATCH_DISPATCHER_H_
 #define SHOAL_SERVER_DISPATCH_DISPATCHER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ class Dispatcher {
   // Whether the client whose request runs now (the caller of a script) may
   // run `spec` with `args` under ACL; nothing is logged (redis.acl_check_cmd).
   bool CallerAclAllows(const CommandSpec& spec, CmdArgs args) const;
+  // The client whose request runs now (a script's caller), or null.
+  ClientSession* running_client() const { return running_client_; }
 
   // EXEC: runs the client's queued commands atomically (called by the EXEC
   // handler). Replies the array of results or the abort reply.
@@ -50,10 +53,22 @@ class Dispatcher {
   void Run(CommandContext& ctx, CmdArgs args);
   // Sends the command's MONITOR line (server/dispatch/monitor.h).
   void FeedMonitors(CommandContext& ctx, CmdArgs args);
+  // CLIENT TRACKING: the keys `reader` read, and the end of CLIENT CACHING.
+  void TrackRead(CommandContext& ctx, ClientSession& reader, CmdArgs args);
+  void TrackReadAfter(CommandContext& ctx, ClientSession& reader, CmdArgs args);
+  void EndTrackingCaching(ClientSession* client, CmdArgs args);
   // Cluster mode: CROSSSLOT / MOVED / CLUSTERDOWN checks; false if rejected.
   bool RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args);
   // EXEC in cluster mode: every queued key in one slot, served here.
   bool RouteExec(CommandContext& ctx);
+  // Cluster mode, with the command's stripes held: a slot being copied away
+  // from this node serves requests whose keys are all still here; any other
+  // gets -TRYAGAIN until the slot flips (then -MOVED sends the client to
+  // the new owner). No -ASK: a client may not know the new owner yet
+  // (redis-py follows -ASK only to nodes it knows; docs/cluster.md). The
+  // error to reply, or nullopt to serve here.
+  std::optional<std::string> MovingSlotVerdict(int db, CmdArgs args,
+                                               const std::vector<int>& keys);
   // Discards the transaction and replies `text` as is (no EXECABORT prefix).
   void RejectExec(CommandContext& ctx, std::string_view text);
   void Reject(CommandContext& ctx, std::string_view text);
@@ -68,6 +83,8 @@ class Dispatcher {
   WorkerStats* stats_;
   std::vector<int> key_scratch_;
   CommandHandler exec_handler_ = nullptr;
+  // Cluster mode: the slot of the keyed command being run (RouteHere), or -1.
+  int routed_slot_ = -1;
   // The client whose request runs now: redis.call checks ACL as this client.
   ClientSession* running_client_ = nullptr;
 };

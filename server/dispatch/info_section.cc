@@ -225,7 +225,7 @@ void ClientsSection(ServerState& server, const EventCounts& events, std::string*
   Field(out, "client_recent_max_input_buffer", max_in);
   Field(out, "client_recent_max_output_buffer", max_out);
   Field(out, "blocked_clients", events.blocked_clients);
-  Field(out, "tracking_clients", 0);
+  Field(out, "tracking_clients", events.tracking_clients);
   Field(out, "pubsub_clients", pubsub_clients);
   Field(out, "clients_in_timeout_table", 0);
 }
@@ -319,6 +319,9 @@ void StatsSection(ServerState& server, Store& store, const EventCounts& events,
   Field(out, "pubsubshard_channels", events.pubsubshard_channels);
   Field(out, "latest_fork_usec", 0);
   Field(out, "total_forks", 0);
+  Field(out, "tracking_total_keys", events.tracking_total_keys);
+  Field(out, "tracking_total_items", events.tracking_total_items);
+  Field(out, "tracking_total_prefixes", events.tracking_total_prefixes);
   Field(out, "total_error_replies", t.errors);
 }
 
@@ -541,6 +544,7 @@ std::string BuildInfo(ServerState& server, Store& store, const EventCounts& even
     header("Cluster");
     Field(&out, "cluster_enabled",
           server.runtime().cluster_enabled.load(std::memory_order_relaxed) ? 1 : 0);
+    if (server.cluster_info) server.cluster_info(&out);
   }
   if (mask & kKeyspace) {
     header("Keyspace");

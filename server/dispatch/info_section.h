@@ -45,6 +45,11 @@ struct EventCounts {
   int64_t pubsub_channels = 0;
   int64_t pubsub_patterns = 0;
   int64_t pubsubshard_channels = 0;
+  // Client-side caching (server/events/tracking.h).
+  int64_t tracking_clients = 0;
+  int64_t tracking_total_keys = 0;
+  int64_t tracking_total_items = 0;
+  int64_t tracking_total_prefixes = 0;
 };
 
 // The INFO text for `sections` (the arguments after INFO; empty = default).

@@ -23,6 +23,11 @@ class KeyRouter {
   // "CLUSTERDOWN Hash slot not served".
   virtual std::optional<std::string> Route(int slot, const CommandSpec& spec,
                                            const ClientSession& client) = 0;
+  // With the stripes of a routed command held: true when `slot` is being
+  // copied away from this node right now (warm migration), so a key not
+  // here may already be at the slot's new owner. Called only for slots
+  // Route served here.
+  virtual bool SlotInMotion(int slot) { return false; }
   // PUBLISH ran on this node (after local delivery): cluster mode forwards
   // the message to every other node's subscribers.
   virtual void Published(std::string_view channel, std::string_view message) {}

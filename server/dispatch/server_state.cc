@@ -18,6 +18,14 @@ int64_t ClientRegistry::Count() const {
   return static_cast<int64_t>(clients_.size());
 }
 
+bool ClientRegistry::With(uint64_t id, const std::function<void(ClientSession&)>& fn) const {
+  absl::MutexLock l(&mu_);
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return false;
+  fn(*it->second);
+  return true;
+}
+
 void ClientRegistry::ForEach(const std::function<void(ClientSession&)>& fn) const {
   absl::MutexLock l(&mu_);
   for (const auto& [id, s] : clients_) fn(*s);

@@ -30,6 +30,7 @@
 #include "server/dispatch/monitor.h"
 #include "server/dispatch/replication_hooks.h"
 #include "server/dispatch/scripting_hooks.h"
+#include "server/dispatch/tracking_hooks.h"
 
 namespace shoal {
 
@@ -93,6 +94,9 @@ class ClientRegistry {
   int64_t Count() const;
   // Calls fn for every client under the registry lock (fn must not block).
   void ForEach(const std::function<void(ClientSession&)>& fn) const;
+  // Calls fn for the client with this id, if connected, under the registry
+  // lock (fn must not block nor use the registry); returns whether it was.
+  bool With(uint64_t id, const std::function<void(ClientSession&)>& fn) const;
   uint64_t NextId() { return next_id_.fetch_add(1) + 1; }
 
  private:
@@ -140,6 +144,9 @@ class ServerState {
   ScriptingHooks* scripting = nullptr;
   // Replication (server/replication), null without it. Set once at start-up.
   ReplicationHooks* replication = nullptr;
+  // Client-side caching (server/events/tracking.h), null without it. Set
+  // once at start-up.
+  TrackingHooks* tracking = nullptr;
 
   // CLIENT PAUSE: until pause_until_ms (wall clock), commands of normal
   // clients wait (kPauseAll) or only writes do (kPauseWrite). The waiting
@@ -162,6 +169,12 @@ class ServerState {
 
   // Set by the net layer: asks the server to stop gracefully.
   std::function<void()> request_shutdown;
+  // Set in cluster mode: on SIGTERM/SIGINT, returns true when it took the
+  // signal over (a graceful cluster leave that shuts down when done); the
+  // net layer then keeps serving. Null, or false: stop now.
+  std::function<bool()> intercept_stop_signal;
+  // Set in cluster mode: appends lines to INFO's Cluster section.
+  std::function<void(std::string*)> cluster_info;
 
   // Zeroes command stats and counters (CONFIG RESETSTAT).
   void ResetStats();

@@ -298,7 +298,11 @@ void NetServer::OnBackoffDone(uv_timer_t* t) {
   for (auto& l : self->listeners_) uv_poll_start(&l->poll, UV_READABLE, OnReadable);
 }
 
-void NetServer::OnSignal(uv_signal_t* s, int) { static_cast<NetServer*>(s->data)->StopAll(); }
+void NetServer::OnSignal(uv_signal_t* s, int) {
+  auto* self = static_cast<NetServer*>(s->data);
+  if (self->server_->intercept_stop_signal && self->server_->intercept_stop_signal()) return;
+  self->StopAll();
+}
 
 void NetServer::OnShutdown(uv_async_t* a) { static_cast<NetServer*>(a->data)->StopAll(); }
 

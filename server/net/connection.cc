@@ -30,6 +30,7 @@
 #include "server/dispatch/info_section.h"
 #include "server/events/blocking.h"
 #include "server/events/pubsub.h"
+#include "server/events/tracking.h"
 #include "server/net/worker.h"
 
 namespace shoal {
@@ -538,9 +539,12 @@ void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   if (open_) worker_->server()->clients().Remove(&session_);
-  if (session_.monitor) worker_->server()->monitors().Remove(&session_);
+  if (session_.monitor.load(std::memory_order_relaxed)) {
+    worker_->server()->monitors().Remove(&session_);
+  }
   worker_->server()->blocking().Unblock(&session_);
   worker_->server()->pubsub().RemoveAll(&session_);
+  if (ClientTracking* t = TrackingOf(*worker_->server())) t->Disable(&session_);
   worker_->dispatcher()->DiscardTransaction(&session_);
   if (tls_ != nullptr && open_) {
     // close_notify, or the alert of a failed handshake: best effort, only

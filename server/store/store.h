@@ -142,6 +142,9 @@ class Store {
     change_fn_ = fn;
     change_arg_ = arg;
   }
+  // The listener set now (to chain another one after it: main.cc).
+  ChangeListener change_listener() const { return change_fn_; }
+  void* change_listener_arg() const { return change_arg_; }
 
   int databases() const { return databases_; }
   int stripes() const { return static_cast<int>(stripes_.size()); }
@@ -209,7 +212,8 @@ class Store {
   int64_t ActiveExpireCycle(int part, int parts, int64_t budget_us);
 
   // Keys of one slot in db (self-locking). For CLUSTER GETKEYSINSLOT & co.
-  std::vector<std::string> KeysInSlot(int db, int slot, size_t max);
+  // Adds the memory of the returned entries to *bytes when given.
+  std::vector<std::string> KeysInSlot(int db, int slot, size_t max, size_t* bytes = nullptr);
   int64_t CountKeysInSlot(int db, int slot);
   // Deletes up to `max` keys of one slot in db (self-locking: takes the
   // slot's stripe once), as ordinary erasures: memory, counts and WATCH are

@@ -137,7 +137,7 @@ void Store::SwapDb(int a, int b) {
   }
 }
 
-std::vector<std::string> Store::KeysInSlot(int db, int slot, size_t max) {
+std::vector<std::string> Store::KeysInSlot(int db, int slot, size_t max, size_t* bytes) {
   std::vector<std::string> keys;
   Stripe& st = StripeFor(slot);
   StripeGuard guard(&st.mu, AllHeld());
@@ -148,6 +148,7 @@ std::vector<std::string> Store::KeysInSlot(int db, int slot, size_t max) {
     if (keys.size() >= max) break;
     if (e->has_expire() && e->expire_ms() <= now_ms) continue;
     keys.emplace_back(e->key());
+    if (bytes != nullptr) *bytes += e->MemoryBytes();
   }
   return keys;
 }
