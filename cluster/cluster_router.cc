@@ -66,6 +66,7 @@ std::optional<std::string> ClusterRouter::Route(int slot, const CommandSpec& spe
                                                 const ClientSession& client) {
   Cache& cache = Refresh();
   if (cache.view->fenced) return std::string(kFencedError);
+  if (ABSL_PREDICT_FALSE(cache.view->stepping_down)) return std::string(kSteppingDownError);
   // A slot being imported here serves the command after ASKING (and
   // RESTORE-ASKING, which the source's slot mover sends). Any other client
   // was sent here by a node that already saw the slot flip (its source

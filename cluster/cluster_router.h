@@ -13,6 +13,8 @@
 //     failover; the other slots keep working, see docs/cluster.md);
 //   - this node is fenced (it lost the majority)     -> "CLUSTERDOWN The cluster is
 //     down", for every slot, as a Redis minority primary does;
+//   - this node restarted empty and hands its shard to a synced replica
+//     (swim.h, stepping down)                        -> "CLUSTERDOWN ..." likewise;
 //   - the slot is moving away from this node (warm migration)
 //                                                    -> served here; once the slot
 //     mover reached it (SlotInMotion), a request for keys not all here gets
@@ -83,6 +85,8 @@ class ClusterControl {
 };
 
 inline constexpr std::string_view kFencedError = "CLUSTERDOWN The cluster is down";
+inline constexpr std::string_view kSteppingDownError =
+    "CLUSTERDOWN This node restarted and is handing its shard to a synced replica";
 inline constexpr std::string_view kSlotArrivingError =
     "TRYAGAIN Hash slot is moving to this node; try again shortly";
 inline constexpr std::string_view kSlotCleaningError =

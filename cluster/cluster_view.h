@@ -97,6 +97,10 @@ struct ClusterView {
   std::string coordinator_id;
   // This node lost the majority and refuses keyed commands (swim.h, fencing).
   bool fenced = false;
+  // This node restarted as a primary whose replicas hold the shard's data:
+  // it refuses keyed commands and replicas until a replica took over
+  // (swim.h, stepping down).
+  bool stepping_down = false;
   // Bumped when everything this node holds must be treated as stale (a fence
   // lifted onto a changed table); see ClusterState.
   uint64_t ownership_generation = 0;

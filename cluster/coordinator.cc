@@ -197,6 +197,11 @@ std::optional<ShardTable> ReconcileShards(const std::vector<MemberUpdate>& membe
         }
         if (retire) continue;
       }
+    } else if (ps == MemberState::kActive && report_of(s.primary).steps_down) {
+      // The primary restarted empty: its best synced replica holds the
+      // shard's data and takes over; the old primary resyncs from it.
+      std::string r = best_replica();
+      if (!r.empty()) promote(r, /*keep_old_primary=*/true);
     } else if (ps == MemberState::kActive) {
       // A planned switch: a synced, active replica asked to take over.
       for (const std::string& r : n.replicas) {

@@ -21,6 +21,9 @@
 //     moves. The old primary leaves the shard;
 //   - a replica that asks for promotion (CLUSTER FAILOVER) swaps roles with
 //     its live primary;
+//   - a primary that restarted (empty: Shoal keeps no data on disk) and
+//     asks to step down swaps roles with its best synced replica, which
+//     keeps the shard's data; the restarted node then resyncs from it;
 //   - a leaving primary without a replica to take over drains its shard:
 //     the shard hands its slots, with their keys, to the shards that take
 //     them over, and leaves the table when done (the only shard retires);
@@ -74,6 +77,7 @@ struct ReplicationReport {
   // slot up to which it emptied every slot it hands off.
   uint64_t migration_plan = 0;
   int32_t handoff = -1;
+  bool steps_down = false;  // a primary that restarted empty (swim.h, stepping down)
 };
 
 struct ReconcileOptions {

@@ -243,6 +243,29 @@ TEST(Coordinator, ReplicaAskingForPromotionSwapsWithLivePrimary) {
   EXPECT_EQ(next->shards[0].replicas, std::vector<std::string>{ms[0].id});
 }
 
+TEST(Coordinator, RestartedPrimarySwapsWithItsBestSyncedReplica) {
+  ClusterRng rng(11);
+  std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),
+                                  M('b', MemberState::kActive, 2, "10.0.0.2"),
+                                  M('c', MemberState::kActive, 3, "10.0.0.3")};
+  ShardTable t = Settle(ms, ShardTable{}, rng, R(2));
+  ASSERT_EQ(t.shards.size(), 1u);
+  ReplicationReport restarted;
+  restarted.steps_down = true;
+  // No replica completed a sync: nothing to hand over to.
+  EXPECT_FALSE(ReconcileShards(ms, t, ms[0].id, rng, R(2, {{ms[0].id, restarted}})));
+  // The replica furthest ahead takes over; the restarted primary becomes a
+  // replica (it resyncs from the new primary). The shard keeps its id.
+  auto next = ReconcileShards(
+      ms, t, ms[0].id, rng,
+      R(2, {{ms[0].id, restarted}, {ms[1].id, {100, false}}, {ms[2].id, {90, false}}}));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->shards[0].id, t.shards[0].id);
+  EXPECT_EQ(next->shards[0].primary, ms[1].id);
+  EXPECT_EQ(next->shards[0].replicas, (std::vector<std::string>{ms[2].id, ms[0].id}));
+  EXPECT_EQ(next->shards[0].config_epoch, next->epoch);
+}
+
 TEST(Coordinator, DeadReplicaLeavesItsShard) {
   ClusterRng rng(10);
   std::vector<MemberUpdate> ms = {M('a', MemberState::kActive, 1, "10.0.0.1"),

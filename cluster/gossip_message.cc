@@ -324,7 +324,7 @@ DecodeResult DecodeBusMessage(std::string_view bytes, std::string_view secret, B
   m.table_fingerprint = r.U64();
   m.repl_offset = static_cast<int64_t>(r.U64());
   m.repl_flags = r.U8();
-  if (m.repl_offset < -1 || (m.repl_flags & ~kReplWantsPromotion) != 0) r.Fail();
+  if (m.repl_offset < -1 || (m.repl_flags & ~(kReplWantsPromotion | kReplStepsDown)) != 0) r.Fail();
   m.migration_plan = r.U64();
   uint16_t handoff = r.U16();
   if (m.migration_plan > kBusMaxCounter || handoff > kClusterSlots) r.Fail();

@@ -103,8 +103,10 @@ struct BusMessage {
 };
 
 // repl_flags: a replica asks the coordinator to make it its shard's primary
-// (CLUSTER FAILOVER).
+// (CLUSTER FAILOVER); a primary that restarted empty asks to hand its shard
+// to a synced replica (swim.h, stepping down).
 inline constexpr uint8_t kReplWantsPromotion = 1;
+inline constexpr uint8_t kReplStepsDown = 2;
 
 enum class DecodeResult : uint8_t {
   kOk,

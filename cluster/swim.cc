@@ -36,6 +36,10 @@ void Membership::Restore(const NodesFileData& saved) {
     members_[u.id] = m;
   }
   AdoptTable(saved.table, /*spread=*/false, 0);
+  // Restarted as the primary of a shard with replicas: this process holds
+  // nothing, the replicas hold the shard's data. Step down (StepDownStep).
+  const ShardInfo* mine = ShardOfNode(table_, self_id_);
+  stepping_down_ = mine != nullptr && mine->primary == self_id_ && !mine->replicas.empty();
 }
 
 void Membership::Start(const std::vector<Endpoint>& seeds, int64_t now) {
@@ -120,6 +124,7 @@ void Membership::Tick(int64_t now) {
   ReportStep(now);
   ReapStep(now);
   if (state() != MemberState::kLeaving) FenceStep(now);
+  StepDownStep(now);
   if (state() == MemberState::kActive) CoordinatorStep(now);
   for (auto it = relays_.begin(); it != relays_.end();) {
     it = it->second.deadline_ms <= now ? relays_.erase(it) : std::next(it);
@@ -339,8 +344,9 @@ void Membership::CoordinatorStep(int64_t now) {
   for (const auto& [id, m] : members_) {
     ReplicationReport& rep = opts.reports[id];
     rep.offset = id == self_id_ ? my_repl_offset_ : m.repl_offset;
-    rep.wants_promotion =
-        ((id == self_id_ ? my_repl_flags_ : m.repl_flags) & kReplWantsPromotion) != 0;
+    const uint8_t flags = id == self_id_ ? MyReplFlags() : m.repl_flags;
+    rep.wants_promotion = (flags & kReplWantsPromotion) != 0;
+    rep.steps_down = (flags & kReplStepsDown) != 0;
     rep.migration_plan = id == self_id_ ? my_migration_plan_ : m.migration_plan;
     rep.handoff = id == self_id_ ? my_handoff_ : m.handoff;
   }
@@ -351,6 +357,31 @@ void Membership::CoordinatorStep(int64_t now) {
   if (!PrimariesSettled(now)) return;
   stats_.table_changes++;
   AdoptTable(*next, /*spread=*/true, now);
+}
+
+void Membership::StepDownStep(int64_t now) {
+  if (!stepping_down_) return;
+  const ShardInfo* mine = ShardOfNode(table_, self_id_);
+  bool done = mine == nullptr || mine->primary != self_id_;
+  if (!done && state() == MemberState::kActive) {
+    if (step_down_active_ms_ < 0) step_down_active_ms_ = now;
+    // A replica that can take over: alive, and it told this node (since
+    // the restart) an offset of a completed sync. Without one after a few
+    // probe intervals, this node serves its shard empty (nothing better
+    // exists), as a restarted Redis primary without persistence does.
+    bool candidate = false;
+    for (const std::string& r : mine->replicas) {
+      auto it = members_.find(r);
+      if (it != members_.end() && Probeable(it->second.rec.state) && it->second.repl_offset >= 0) {
+        candidate = true;
+      }
+    }
+    done = !candidate && now - step_down_active_ms_ >= 3 * options_.probe_interval_ms;
+  }
+  if (done) {
+    stepping_down_ = false;
+    Changed(false);
+  }
 }
 
 bool Membership::PrimariesSettled(int64_t now) const {
@@ -428,7 +459,7 @@ BusMessage Membership::NewMessage(BusKind kind) {
   m.table_epoch = table_.epoch;
   m.table_fingerprint = table_fingerprint_;
   m.repl_offset = my_repl_offset_;
-  m.repl_flags = my_repl_flags_;
+  m.repl_flags = MyReplFlags();
   m.migration_plan = my_migration_plan_;
   m.handoff = my_handoff_;
   return m;

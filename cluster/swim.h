@@ -216,6 +216,17 @@ class Membership {
   // seen again and a push-pull with one of them brought the table up to
   // date, so the node never serves a slot map older than the majority's.
   bool fenced() const { return fenced_; }
+  // Stepping down. A node that restarts (from its nodes file) as the primary
+  // of a shard with replicas holds nothing — Shoal keeps no data on disk —
+  // while a synced replica holds the shard's data. Serving would answer
+  // misses, take writes the handover then drops, and make the replicas
+  // resync from the empty node, wiping the shard. So it refuses keyed
+  // commands and replicas (ClusterView::stepping_down) and asks, in every
+  // message's header (kReplStepsDown), to swap roles with its best synced
+  // replica; the coordinator does so (coordinator.h), and the node resyncs
+  // as a replica. Without a synced replica alive to take over within a few
+  // probe intervals of turning active, it serves its shard empty.
+  bool stepping_down() const { return stepping_down_; }
   int64_t FenceDelayMs() const;
   // The coordinator moves no slot while a primary named in the table is
   // suspect, or was declared dead less than this long ago: the time the
@@ -279,6 +290,10 @@ class Membership {
   void ReapStep(int64_t now);
   void CoordinatorStep(int64_t now);
   void FenceStep(int64_t now);
+  void StepDownStep(int64_t now);
+  uint8_t MyReplFlags() const {
+    return static_cast<uint8_t>(my_repl_flags_ | (stepping_down_ ? kReplStepsDown : 0));
+  }
   void LiftFence();
   // No primary named in the table is suspect or recently dead (FenceWaitMs).
   bool PrimariesSettled(int64_t now) const;
@@ -341,6 +356,8 @@ class Membership {
 
   int64_t no_majority_since_ms_ = -1;
   bool fenced_ = false;
+  bool stepping_down_ = false;
+  int64_t step_down_active_ms_ = -1;  // when it turned active while stepping down
   bool fence_lifting_ = false;     // majority seen again; waiting for a push-pull reply
   int64_t fence_sync_ms_ = 0;      // when the last such push-pull went out
   uint64_t fence_table_fingerprint_ = 0;

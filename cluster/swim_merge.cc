@@ -313,6 +313,7 @@ std::shared_ptr<ClusterView> Membership::BuildView(int vnodes) const {
   v->slot_target = slot_cache_.target;
   v->current_epoch = table_.epoch;
   v->fenced = fenced_;
+  v->stepping_down = stepping_down_;
   v->ownership_generation = ownership_generation_;
   v->coordinator_id = Coordinator();
   return v;

@@ -252,6 +252,85 @@ TEST(SwimSim, RestartedNodeKeepsItsIdAndShard) {
   EXPECT_EQ(c.node(1).table().shards.size(), 4u);
 }
 
+// With replicas: a primary that restarts before anyone declared it dead
+// comes back empty. It must not serve (nor feed its replicas) but hand its
+// shard to its synced replica and become that replica's replica.
+TEST(SwimSim, RestartedPrimaryStepsDownToItsSyncedReplica) {
+  SwimOptions so;
+  so.replicas = 1;
+  SimCluster c(SimOptions{}, so);
+  Grow(c, 4);
+  auto settled = [&] {
+    for (int i : c.Running()) {
+      if (c.node(i).state() != MemberState::kActive) return false;
+      if (c.node(i).table().shards.size() != 2) return false;
+      for (const ShardInfo& s : c.node(i).table().shards) {
+        if (s.replicas.size() != 1) return false;
+      }
+      if (TableFingerprint(c.node(i).table()) != TableFingerprint(c.node(0).table())) return false;
+    }
+    return true;
+  };
+  ASSERT_GE(c.RunUntil(settled, kMinute), 0) << c.Describe();
+  // Every replica completed a sync (as ShardRoleKeeper would report).
+  const ShardTable& t = c.node(0).table();
+  int primary = -1, replica = -1;
+  for (int i = 0; i < 4; ++i) {
+    const ShardInfo* s = ShardOfNode(t, c.id(i));
+    ASSERT_NE(s, nullptr);
+    if (s->primary != c.id(i)) c.node(i).SetReplicationStatus(500, false);
+  }
+  for (int i = 1; i < 4 && primary < 0; ++i) {
+    const ShardInfo* s = ShardOfNode(t, c.id(i));
+    if (s->primary == c.id(i)) primary = i;
+  }
+  ASSERT_GE(primary, 0);
+  const ShardInfo* shard = ShardOfNode(t, c.id(primary));
+  const std::string shard_id = shard->id;
+  for (int i = 0; i < 4; ++i) {
+    if (c.id(i) == shard->replicas[0]) replica = i;
+  }
+  c.RunFor(2000);  // the offsets reach everyone
+  c.Crash(primary);
+  c.RunFor(300);   // back long before a suspicion could end in a death
+  c.Restart(primary);
+  EXPECT_TRUE(c.node(primary).stepping_down());
+  auto handed_over = [&] {
+    if (!settled()) return false;
+    const ShardInfo* s = ShardOfNode(c.node(0).table(), c.id(primary));
+    return s != nullptr && s->id == shard_id && s->primary == c.id(replica) &&
+           s->replicas == std::vector<std::string>{c.id(primary)} &&
+           !c.node(primary).stepping_down();
+  };
+  ASSERT_GE(c.RunUntil(handed_over, kMinute), 0) << c.Describe();
+  EXPECT_EQ(Sum(c, &SwimStats::deaths), 0u);
+}
+
+// Without a synced replica there is nobody to hand over to: the restarted
+// primary serves its shard (empty) after a few probe intervals.
+TEST(SwimSim, RestartedPrimaryWithoutSyncedReplicaServesAgain) {
+  SwimOptions so;
+  so.replicas = 1;
+  SimCluster c(SimOptions{}, so);
+  Grow(c, 2);
+  auto paired = [&] {
+    for (int i : c.Running()) {
+      if (c.node(i).state() != MemberState::kActive) return false;
+      const auto& shards = c.node(i).table().shards;
+      if (shards.size() != 1 || shards[0].replicas.size() != 1) return false;
+    }
+    return true;
+  };
+  ASSERT_GE(c.RunUntil(paired, kMinute), 0) << c.Describe();
+  const int primary = c.node(0).table().shards[0].primary == c.id(0) ? 0 : 1;
+  c.Crash(primary);
+  c.RunFor(300);
+  c.Restart(primary);
+  EXPECT_TRUE(c.node(primary).stepping_down());
+  ASSERT_GE(c.RunUntil([&] { return !c.node(primary).stepping_down(); }, kMinute), 0);
+  EXPECT_EQ(c.node(primary).table().shards[0].primary, c.id(primary));
+}
+
 TEST(SwimSim, WholeClusterRestart) {
   SimCluster c(SimOptions{}, SwimOptions{});
   Grow(c, 4);

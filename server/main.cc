@@ -496,6 +496,11 @@ int Main(int argc, char** argv) {
   std::unique_ptr<SlotMover> slot_mover;
   if (cluster_node != nullptr) {
     role_keeper = std::make_unique<ShardRoleKeeper>(&cluster_state, &replication);
+    replication.SetPsyncGate([&cluster_state]() -> std::optional<std::string> {
+      std::shared_ptr<const ClusterView> v = cluster_state.Get();
+      if (v != nullptr && v->stepping_down) return std::string(kSteppingDownError);
+      return std::nullopt;
+    });
     cluster_control->SetRoleKeeper(role_keeper.get());
     SlotMoverOptions mo;
     mo.bandwidth_bytes_per_sec = migration_bandwidth;

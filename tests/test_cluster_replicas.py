@@ -339,6 +339,71 @@ def test_replaced_primary_returns_as_replica(cluster4):
     rc.close()
 
 
+def restart(node):
+    node.proc = subprocess.Popen(node.args, stdout=node.log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            node.r.ping()
+            return
+        except redis.RedisError:
+            time.sleep(0.02)
+    raise AssertionError("the node did not come back")
+
+
+def test_quickly_restarted_primary_hands_its_shard_to_its_replica(cluster4):
+    """kill -9 a primary and start it again at once, long before anyone
+    declares it dead: it comes back empty (no data on disk), so it must not
+    serve its slots or make its replica resync from it. It steps down: the
+    replica keeps the shard's data and becomes primary, the restarted node
+    its replica. No key is lost."""
+    nodes = cluster4
+    shards = wait_shards(nodes, 2, 1)
+    victim_port, victim_replicas, _ = shards[0]
+    victim = by_port(nodes, victim_port)
+    other = next(n for n in nodes if n is not victim)
+    rc = rc_of(other)
+    for start in range(0, 4000, 500):
+        pipe = rc.pipeline(transaction=False)
+        for i in range(start, start + 500):
+            pipe.set(f"q:{i}", i)
+        pipe.execute()
+    assert victim.r.execute_command("WAIT", 1, 2000) == 1
+    held = victim.r.dbsize()
+    assert held > 1000
+    key = next(f"q:{i}" for i in range(4000) if rc.get_node_from_key(f"q:{i}").port == victim_port)
+    slot = rc.keyslot(key)
+    victim.kill()
+    restart(victim)
+    # While it hands over it refuses keyed commands (or, once the switch
+    # happened, redirects them); it never answers from its empty store.
+    with pytest.raises(redis.ResponseError) as refused:
+        victim.r.get(key)
+    assert str(refused.value) in (
+        "CLUSTERDOWN This node restarted and is handing its shard to a synced replica",
+        f"MOVED {slot} 127.0.0.1:{victim_replicas[0]}"), str(refused.value)
+    shards = wait_shards(nodes, 2, 1, timeout=60)
+    assert (victim_replicas[0], [victim_port]) in [(p, r) for p, r, _ in shards]
+    assert victim.r.execute_command("ROLE")[0] == "slave"
+    assert by_port(nodes, victim_replicas[0]).r.dbsize() == held
+    rc.close()
+    rc = rc_of(other)
+    values = []
+    for start in range(0, 4000, 500):
+        pipe = rc.pipeline(transaction=False)
+        for i in range(start, start + 500):
+            pipe.get(f"q:{i}")
+        values += pipe.execute()
+    missing = [i for i, v in enumerate(values) if v != str(i)]
+    assert not missing, f"{len(missing)} keys lost, e.g. {missing[:5]}"
+    # The restarted node holds the shard's data again, as a replica.
+    deadline = time.time() + 20
+    while victim.r.dbsize() != held and time.time() < deadline:
+        time.sleep(0.1)
+    assert victim.r.dbsize() == held
+    rc.close()
+
+
 def test_cluster_failover_planned_switch_loses_no_write(cluster4):
     nodes = cluster4
     shards = wait_shards(nodes, 2, 1)

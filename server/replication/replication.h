@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,6 +107,15 @@ class ReplicationManager : public ReplicationHooks {
   int64_t Offset() const;
 
   // ---- Serving replicas ----
+  // Cluster mode: while `gate` returns an error text, PSYNC is refused with
+  // it (a restarted primary handing its shard to a replica must not make
+  // that replica resync from its empty store). Set before serving.
+  void SetPsyncGate(std::function<std::optional<std::string>()> gate) {
+    psync_gate_ = std::move(gate);
+  }
+  std::optional<std::string> PsyncRefusal() const {
+    return psync_gate_ ? psync_gate_() : std::nullopt;
+  }
   // PSYNC on a client connection (worker thread): takes the socket over
   // once the connection's earlier replies are sent; replies nothing itself.
   void AcceptReplica(ClientSession* client, std::string replid, int64_t offset);
@@ -162,6 +172,7 @@ class ReplicationManager : public ReplicationHooks {
 
   std::atomic<bool> stop_{false};
   std::thread housekeeping_;
+  std::function<std::optional<std::string>()> psync_gate_;
 };
 
 // Registers masterauth, masteruser, replicaof, repl-backlog-size,

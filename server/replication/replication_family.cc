@@ -139,6 +139,10 @@ void CmdPsync(CommandContext& ctx, CmdArgs args) {
     ctx.Error("ERR Shoal replicas do not serve replicas of their own: replicate from the primary");
     return;
   }
+  if (std::optional<std::string> refusal = m->PsyncRefusal()) {
+    ctx.Error(*refusal);
+    return;
+  }
   int64_t offset = -1;
   if (args[2] != "-1" && !SimpleAtoi(args[2], &offset)) {
     ctx.Error(kErrNotInteger);
