@@ -505,6 +505,33 @@ def test_acl_log(server, admin, carol):
     c.close()
 
 
+def test_info_counts_access_denied(server, admin, carol):
+    admin.config_resetstat()
+    names = ["acl_access_denied_auth", "acl_access_denied_cmd", "acl_access_denied_key",
+             "acl_access_denied_channel"]
+
+    def counts():
+        info = admin.info("stats")
+        return [info[n] for n in names]
+
+    assert counts() == [0, 0, 0, 0]
+    c = server.client(decode_responses=True)
+    for _ in range(3):
+        assert err(c.execute_command, "AUTH", "carol", "bad") == WRONGPASS
+    err(carol.set, "k1", "v")          # the command
+    err(carol.get, "other")            # a key
+    err(carol.get, "another")
+    err(carol.publish, "d", "x")       # a channel
+    # Counted even when ACL LOG folds repeats into one entry, and not
+    # cleared by ACL LOG RESET; CONFIG RESETSTAT clears them.
+    assert counts() == [3, 1, 2, 1]
+    acl(admin, "LOG", "RESET")
+    assert counts() == [3, 1, 2, 1]
+    admin.config_resetstat()
+    assert counts() == [0, 0, 0, 0]
+    c.close()
+
+
 def test_acllog_max_len(server, admin, carol):
     admin.config_set("acllog-max-len", "2")
     try:

@@ -256,6 +256,7 @@ bool AclAuthenticate(CommandContext& ctx, std::string_view command, std::string_
     // Redis logs it).
     acl.log().Add("auth", c->in_multi ? "multi" : "toplevel", command, user,
                   acl.ClientInfo(ctx, *c), ctx.NowMs());
+    if (ctx.server != nullptr) ctx.server->acl_denied_auth.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   {

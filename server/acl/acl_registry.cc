@@ -121,6 +121,12 @@ AclVerdict AclUser::Check(const CommandContext& ctx, const CommandSpec& spec, Cm
                                                            : "toplevel";
   registry_->log().Add(reason, where, object, name_, registry_->ClientInfo(ctx, *ctx.client),
                        ctx.NowMs());
+  if (ctx.server != nullptr) {
+    std::atomic<int64_t>& counter = v.reason == AclVerdict::kKey       ? ctx.server->acl_denied_key
+                                    : v.reason == AclVerdict::kChannel ? ctx.server->acl_denied_channel
+                                                                       : ctx.server->acl_denied_cmd;
+    counter.fetch_add(1, std::memory_order_relaxed);
+  }
   return v;
 }
 

@@ -323,6 +323,10 @@ void StatsSection(ServerState& server, Store& store, const EventCounts& events,
   Field(out, "tracking_total_items", events.tracking_total_items);
   Field(out, "tracking_total_prefixes", events.tracking_total_prefixes);
   Field(out, "total_error_replies", t.errors);
+  Field(out, "acl_access_denied_auth", server.acl_denied_auth.load());
+  Field(out, "acl_access_denied_cmd", server.acl_denied_cmd.load());
+  Field(out, "acl_access_denied_key", server.acl_denied_key.load());
+  Field(out, "acl_access_denied_channel", server.acl_denied_channel.load());
 }
 
 // errorstat_<CODE>:count=N, codes sorted as Redis prints them.

@@ -57,6 +57,10 @@ void ServerState::ResetStats() {
   }
   total_connections_received = 0;
   rejected_connections = 0;
+  acl_denied_auth = 0;
+  acl_denied_cmd = 0;
+  acl_denied_key = 0;
+  acl_denied_channel = 0;
 }
 
 }  // namespace shoal

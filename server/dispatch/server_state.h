@@ -136,6 +136,12 @@ class ServerState {
   // Totals across workers.
   std::atomic<int64_t> total_connections_received{0};
   std::atomic<int64_t> rejected_connections{0};
+  // INFO stats acl_access_denied_*: failed AUTH/HELLO AUTH, and commands
+  // refused for the command itself, a key or a channel (CONFIG RESETSTAT).
+  std::atomic<int64_t> acl_denied_auth{0};
+  std::atomic<int64_t> acl_denied_cmd{0};
+  std::atomic<int64_t> acl_denied_key{0};
+  std::atomic<int64_t> acl_denied_channel{0};
 
   // Cluster mode: routes keyed commands (null in standalone mode). Set once
   // at start-up, before workers start.
