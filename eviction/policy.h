@@ -145,7 +145,8 @@ class EvictionPolicy {
   virtual void OnAccess(PolicyShard* shard, EntryRef e, const HookContext& ctx) = 0;
   // The key's entry old_e is being replaced by new_e (SET over an existing
   // key, a rebuild for a new expire). old_e is still readable. The policy
-  // carries its metadata and references over to new_e.
+  // carries its metadata and references over to new_e. old_e == new_e when
+  // the store rewrote the entry in its own block (Store::OverwriteString).
   virtual void OnReplace(PolicyShard* shard, EntryRef old_e, EntryRef new_e,
                          const HookContext& ctx) = 0;
   // A key is being removed (deleted, expired, flushed or evicted).

@@ -12,12 +12,14 @@
 //
 // Hot paths do not allocate: GET formats int-encoded values into a stack
 // buffer, INCR & co change an int-encoded entry in place (set_int_value +
-// MarkModified), and SET of an integer over an int-encoded entry with the same
-// TTL does the same. Everything else that changes a value's length builds a
-// new entry (entries are immutable in size, see entry.h) and swaps it in with
+// MarkModified), SET of an integer over an int-encoded entry with the same
+// TTL does the same, and a SET whose value fits the old entry's block is
+// written into it (Store::OverwriteString). Everything else that changes a
+// value's length builds a new entry (see entry.h) and swaps it in with
 // Store::Replace, carrying the old expire along where Redis keeps the TTL
 // (INCR*, APPEND, SETRANGE) and dropping it where Redis does (SET without
-// KEEPTTL, GETSET, MSET).
+// KEEPTTL, GETSET, MSET). GET, SET and INCR hash their key once
+// (CommandContext::Key) for all their store calls.
 //
 // Called on a worker thread by the Dispatcher, which has already checked
 // arity and locked the stripes of every key argument.
@@ -167,11 +169,11 @@ void ReplyExpireError(CommandContext& ctx, OpStatus s) {
 // live entry from Find, or null). An integer written over an int-encoded
 // entry with the same expire is changed in place; an expire already in the
 // past deletes the key instead (as if it had expired at once).
-void WriteString(CommandContext& ctx, Entry* existing, std::string_view key,
+void WriteString(CommandContext& ctx, Entry* existing, const HashedKey& key,
                  std::string_view value, int64_t expire_ms) {
   const int db = ctx.db();
   if (expire_ms > 0 && expire_ms <= ctx.NowMs()) {
-    if (existing != nullptr) ctx.store->Erase(db, key);
+    if (existing != nullptr) ctx.store->Erase(db, key.key);
     return;
   }
   if (existing != nullptr && existing->type() == ValueType::kString &&
@@ -183,12 +185,19 @@ void WriteString(CommandContext& ctx, Entry* existing, std::string_view key,
       return;
     }
   }
-  Entry* e = Entry::NewString(key, value, expire_ms);
-  if (existing != nullptr) {
-    ctx.store->Replace(db, existing, e);
-  } else {
-    ctx.store->Put(db, e);
+  if (existing != nullptr && ctx.store->OverwriteString(db, key, existing, value, expire_ms)) {
+    return;
   }
+  Entry* e = Entry::NewString(key.key, value, expire_ms);
+  if (existing != nullptr) {
+    ctx.store->Replace(db, key, existing, e);
+  } else {
+    ctx.store->Put(db, key, e);
+  }
+}
+void WriteString(CommandContext& ctx, Entry* existing, std::string_view key,
+                 std::string_view value, int64_t expire_ms) {
+  WriteString(ctx, existing, HashedKey(key), value, expire_ms);
 }
 
 // Replaces a string's value by `value`, keeping its TTL (APPEND, SETRANGE,
@@ -206,12 +215,13 @@ void OverwriteKeepTtl(CommandContext& ctx, Entry* existing, std::string_view key
 
 // Adds `delta` to the integer at `key`, creating it at 0. Int-encoded values
 // are updated in place.
-OpStatus IncrementInt(CommandContext& ctx, std::string_view key, int64_t delta,
+OpStatus IncrementInt(CommandContext& ctx, std::string_view key_arg, int64_t delta,
                       int64_t* result) {
   const int db = ctx.db();
+  const HashedKey key = ctx.Key(key_arg);
   Entry* e = ctx.store->Find(db, key, Lookup::kWrite);
   if (e == nullptr) {
-    ctx.store->Put(db, Entry::NewInt(key, delta));
+    ctx.store->Put(db, key, Entry::NewInt(key_arg, delta));
     *result = delta;
     return OpStatus::kOk;
   }
@@ -232,7 +242,7 @@ OpStatus IncrementInt(CommandContext& ctx, std::string_view key, int64_t delta,
     e->set_int_value(*result);
     ctx.store->MarkModified(db, key);
   } else {
-    ctx.store->Replace(db, e, Entry::NewInt(key, *result, e->expire_ms()));
+    ctx.store->Replace(db, key, e, Entry::NewInt(key_arg, *result, e->expire_ms()));
   }
   return OpStatus::kOk;
 }
@@ -259,7 +269,7 @@ size_t FormatLongDoubleHuman(long double v, char* buf, size_t size) {
 // GET SET and friends.
 
 void CmdGet(CommandContext& ctx, CmdArgs args) {
-  Entry* e = ctx.store->Find(ctx.db(), args[1], Lookup::kRead);
+  Entry* e = ctx.store->Find(ctx.db(), ctx.Key(args[1]), Lookup::kRead);
   if (e == nullptr) return ctx.reply->NullBulk();
   if (e->type() != ValueType::kString) return ctx.Error(OpStatus::kWrongType);
   char buf[kIntBufSize];
@@ -275,7 +285,7 @@ void CmdSet(CommandContext& ctx, CmdArgs args) {
     OpStatus s = ResolveOptionExpire(o, ctx.NowMs(), &when);
     if (s != OpStatus::kOk) return ReplyExpireError(ctx, s);
   }
-  const std::string_view key = args[1];
+  const HashedKey key = ctx.Key(args[1]);
   const bool get = o.flags & kOptGet;
   Entry* e = ctx.store->Find(ctx.db(), key, get ? Lookup::kRead : Lookup::kWrite);
   if (get) {

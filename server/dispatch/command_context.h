@@ -31,12 +31,21 @@ struct CommandContext {
   bool in_script = false;
   // Set by handlers that replied with an error (for commandstats failed_calls).
   bool failed = false;
+  // The slot every key of the command hashes to, as the dispatcher computed
+  // it to lock the keys' stripes; -1 when they span slots, or when no
+  // dispatcher computed it (EXEC's queue, scripts, replication).
+  int slot = -1;
   // The first word of the last error replied ("ERR", "WRONGTYPE"...), for
   // INFO errorstats; error_code_len 0 when none.
   uint8_t error_code_len = 0;
   char error_code[kMaxErrorCodeLen];
 
   int db() const { return client->db.load(std::memory_order_relaxed); }
+  // A key argument of the command (one the command table lists as a key),
+  // hashed for the store with the slot the dispatcher already computed.
+  HashedKey Key(std::string_view key) const {
+    return slot >= 0 ? HashedKey(key, slot) : HashedKey(key);
+  }
   int64_t NowMs() const { return store->clock().NowMs(); }
 
   void Error(std::string_view text) {

@@ -97,16 +97,38 @@ const CommandSpec* Dispatcher::Resolve(CommandContext& ctx, CmdArgs args) {
   return spec;
 }
 
-bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks) {
+// CRC16 runs here once per key of a request; routing, locking and the
+// handler (ctx.slot, CommandContext::Key) all use what this found.
+void Dispatcher::FindKeys(const CommandSpec& spec, CmdArgs args) {
+  key_scratch_.clear();
+  key_slots_.clear();
+  keys_slot_ = -1;
+  keys_ok_ = true;
+  if (spec.flags & kCmdLockAll) return;  // keyless, or takes every stripe anyway
+  keys_ok_ = CommandTable::KeyIndexes(spec, args, &key_scratch_);
+  if (!keys_ok_) return;
+  for (int i : key_scratch_) key_slots_.push_back(KeySlot(args[i]));
+  if (!key_slots_.empty() &&
+      std::all_of(key_slots_.begin() + 1, key_slots_.end(),
+                  [this](int s) { return s == key_slots_[0]; })) {
+    keys_slot_ = key_slots_[0];
+  }
+}
+
+bool Dispatcher::LockFoundKeys(const CommandSpec& spec, StripeLocks* locks) {
   if (spec.flags & kCmdLockAll) {
     locks->AddAll();
     return true;
   }
   if (spec.flags & kCmdSelfLocking) return true;
-  key_scratch_.clear();
-  if (!CommandTable::KeyIndexes(spec, args, &key_scratch_)) return false;
-  for (int i : key_scratch_) locks->AddKey(args[i]);
+  if (!keys_ok_) return false;
+  for (int slot : key_slots_) locks->AddSlot(slot);
   return true;
+}
+
+bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks) {
+  FindKeys(spec, args);
+  return LockFoundKeys(spec, locks);
 }
 
 // Redis Cluster's rules (getNodeByQuery): all keys of a request in one slot,
@@ -116,18 +138,14 @@ bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* lo
 // slots or the slot moved meanwhile, discards it and replies the plain
 // -CROSSSLOT / -MOVED, as Redis does. Blocked clients re-run their command
 // through here when the slot map changes, so they get -MOVED too.
-bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args) {
+bool Dispatcher::RouteHere(CommandContext& ctx, const CommandSpec& spec) {
   routed_slot_ = -1;
   if (spec.handler == exec_handler_) return RouteExec(ctx);
-  if (spec.flags & kCmdLockAll) return true;
-  key_scratch_.clear();
-  if (!CommandTable::KeyIndexes(spec, args, &key_scratch_) || key_scratch_.empty()) return true;
-  int slot = KeySlot(args[key_scratch_[0]]);
-  for (size_t i = 1; i < key_scratch_.size(); ++i) {
-    if (KeySlot(args[key_scratch_[i]]) != slot) {
-      Reject(ctx, kErrCrossSlot);
-      return false;
-    }
+  if ((spec.flags & kCmdLockAll) || !keys_ok_ || key_scratch_.empty()) return true;
+  const int slot = keys_slot_;
+  if (slot < 0) {
+    Reject(ctx, kErrCrossSlot);
+    return false;
   }
   std::optional<std::string> err = server_->router->Route(slot, spec, *ctx.client);
   if (err.has_value()) {
@@ -155,12 +173,13 @@ bool Dispatcher::RouteExec(CommandContext& ctx) {
   if (!client->in_multi) return true;  // EXEC replies the error
   int slot = -1;
   const CommandSpec* first = nullptr;
+  std::vector<int> indexes;  // key_scratch_ keeps what FindKeys found for EXEC itself
   for (const QueuedCommand& q : client->queued) {
     if (q.spec->flags & kCmdLockAll) continue;
     std::vector<std::string_view> views(q.args.begin(), q.args.end());
-    key_scratch_.clear();
-    if (!CommandTable::KeyIndexes(*q.spec, CmdArgs(views), &key_scratch_)) continue;
-    for (int i : key_scratch_) {
+    indexes.clear();
+    if (!CommandTable::KeyIndexes(*q.spec, CmdArgs(views), &indexes)) continue;
+    for (int i : indexes) {
       int s = KeySlot(views[i]);
       if (slot < 0) {
         slot = s;
@@ -355,7 +374,10 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     Reject(ctx, server_->scripting->BusyText());
     return;
   }
-  if (server_->router != nullptr && !RouteHere(ctx, *spec, args)) return;
+  // The keys' positions and slots, for routing, locking and the handler.
+  FindKeys(*spec, args);
+  ctx.slot = keys_slot_;
+  if (server_->router != nullptr && !RouteHere(ctx, *spec)) return;
   // A read-only replica: -READONLY for writes of normal clients.
   if (server_->replication != nullptr && (spec->flags & kCmdWrite) && !client->is_primary_link) {
     std::optional<std::string> refuse = server_->replication->RefuseWrite(*spec);
@@ -411,7 +433,7 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     return;
   }
   StripeLocks locks(store_);
-  if (!LockKeys(*spec, args, &locks)) {
+  if (!LockFoundKeys(*spec, &locks)) {
     Reject(ctx, kErrSyntax);
     return;
   }
@@ -494,6 +516,7 @@ void Dispatcher::Exec(CommandContext& ctx) {
   ctx.reply->ArrayHeader(static_cast<int64_t>(queued.size()));
   CommandContext inner = ctx;
   inner.in_exec = true;
+  inner.slot = -1;  // each queued command's keys are its own
   AclPrincipal* user = client->user.get();
   const bool check_acl = user != nullptr && !user->unrestricted();
   for (const QueuedCommand& q : queued) {

@@ -58,7 +58,8 @@ class Dispatcher {
   void TrackReadAfter(CommandContext& ctx, ClientSession& reader, CmdArgs args);
   void EndTrackingCaching(ClientSession* client, CmdArgs args);
   // Cluster mode: CROSSSLOT / MOVED / CLUSTERDOWN checks; false if rejected.
-  bool RouteHere(CommandContext& ctx, const CommandSpec& spec, CmdArgs args);
+  // Uses the keys FindKeys found.
+  bool RouteHere(CommandContext& ctx, const CommandSpec& spec);
   // EXEC in cluster mode: every queued key in one slot, served here.
   bool RouteExec(CommandContext& ctx);
   // Cluster mode, with the command's stripes held: a slot being copied away
@@ -72,6 +73,15 @@ class Dispatcher {
   // Discards the transaction and replies `text` as is (no EXECABORT prefix).
   void RejectExec(CommandContext& ctx, std::string_view text);
   void Reject(CommandContext& ctx, std::string_view text);
+  // The positions of the command's keys in args (key_scratch_), their slots
+  // (key_slots_) and the slot they all share (keys_slot_: -1 when they span
+  // slots or there are none); keys_ok_ false when the key spec does not fit
+  // args (a bad numkeys). kCmdLockAll commands have no keys here.
+  void FindKeys(const CommandSpec& spec, CmdArgs args);
+  // Adds the stripes of the keys FindKeys found (or all, for kCmdLockAll);
+  // false when the keys could not be found.
+  bool LockFoundKeys(const CommandSpec& spec, StripeLocks* locks);
+  // FindKeys, then LockFoundKeys (EXEC's queued commands).
   bool LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks);
   // EXEC: checks a queued command again; replies Redis's NOPERM text if the
   // user's rules no longer allow it.
@@ -81,7 +91,11 @@ class Dispatcher {
   ServerState* server_;
   int worker_;
   WorkerStats* stats_;
+  // FindKeys' results for the request being dispatched.
   std::vector<int> key_scratch_;
+  std::vector<int> key_slots_;
+  int keys_slot_ = -1;
+  bool keys_ok_ = true;
   CommandHandler exec_handler_ = nullptr;
   // Cluster mode: the slot of the keyed command being run (RouteHere), or -1.
   int routed_slot_ = -1;

@@ -18,7 +18,8 @@
 // The int64 / pointer payloads sit at arbitrary byte offsets, so they are read
 // and written with memcpy (a plain unaligned load/store on x86-64 and arm64).
 // An entry is immutable in its key and size: changing the expire presence (or
-// width) or the length of a string value builds a new entry (Store::Replace*).
+// width) or the length of a string value builds a new entry (Store::Replace*),
+// unless the new string value fits the same block (AssignString).
 // Int values, the expire time and the metadata may be changed in place. Entries
 // are owned by exactly one SlotTable; whoever holds the entry's stripe lock may
 // read it.
@@ -60,6 +61,13 @@ class Entry {
   // key without TTL). Object values are moved (steal=true) or cloned. The
   // metadata is copied.
   static Entry* Rebuild(const Entry* src, std::string_view key, int64_t expire_ms, bool steal);
+  // Gives a string entry the value `value` (encoded as NewString would) and
+  // the expire `expire_ms` (0: none) in its own block, when the new contents
+  // keep the layout's field widths (expire field, short or long lengths) and
+  // malloc would hand out a block of the same size for them, so that
+  // MemoryBytes stays what a new entry would report. Returns false, changing
+  // nothing, otherwise (the caller builds a new entry). Keeps the metadata.
+  bool AssignString(std::string_view value, int64_t expire_ms);
   // Frees the entry and the object value it owns.
   static void Free(Entry* e);
   // Frees an entry whose object value was moved out by Rebuild(steal=true).

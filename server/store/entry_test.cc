@@ -98,6 +98,37 @@ TEST(Entry, BinaryKeysAndValues) {
   Entry::Free(e);
 }
 
+TEST(Entry, AssignStringRewritesTheBlockWhenTheLayoutFits) {
+  char buf[24];
+  Entry* e = Entry::NewString("key", std::string(32, 'a'));
+  const Entry* block = e;
+  ASSERT_TRUE(e->AssignString(std::string(32, 'b'), 0));
+  EXPECT_EQ(e, block);
+  EXPECT_EQ(e->key(), "key");
+  EXPECT_EQ(e->StringValue(buf), std::string(32, 'b'));
+  // Encoded as NewString encodes: a canonical integer becomes an int, and
+  // back (8 bytes fit the block a 32-byte value needed only with an
+  // allocator that rounds generously: either answer keeps the value right).
+  if (e->AssignString("12345", 0)) {
+    EXPECT_EQ(e->encoding(), Encoding::kInt);
+    EXPECT_EQ(e->StringValue(buf), "12345");
+  }
+  // An expire needs a field the entry lacks; a long value, another block.
+  EXPECT_FALSE(e->AssignString(std::string(32, 'c'), 1'700'000'000'000));
+  EXPECT_FALSE(e->AssignString(std::string(300, 'c'), 0));
+  EXPECT_FALSE(e->AssignString("", 0));
+  EXPECT_NE(e->StringValue(buf), "");
+  Entry::Free(e);
+
+  Entry* timed = Entry::NewString("t", "abcdef", 1'700'000'000'000);
+  ASSERT_TRUE(timed->AssignString("ghijkl", 1'700'000'000'500));
+  EXPECT_EQ(timed->expire_ms(), 1'700'000'000'500);
+  EXPECT_EQ(timed->raw_value(), "ghijkl");
+  EXPECT_FALSE(timed->AssignString("ghijkl", 0));  // dropping the TTL changes the layout
+  EXPECT_FALSE(timed->AssignString("ghijkl", Entry::kNarrowExpireLimit));  // wider field
+  Entry::Free(timed);
+}
+
 TEST(Entry, MemoryBytesCoversTheAllocation) {
   // The block holds a packed header, the key and the value; MemoryBytes is
   // what the allocator gave for it (exactly the request under ASan).

@@ -5,6 +5,7 @@
 #ifndef SHOAL_SERVER_STORE_SLOT_HASH_H_
 #define SHOAL_SERVER_STORE_SLOT_HASH_H_
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -18,6 +19,23 @@ uint16_t KeySlot(std::string_view key);
 
 // XXH3 64-bit hash used by the per-slot tables.
 uint64_t KeyHash(std::string_view key);
+
+// A key with its slot and its table hash, each computed once per command:
+// the dispatcher computes the slot to lock the key's stripe and hands it on
+// (CommandContext::Key), and every store call of the command reuses both
+// instead of hashing the key again (docs/benchmarks.md, "One hash per key").
+// Views the key's bytes: it lives no longer than the arguments it came from.
+struct HashedKey {
+  explicit HashedKey(std::string_view k) : HashedKey(k, KeySlot(k)) {}
+  // `slot` must be KeySlot(k).
+  HashedKey(std::string_view k, int slot) : key(k), hash(KeyHash(k)), slot(slot) {
+    assert(slot == KeySlot(k));
+  }
+
+  std::string_view key;
+  uint64_t hash;
+  int slot;
+};
 
 }  // namespace shoal
 

@@ -66,9 +66,8 @@ void SlotTable::Rebuild(size_t new_cap) {
   std::free(old);
 }
 
-Entry* SlotTable::InsertOrReplace(Entry* e) {
+Entry* SlotTable::InsertOrReplace(Entry* e, uint64_t hash) {
   const std::string_view key = e->key();
-  const uint64_t hash = KeyHash(key);
   const size_t i = IndexOf(key, hash);
   if (i != npos) {
     Entry* old = PtrOf(slots_[i]);
@@ -83,17 +82,16 @@ Entry* SlotTable::InsertOrReplace(Entry* e) {
   return nullptr;
 }
 
-void SlotTable::ReplaceSameKey(Entry* old_e, Entry* new_e) {
+void SlotTable::ReplaceSameKey(Entry* old_e, Entry* new_e, uint64_t hash) {
   const std::string_view key = old_e->key();
-  const uint64_t hash = KeyHash(key);
   const size_t i = IndexOf(key, hash);
   assert(i != npos && PtrOf(slots_[i]) == old_e);
   if ((reinterpret_cast<uint64_t>(new_e) & ~kPtrMask) != 0) std::abort();
   slots_[i] = Pack(new_e, TagOfHash(hash));
 }
 
-Entry* SlotTable::Remove(std::string_view key) {
-  const size_t i = IndexOf(key, KeyHash(key));
+Entry* SlotTable::Remove(std::string_view key, uint64_t hash) {
+  const size_t i = IndexOf(key, hash);
   return i == npos ? nullptr : RemoveAt(i);
 }
 

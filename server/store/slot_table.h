@@ -49,21 +49,29 @@ class SlotTable {
   static constexpr size_t kBytesPerSlot = sizeof(uint64_t);
   static constexpr size_t npos = ~size_t{0};
 
-  Entry* Find(std::string_view key) const {
-    const size_t i = IndexOf(key, KeyHash(key));
+  // Each key operation comes in two forms: with the key's KeyHash when the
+  // caller has it (the store's hot path: HashedKey), and without.
+  Entry* Find(std::string_view key, uint64_t hash) const {
+    const size_t i = IndexOf(key, hash);
     return i == npos ? nullptr : PtrOf(slots_[i]);
   }
+  Entry* Find(std::string_view key) const { return Find(key, KeyHash(key)); }
 
   // Inserts e, or puts it in place of the entry with the same key and returns
   // that entry (which the caller frees).
-  Entry* InsertOrReplace(Entry* e);
+  Entry* InsertOrReplace(Entry* e, uint64_t hash);
+  Entry* InsertOrReplace(Entry* e) { return InsertOrReplace(e, KeyHash(e->key())); }
 
   // Overwrites the slot of `old_e` (which must be in the table) with `new_e`,
   // which has the same key.
-  void ReplaceSameKey(Entry* old_e, Entry* new_e);
+  void ReplaceSameKey(Entry* old_e, Entry* new_e, uint64_t hash);
+  void ReplaceSameKey(Entry* old_e, Entry* new_e) {
+    ReplaceSameKey(old_e, new_e, KeyHash(old_e->key()));
+  }
 
   // Removes the key's entry and returns it (nullptr if absent).
-  Entry* Remove(std::string_view key);
+  Entry* Remove(std::string_view key, uint64_t hash);
+  Entry* Remove(std::string_view key) { return Remove(key, KeyHash(key)); }
 
   // Index-based access for walks: capacity() slots, each empty (nullptr) or
   // holding an entry. RemoveAt(i) removes the entry at i (see the header note

@@ -1,7 +1,8 @@
 // Store: construction, stripe locking, single-key operations, WATCH and stats.
 //
-// The hot path (Find/Put/Erase) computes the key's slot (CRC16), reaches the
-// slot's table with two indexed loads and probes it with XXH3; it allocates
+// The hot path (Find/Put/Replace/OverwriteString) takes the key's slot
+// (CRC16) and table hash (XXH3) from a HashedKey the command computed once,
+// reaches the slot's table with two indexed loads and probes it; it allocates
 // nothing and touches only the key's stripe, whose lock the caller holds.
 // Counters are per stripe (store_internal.h). Whole-keyspace operations are
 // in store_keyspace.cc, the active expiry cycle in store_expire.cc, eviction
@@ -195,14 +196,13 @@ void Store::ShrinkIfSparse(Stripe& st, SlotTable* t) {
 // ---------------------------------------------------------------------------
 // Key operations (caller holds the key's stripe)
 
-Entry* Store::Find(int db, std::string_view key, Lookup mode) {
-  const int slot = KeySlot(key);
-  Stripe& st = StripeFor(slot);
+Entry* Store::Find(int db, const HashedKey& key, Lookup mode) {
+  Stripe& st = StripeFor(key.slot);
   st.mu.AssertHeld();
-  SlotTable* t = Table(db, slot, false);
-  Entry* e = t != nullptr ? t->Find(key) : nullptr;
+  SlotTable* t = Table(db, key.slot, false);
+  Entry* e = t != nullptr ? t->Find(key.key, key.hash) : nullptr;
   if (e != nullptr && ABSL_PREDICT_FALSE(IsExpired(e))) {
-    t->Remove(key);
+    t->Remove(key.key, key.hash);
     st.expired.Add(1);
     Unlinked(st, db, t, e);
     ReportRemoval(db, e, KeyRemoval::kExpired);
@@ -219,13 +219,13 @@ Entry* Store::Find(int db, std::string_view key, Lookup mode) {
   return e;
 }
 
-void Store::Put(int db, Entry* e) {
-  const int slot = KeySlot(e->key());
-  Stripe& st = StripeFor(slot);
+void Store::Put(int db, const HashedKey& key, Entry* e) {
+  assert(key.key == e->key());
+  Stripe& st = StripeFor(key.slot);
   st.mu.AssertHeld();
-  SlotTable* t = Table(db, slot, /*create=*/true);
+  SlotTable* t = Table(db, key.slot, /*create=*/true);
   const size_t cap = t->capacity();
-  Entry* old = t->InsertOrReplace(e);
+  Entry* old = t->InsertOrReplace(e, key.hash);
   int64_t bytes = static_cast<int64_t>(e->MemoryBytes()) +
                   (static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(cap)) *
                       static_cast<int64_t>(SlotTable::kBytesPerSlot);
@@ -253,14 +253,14 @@ void Store::Put(int db, Entry* e) {
   if (old != nullptr) Entry::Free(old);
 }
 
-void Store::Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only) {
-  assert(old_e->key() == new_e->key());
-  const int slot = KeySlot(new_e->key());
-  Stripe& st = StripeFor(slot);
+void Store::Replace(int db, const HashedKey& key, Entry* old_e, Entry* new_e,
+                    bool old_shell_only) {
+  assert(old_e->key() == new_e->key() && key.key == new_e->key());
+  Stripe& st = StripeFor(key.slot);
   st.mu.AssertHeld();
-  SlotTable* t = Table(db, slot, false);
+  SlotTable* t = Table(db, key.slot, false);
   assert(t != nullptr);
-  t->ReplaceSameKey(old_e, new_e);
+  t->ReplaceSameKey(old_e, new_e, key.hash);
   const PolicyRef pr = PolicyOf(st);
   pr.policy->OnReplace(pr.shard, &old_e->meta(), &new_e->meta(), HookCtx(st));
   if (pr.shard != nullptr) AfterHook(st);
@@ -329,8 +329,23 @@ Entry* Store::SetExpire(int db, Entry* e, int64_t when_ms) {
   return n;
 }
 
-void Store::MarkModified(int db, std::string_view key, int64_t bytes_delta) {
-  Stripe& st = StripeFor(KeySlot(key));
+bool Store::OverwriteString(int db, const HashedKey& key, Entry* e, std::string_view value,
+                            int64_t expire_ms) {
+  Stripe& st = StripeFor(key.slot);
+  st.mu.AssertHeld();
+  // Same block, same expire layout: the memory and volatile-key counts stand.
+  if (!e->AssignString(value, expire_ms)) return false;
+  // The policy sees the entry replaced by itself, so it keeps or resets the
+  // metadata exactly as it would for a new entry (Replace).
+  const PolicyRef pr = PolicyOf(st);
+  pr.policy->OnReplace(pr.shard, &e->meta(), &e->meta(), HookCtx(st));
+  if (pr.shard != nullptr) AfterHook(st);
+  TouchedIn(st, db, key.key);
+  return true;
+}
+
+void Store::MarkModifiedInSlot(int db, int slot, std::string_view key, int64_t bytes_delta) {
+  Stripe& st = StripeFor(slot);
   st.mu.AssertHeld();
   if (bytes_delta != 0) AddMemory(st, bytes_delta);
   TouchedIn(st, db, key);

@@ -152,20 +152,40 @@ class Store {
   int StripeOfSlot(int slot) const { return slot & (stripes() - 1); }
 
   // ---- Key operations: the caller holds the key's stripe. ----
+  //
+  // The hot ones take the key as a HashedKey (slot_hash.h), so that one
+  // command hashes its key once however many calls it makes; the forms that
+  // take a string_view hash it themselves.
 
   // Looks a key up; deletes and hides it if expired. kRead lookups count
   // keyspace_hits/keyspace_misses (as Redis's lookupKeyRead does). A found
   // key counts as accessed for eviction (LRU clock, LFU counter...) except
   // with kReadNoTouch (OBJECT, CLIENT NO-TOUCH), which still counts stats.
   enum class Lookup { kRead, kWrite, kReadNoTouch };
-  Entry* Find(int db, std::string_view key, Lookup mode = Lookup::kWrite);
-  // Inserts e (taking ownership), replacing and freeing any entry with the
-  // same key. Marks the key modified.
-  void Put(int db, Entry* e);
+  Entry* Find(int db, const HashedKey& key, Lookup mode = Lookup::kWrite);
+  Entry* Find(int db, std::string_view key, Lookup mode = Lookup::kWrite) {
+    return Find(db, HashedKey(key), mode);
+  }
+  // Inserts e (taking ownership; `key` is e's key), replacing and freeing any
+  // entry with the same key. Marks the key modified.
+  void Put(int db, const HashedKey& key, Entry* e);
+  void Put(int db, Entry* e) { Put(db, HashedKey(e->key()), e); }
   // Replaces the live entry `old_e` (from Find) by `new_e` with the same key,
   // freeing old_e (or only its shell when `old_shell_only`, after
   // Entry::Rebuild(steal=true)). Marks the key modified.
-  void Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only = false);
+  void Replace(int db, const HashedKey& key, Entry* old_e, Entry* new_e,
+               bool old_shell_only = false);
+  void Replace(int db, Entry* old_e, Entry* new_e, bool old_shell_only = false) {
+    Replace(db, HashedKey(new_e->key()), old_e, new_e, old_shell_only);
+  }
+  // Gives the live string entry `e` (from Find) the value `value` and expire
+  // `expire_ms` (0: none) in its own allocation when the new contents need
+  // the same size class of it (Entry::AssignString): no allocation, no free.
+  // Then it is as if Replace had put a new entry there (the eviction policy
+  // sees a replacement, the key is marked modified) and returns true; returns
+  // false, changing nothing, when a new entry is needed.
+  bool OverwriteString(int db, const HashedKey& key, Entry* e, std::string_view value,
+                       int64_t expire_ms);
   // Removes and frees the key; returns whether it existed (and was live).
   bool Erase(int db, std::string_view key);
   // The key's entry as stored, expired or not, without expiring it, touching
@@ -179,7 +199,12 @@ class Store {
   Entry* SetExpire(int db, Entry* e, int64_t when_ms);
   // For in-place value changes (ints, compound values): WATCH invalidation and
   // memory accounting (pass the change in the value's heap bytes).
-  void MarkModified(int db, std::string_view key, int64_t bytes_delta = 0);
+  void MarkModified(int db, const HashedKey& key, int64_t bytes_delta = 0) {
+    MarkModifiedInSlot(db, key.slot, key.key, bytes_delta);
+  }
+  void MarkModified(int db, std::string_view key, int64_t bytes_delta = 0) {
+    MarkModifiedInSlot(db, KeySlot(key), key, bytes_delta);
+  }
 
   // ---- WATCH ---- (self-locking: takes the key's stripe)
   void Watch(int db, std::string_view key, Watcher* w);
@@ -284,6 +309,7 @@ class Store {
   void StopReclaimer();
   SlotTable* CreateDbTables(int db);
   void Touched(int db, std::string_view key);  // WATCH invalidation
+  void MarkModifiedInSlot(int db, int slot, std::string_view key, int64_t bytes_delta);
   // Marks the watchers of db's keys that exist in db or in `other` (-1: none).
   void TouchExistingInDb(int db, int other);
 

@@ -182,6 +182,36 @@ TEST_F(StoreTest, MemoryGoesUpAndBackDown) {
   EXPECT_EQ(store_.UsedMemory(), tables);
 }
 
+TEST_F(StoreTest, OverwriteStringKeepsTheBlockAndCountsAsAWrite) {
+  Set(0, "k", std::string(40, 'a'));
+  const int64_t memory = store_.UsedMemory();
+  Watcher w;
+  store_.Watch(0, "k", &w);
+  WithKey("k", [&] {
+    const HashedKey key("k");
+    Entry* e = store_.Find(0, key);
+    EXPECT_TRUE(store_.OverwriteString(0, key, e, std::string(40, 'b'), 0));
+    EXPECT_EQ(store_.Find(0, key), e);  // the same block, still in the table
+    EXPECT_FALSE(store_.OverwriteString(0, key, e, std::string(400, 'c'), 0));
+    return 0;
+  });
+  EXPECT_TRUE(w.dirty);
+  EXPECT_EQ(Get(0, "k"), std::string(40, 'b'));
+  EXPECT_EQ(store_.UsedMemory(), memory);
+  EXPECT_EQ(store_.DbSize(0), 1);
+  store_.Unwatch(0, "k", &w);
+}
+
+TEST_F(StoreTest, HashedKeyCarriesTheSlotAndHash) {
+  const HashedKey a("user:{42}:name");
+  EXPECT_EQ(a.slot, KeySlot("{42}"));
+  EXPECT_EQ(a.hash, KeyHash("user:{42}:name"));
+  const HashedKey b("user:{42}:name", a.slot);
+  EXPECT_EQ(b.hash, a.hash);
+  Set(0, "user:{42}:name", "v");
+  EXPECT_TRUE(WithKey("user:{42}:name", [&] { return store_.Find(0, b) != nullptr; }));
+}
+
 TEST_F(StoreTest, ScanReturnsEveryKeyOnceWhileTheDbGrows) {
   std::set<std::string> initial;
   for (int i = 0; i < 2000; ++i) {
