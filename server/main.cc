@@ -29,6 +29,7 @@
 #include "server/config.h"
 #include "server/dispatch/command_table.h"
 #include "server/dispatch/latency_monitor.h"
+#include "server/dispatch/metrics_exposition.h"
 #include "server/dispatch/server_state.h"
 #include "server/dispatch/version.h"
 #include "server/events/blocking.h"
@@ -36,6 +37,7 @@
 #include "server/events/pubsub.h"
 #include "server/events/tracking.h"
 #include "server/net/acceptor.h"
+#include "server/net/metrics_http.h"
 #include "server/net/tls_context.h"
 #include "server/replication/replication.h"
 #include "server/replication/replication_family.h"
@@ -50,6 +52,8 @@ DEFINE_int32(stripes, 256, "lock stripes over the 16384 slots (power of two)");
 DEFINE_int32(databases, 16, "number of databases (SELECT 0..n-1)");
 DEFINE_int32(tcp_backlog, 511, "listen backlog");
 DEFINE_int32(tls_port, 0, "TLS port for clients (0: none; --port 0 serves TLS only)");
+DEFINE_int32(metrics_port, 0,
+             "HTTP port for Prometheus's GET /metrics, on the bind addresses (0: none)");
 
 // Cluster mode (--cluster-enabled yes is a config parameter; docs/cluster.md).
 DEFINE_string(join, "", "cluster members to join: host:port[@busport][,...] (client ports)");
@@ -324,6 +328,7 @@ int Main(int argc, char** argv) {
   RegisterTlsConfig(&reg, &tls, FLAGS_tls_port);
   char cwd[4096];
   reg.AddString("dir", getcwd(cwd, sizeof(cwd)) ? cwd : "/", false);
+  reg.AddString("metrics-port", StrCat(FLAGS_metrics_port), false);
   for (const Directive& d : runtime) {
     // Immutable at run time, so the registry will not set it: read it here.
     if (EqualsIgnoreCase(d.name, "cluster-enabled") || EqualsIgnoreCase(d.name, "cluster_enabled")) {
@@ -519,6 +524,35 @@ int Main(int argc, char** argv) {
       };
     }
   }
+  // The Prometheus endpoint (server/net/metrics_http.h): its own thread,
+  // reading what INFO reads, plus CLUSTER INFO's figures in cluster mode.
+  std::unique_ptr<MetricsHttpServer> metrics;
+  if (FLAGS_metrics_port != 0) {
+    if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535 ||
+        FLAGS_metrics_port == FLAGS_port || FLAGS_metrics_port == FLAGS_tls_port) {
+      return Fail("--metrics-port must be 1..65535 and differ from the client ports");
+    }
+    MetricsHttpOptions mo;
+    mo.bind = bind;
+    mo.port = FLAGS_metrics_port;
+    mo.render = [&server, &store, &cluster_state, control = cluster_control.get()] {
+      std::string cluster_text;
+      if (control != nullptr) {
+        std::shared_ptr<const ClusterView> v = cluster_state.Get();
+        if (v != nullptr) {
+          cluster_text = ClusterInfoText(*v, control->BusStats(), control->MigrationStats());
+        }
+      }
+      return BuildMetrics(server, store, CountEvents(server), cluster_text);
+    };
+    metrics = std::make_unique<MetricsHttpServer>(std::move(mo));
+    absl::Status mst = metrics->Start();
+    if (!mst.ok()) {
+      fprintf(stderr, "%s\n", std::string(mst.message()).c_str());
+      return 1;
+    }
+    printf("Metrics on port %d (GET /metrics)\n", FLAGS_metrics_port);
+  }
   NetServer net(&store, &server, no);
   absl::Status st = net.Start();
   if (!st.ok()) {
@@ -537,6 +571,8 @@ int Main(int argc, char** argv) {
   fflush(stdout);
   replication.Start();
   net.Run();
+  // First: the page reads the hooks torn down below.
+  metrics.reset();
   // A graceful stop is a restart unless told to leave: the node stops
   // quietly, peers keep its shard, and it serves the same slots when it
   // comes back with its nodes file. A leave (CLUSTER LEAVE, or SIGTERM with

@@ -4,6 +4,7 @@
 #define SHOAL_SERVER_COMMANDS_FAMILIES_H_
 
 #include "server/dispatch/command_table.h"
+#include "server/dispatch/info_section.h"
 
 namespace shoal {
 
@@ -26,6 +27,10 @@ void RegisterDumpCommands(CommandTable* table);         // DUMP RESTORE MIGRATE
 
 // Every family above, in the order COMMAND lists them.
 void RegisterAllCommands(CommandTable* table);
+
+// What INFO shows of the registries that cross workers (blocked clients,
+// pub/sub, client tracking); INFO and the metrics endpoint both read it.
+EventCounts CountEvents(ServerState& server);
 
 }  // namespace shoal
 

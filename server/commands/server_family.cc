@@ -59,7 +59,10 @@ void ContainerArity(CommandContext& ctx, CmdArgs args) {
 
 // ------------------------------------------------------------------ INFO
 
-// The figures INFO shows of the registries that cross workers.
+}  // namespace
+
+// The figures INFO shows of the registries that cross workers (also read by
+// the metrics endpoint, through families.h).
 EventCounts CountEvents(ServerState& server) {
   EventCounts c;
   c.blocked_clients = server.blocking().blocked_clients();
@@ -76,6 +79,8 @@ EventCounts CountEvents(ServerState& server) {
   }
   return c;
 }
+
+namespace {
 
 void Info(CommandContext& ctx, CmdArgs args) {
   std::string text = BuildInfo(*ctx.server, *ctx.store, CountEvents(*ctx.server), args.subspan(1));

@@ -102,6 +102,8 @@ class HistogramSnapshot {
   // Records directly (tests).
   void Record(int64_t us);
   uint64_t total() const { return total_; }
+  // The merged count of one bucket (LatencyBuckets::IndexOf).
+  uint64_t count(int index) const { return counts_[index]; }
   // hdr_value_at_percentile: the highest value (ns) equivalent to the
   // bucket holding the requested rank (the lowest one for percentile 0).
   int64_t ValueAtPercentile(double percentile) const;
