@@ -44,6 +44,7 @@ void Membership::Restore(const NodesFileData& saved) {
 
 void Membership::Start(const std::vector<Endpoint>& seeds, int64_t now) {
   started_ = true;
+  started_ms_ = now;
   for (const Endpoint& ep : seeds) meets_.push_back(MeetTarget{ep, -1, now});
   for (const auto& [id, m] : members_) {
     if (id != self_id_ && m.rec.state != MemberState::kLeaving) {
@@ -123,6 +124,7 @@ void Membership::Tick(int64_t now) {
   PushPullStep(now);
   ReportStep(now);
   ReapStep(now);
+  LeaseStep(now);
   if (state() != MemberState::kLeaving) FenceStep(now);
   StepDownStep(now);
   if (state() == MemberState::kActive) CoordinatorStep(now);
@@ -395,15 +397,58 @@ bool Membership::PrimariesSettled(int64_t now) const {
   return true;
 }
 
+void Membership::LeaseStep(int64_t now) {
+  if (now < next_lease_ms_) return;
+  next_lease_ms_ = now + std::max<int64_t>(1, LeaseWindowMs() / 5);
+  std::set<std::string> named;
+  for (const ShardInfo& s : table_.shards) {
+    named.insert(s.primary);
+    named.insert(s.replicas.begin(), s.replicas.end());
+  }
+  for (const std::string& id : named) {
+    auto it = members_.find(id);
+    if (id == self_id_ || it == members_.end() || !Probeable(it->second.rec.state) ||
+        it->second.rec.ip.empty()) {
+      continue;
+    }
+    // A bare ping: the answer is all that matters (Dispatch, kAck).
+    BusMessage ping = NewMessage(BusKind::kPing);
+    ping.seq = next_seq_++;
+    ping.target_id = id;
+    Send(EndpointOf(it->second.rec), BusChannel::kUdp, std::move(ping));
+  }
+}
+
+bool Membership::HoldsLease(int64_t now) const {
+  if (now - started_ms_ < LeaseWindowMs()) return true;  // collecting first answers
+  std::set<std::string> named;
+  for (const ShardInfo& s : table_.shards) {
+    named.insert(s.primary);
+    named.insert(s.replicas.begin(), s.replicas.end());
+  }
+  if (named.empty() || !named.count(self_id_)) return true;  // serves nothing
+  size_t answered = 1;  // itself
+  for (const std::string& id : named) {
+    auto it = members_.find(id);
+    if (id == self_id_ || it == members_.end()) continue;
+    if (it->second.last_ack_ms >= 0 && now - it->second.last_ack_ms <= LeaseWindowMs()) {
+      ++answered;
+    }
+  }
+  return answered * 2 > named.size();
+}
+
 void Membership::FenceStep(int64_t now) {
-  const bool majority = SeesMajority(table_, Records());
-  if (majority) {
+  const bool seen = SeesMajority(table_, Records());
+  if (seen) {
     no_majority_since_ms_ = -1;
   } else if (no_majority_since_ms_ < 0) {
     no_majority_since_ms_ = now;
   }
+  const bool lease = HoldsLease(now);
+  const bool majority = seen && lease;
   if (!fenced_) {
-    if (!majority && now - no_majority_since_ms_ >= FenceDelayMs()) {
+    if (!lease || (!seen && now - no_majority_since_ms_ >= FenceDelayMs())) {
       fenced_ = true;
       fence_lifting_ = false;
       fence_table_fingerprint_ = table_fingerprint_;
@@ -437,10 +482,12 @@ void Membership::LiftFence() {
 
 int64_t Membership::FenceDelayMs() const { return SuspicionTimeoutMs(); }
 
+int64_t Membership::LeaseWindowMs() const {
+  return SuspicionTimeoutMs() + 2 * options_.probe_interval_ms;
+}
+
 int64_t Membership::FenceWaitMs() const {
-  const int64_t n = static_cast<int64_t>(members_.size());
-  return 2 * n * options_.probe_interval_ms + SuspicionTimeoutMs() +
-         2 * options_.probe_interval_ms + FenceDelayMs();
+  return LeaseWindowMs() + 2 * options_.probe_interval_ms;
 }
 
 void Membership::SendPushPull(const Endpoint& to, bool is_reply, int64_t now) {

@@ -209,13 +209,29 @@ class Membership {
   size_t alive_count() const;  // joining, active or suspect, myself included
   int64_t SuspicionTimeoutMs() const;
 
-  // Fencing. A node that has not seen a majority of the members named in the
-  // shard table (the last agreed membership) for FenceDelayMs() fences
-  // itself: it must refuse keyed commands, since the majority may be about
-  // to give its slots to someone else. The fence lifts once a majority is
-  // seen again and a push-pull with one of them brought the table up to
-  // date, so the node never serves a slot map older than the majority's.
+  // Fencing. A node fences itself — it must refuse keyed commands, since the
+  // majority may be about to give its slots to someone else — when either
+  //   - its lease lapsed: fewer than a majority of the members named in the
+  //     shard table (the last agreed membership), itself included, answered
+  //     one of its pings within the last LeaseWindowMs(). Every node pings
+  //     every named member five times per window (LeaseStep), so a node cut
+  //     off from the majority, in either direction, fences one window after
+  //     its last round trip with them, however many members there are; or
+  //   - its SWIM view has not shown a majority alive for FenceDelayMs().
+  // The fence lifts once both show a majority again and a push-pull with
+  // one of them brought the table up to date, so the node never serves a
+  // slot map older than the majority's. (A node that just started gets one
+  // window of grace to collect its first answers.)
   bool fenced() const { return fenced_; }
+  int64_t FenceDelayMs() const;
+  int64_t LeaseWindowMs() const;
+  // The coordinator moves no slot while a primary named in the table is
+  // suspect, or was declared dead less than this long ago: a lease window
+  // (the declared-dead primary's last round trip with a majority was at the
+  // latest when it was declared dead — a majority still talking to it would
+  // have carried its refutation), plus two probe intervals of margin. After
+  // that it has provably stopped serving, and its slots may move.
+  int64_t FenceWaitMs() const;
   // Stepping down. A node that restarts (from its nodes file) as the primary
   // of a shard with replicas holds nothing — Shoal keeps no data on disk —
   // while a synced replica holds the shard's data. Serving would answer
@@ -227,14 +243,6 @@ class Membership {
   // as a replica. Without a synced replica alive to take over within a few
   // probe intervals of turning active, it serves its shard empty.
   bool stepping_down() const { return stepping_down_; }
-  int64_t FenceDelayMs() const;
-  // The coordinator moves no slot while a primary named in the table is
-  // suspect, or was declared dead less than this long ago: the time the
-  // cut-off primary itself may take to see that it lost the majority (it
-  // probes one member per interval, so up to two rounds, then its suspicion
-  // timeout and last-chance probe), plus its fence delay. After that it has
-  // provably stopped serving, and its slots may move.
-  int64_t FenceWaitMs() const;
   // Bumped when a fence lifts onto a table that changed while fenced: slots
   // may have left this node and come back unseen, so everything it holds is
   // suspect (ClusterState then treats every slot as newly arrived).
@@ -248,6 +256,7 @@ class Membership {
     bool final_check_sent = false;  // the last-chance probe before declaring death
     int64_t ping_sent_ms = 0;
     int64_t last_heard_ms = 0;
+    int64_t last_ack_ms = -1;  // its last ack to a ping of this node (a round trip)
     // As the member last reported it in a message to this node.
     int64_t repl_offset = -1;
     uint8_t repl_flags = 0;
@@ -291,6 +300,8 @@ class Membership {
   void CoordinatorStep(int64_t now);
   void FenceStep(int64_t now);
   void StepDownStep(int64_t now);
+  void LeaseStep(int64_t now);
+  bool HoldsLease(int64_t now) const;
   uint8_t MyReplFlags() const {
     return static_cast<uint8_t>(my_repl_flags_ | (stepping_down_ ? kReplStepsDown : 0));
   }
@@ -355,6 +366,8 @@ class Membership {
   mutable std::vector<int32_t> slot_cache_handoffs_;  // EffectiveTable's watermarks
 
   int64_t no_majority_since_ms_ = -1;
+  int64_t started_ms_ = 0;
+  int64_t next_lease_ms_ = 0;
   bool fenced_ = false;
   bool stepping_down_ = false;
   int64_t step_down_active_ms_ = -1;  // when it turned active while stepping down

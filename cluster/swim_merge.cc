@@ -106,6 +106,8 @@ void Membership::Dispatch(const std::string& observed_ip, BusMessage& m, int64_t
     }
     case BusKind::kAck: {
       stats_.acks_received++;
+      // A round trip with the sender: it renews this node's lease (swim.h).
+      if (auto it = members_.find(m.sender.id); it != members_.end()) it->second.last_ack_ms = now;
       if (probe_.active && m.seq == probe_.seq) {
         probe_.acked = true;
       } else if (auto r = relays_.find(m.seq); r != relays_.end()) {

@@ -69,6 +69,8 @@ TEST(SwimSim, NoFalseDeathUnderTenPercentLoss) {
     c.SetUdpLoss(0.10);
     c.RunFor(10 * kMinute);
     EXPECT_EQ(Sum(c, &SwimStats::deaths), 0u) << "seed " << seed << "\n" << c.Describe();
+    // Nor a false fence: the lease pings get through often enough.
+    EXPECT_EQ(Sum(c, &SwimStats::fences), 0u) << "seed " << seed;
     EXPECT_GT(Sum(c, &SwimStats::probes_failed), 0u);  // the loss did bite
     c.SetUdpLoss(0);
     EXPECT_GE(c.RunUntil([&] { return c.Converged(All(10)); }, kMinute), 0) << c.Describe();
@@ -197,6 +199,56 @@ TEST(SwimSim, CutOffPrimaryFencesBeforeItsSlotsMove) {
   ASSERT_GE(c.RunUntil([&] { return c.Converged(All(6)) && !c.node(4).fenced(); }, kMinute), 0)
       << c.Describe();
   EXPECT_EQ(c.node(4).ownership_generation(), 1u);
+}
+
+// A primary cut off from the other nine nodes (five shards, R=1) fences
+// itself by its lease, one window after its last round trip, long before the
+// majority declares it dead and promotes its replica; the promotion comes
+// a FenceWaitMs() after the death, with the default timings.
+TEST(SwimSim, CutOffPrimaryFencesByLeaseBeforeItsReplicaIsPromoted) {
+  SwimOptions so;
+  so.replicas = 1;
+  SimCluster c(SimOptions{}, so);
+  Grow(c, 10);
+  auto paired = [&] {
+    for (int i : c.Running()) {
+      if (c.node(i).state() != MemberState::kActive) return false;
+      const auto& shards = c.node(i).table().shards;
+      if (shards.size() != 5) return false;
+      for (const ShardInfo& s : shards) {
+        if (s.replicas.size() != 1) return false;
+      }
+      if (TableFingerprint(c.node(i).table()) != TableFingerprint(c.node(0).table())) return false;
+    }
+    return true;
+  };
+  ASSERT_GE(c.RunUntil(paired, kMinute), 0) << c.Describe();
+  for (int i = 0; i < 10; ++i) c.node(i).SetReplicationStatus(100, false);
+  c.RunFor(3000);
+  int victim = -1;
+  for (int i = 1; i < 10 && victim < 0; ++i) {
+    if (ShardOfNode(c.node(0).table(), c.id(i))->primary == c.id(i)) victim = i;
+  }
+  ASSERT_GE(victim, 0);
+  std::vector<int> rest;
+  for (int i = 0; i < 10; ++i) {
+    if (i != victim) rest.push_back(i);
+  }
+  const int64_t cut = c.now();
+  c.Partition({rest, {victim}});
+  int64_t fenced_at = -1, promoted_at = -1;
+  ASSERT_GE(c.RunUntil([&] {
+    if (fenced_at < 0 && c.node(victim).fenced()) fenced_at = c.now();
+    const ShardInfo* s = ShardOfNode(c.node(0).table(), c.id(victim));
+    if (s == nullptr || s->primary != c.id(victim)) promoted_at = c.now();
+    return promoted_at >= 0;
+  }, 2 * kMinute), 0) << c.Describe();
+  ASSERT_GE(fenced_at, 0) << "the cut-off primary never fenced itself";
+  EXPECT_LT(fenced_at, promoted_at);
+  EXPECT_LE(fenced_at - cut, c.node(victim).LeaseWindowMs() + 200);
+  std::printf("[ report ] 10 nodes, default timings: cut-off primary fenced after %lld ms, "
+              "its replica promoted after %lld ms\n",
+              static_cast<long long>(fenced_at - cut), static_cast<long long>(promoted_at - cut));
 }
 
 TEST(SwimSim, CoordinatorDeathHandsOverToTheNextOldest) {
