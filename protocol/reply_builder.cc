@@ -2,9 +2,10 @@
 //
 // Every method appends one complete RESP element (or an aggregate header) to
 // out_, so the buffer is always a valid prefix of the reply stream. Numbers
-// are formatted with std::to_chars into a stack buffer; nothing here calls
-// snprintf. Status and error texts have CR/LF replaced by spaces, since one
-// stray newline would desynchronise the client.
+// are formatted with std::to_chars into a stack buffer (numbers below 1024,
+// and +OK, are copied from bytes laid out at compile time); nothing here
+// calls snprintf. Status and error texts have CR/LF replaced by spaces,
+// since one stray newline would desynchronise the client.
 //
 // Doubles follow redis-server 7.2's d2string: nan/inf/-inf/0/-0 spelled out,
 // integral values within +-2^62 printed as integers, and everything else as
@@ -15,6 +16,7 @@
 // Thread use: one builder per connection, used by that connection's thread.
 #include "protocol/reply_builder.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -25,9 +27,38 @@ namespace {
 // Room for any int64 or double this file writes, plus a type byte and CRLF.
 constexpr size_t kNumBuf = 40;
 
+// "<n>\r\n" for 0 <= n < kSmallNumbers, laid out at compile time: most
+// integer replies (:0, :1, counts) and bulk and array lengths are small, and
+// copying their bytes beats formatting them (Redis keeps shared objects for
+// the same reason).
+constexpr int kSmallNumbers = 1024;
+struct SmallNumber {
+  char text[7];  // up to "1023\r\n", zero-padded: copied whole
+  uint8_t len;
+};
+constexpr std::array<SmallNumber, kSmallNumbers> MakeSmallNumbers() {
+  std::array<SmallNumber, kSmallNumbers> t{};
+  for (int n = 0; n < kSmallNumbers; ++n) {
+    char digits[4];
+    int d = 0;
+    for (int v = n; d == 0 || v > 0; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
+    SmallNumber& s = t[n];
+    for (int i = 0; i < d; ++i) s.text[i] = digits[d - 1 - i];
+    s.text[d] = '\r';
+    s.text[d + 1] = '\n';
+    s.len = static_cast<uint8_t>(d + 2);
+  }
+  return t;
+}
+constexpr std::array<SmallNumber, kSmallNumbers> kSmall = MakeSmallNumbers();
+
 // Writes `type`, `n` and CRLF to `out`; returns the length written.
 size_t FormatHeader(char type, int64_t n, char* out) {
   out[0] = type;
+  if (n >= 0 && n < kSmallNumbers) {
+    std::memcpy(out + 1, kSmall[n].text, sizeof(kSmall[n].text));
+    return 1 + kSmall[n].len;
+  }
   char* p = std::to_chars(out + 1, out + kNumBuf - 2, n).ptr;
   *p++ = '\r';
   *p++ = '\n';

@@ -32,7 +32,7 @@ class ReplyBuilder {
   // +OK style status, -ERR style error (text without '-' and CRLF; a text
   // without an upper-case first word gets "ERR " prepended, as Redis does).
   void SimpleString(std::string_view s);
-  void Ok() { SimpleString("OK"); }
+  void Ok() { out_.append("+OK\r\n", 5); }
   void Error(std::string_view text);
   void Integer(int64_t v);
   void Bulk(std::string_view s);

@@ -61,6 +61,14 @@ TEST(ReplyBuilder, Integers) {
   EXPECT_EQ(Reply(3, [](ReplyBuilder& rb) { rb.Integer(-42); }), ":-42\r\n");
   EXPECT_EQ(Reply(2, [](ReplyBuilder& rb) { rb.Integer(INT64_MAX); }), ":9223372036854775807\r\n");
   EXPECT_EQ(Reply(2, [](ReplyBuilder& rb) { rb.Integer(INT64_MIN); }), ":-9223372036854775808\r\n");
+  // Below 1024 the bytes come from a table; at and above, from to_chars.
+  for (int64_t v : {1, 9, 10, 99, 100, 999, 1000, 1023, 1024, 10000, -1}) {
+    EXPECT_EQ(Reply(2, [v](ReplyBuilder& rb) { rb.Integer(v); }), ":" + std::to_string(v) + "\r\n");
+    EXPECT_EQ(Reply(2, [v](ReplyBuilder& rb) { rb.ArrayHeader(v); }),
+              "*" + std::to_string(v) + "\r\n");
+  }
+  EXPECT_EQ(Reply(2, [](ReplyBuilder& rb) { rb.Bulk(std::string(1023, 'x')); }).substr(0, 7),
+            "$1023\r\n");
 }
 
 TEST(ReplyBuilder, BulkStringsAreBinarySafe) {
