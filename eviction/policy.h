@@ -65,6 +65,11 @@ struct HookContext {
   int64_t now_ms = 0;            // the store's clock (coarse: a few ms)
   uint64_t* rng = nullptr;       // the stripe's generator state (NextRandom)
   const EntryInfo* info = nullptr;
+  // The KeyHash of the key the hook is about (OnInsert, OnAccess), when the
+  // store already computed it for the lookup; 0 when not known.
+  uint64_t key_hash = 0;
+  // That key's hash, without hashing it again when the store passed it.
+  uint64_t KeyHashOf(EntryRef e) const { return key_hash != 0 ? key_hash : info->KeyHash(e); }
 };
 
 // A policy's per-stripe side state (see the header note). The store adds

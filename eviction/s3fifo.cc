@@ -164,7 +164,7 @@ bool S3FifoPolicy::InSmall(const S3FifoShard* shard, EntryRef e) {
 
 void S3FifoPolicy::OnInsert(PolicyShard* s, EntryRef e, const HookContext& ctx) {
   auto* shard = static_cast<S3FifoShard*>(s);
-  if (shard->ghost.Contains(ctx.info->KeyHash(e))) {
+  if (shard->ghost.Contains(ctx.KeyHashOf(e))) {
     *e = meta::Queue(/*main=*/true, options_.main_insert_freq, 0);
   } else {
     shard->small.Push(e, /*main=*/false, 0);

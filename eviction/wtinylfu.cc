@@ -127,7 +127,7 @@ void WTinyLfuPolicy::OnInsert(PolicyShard* s, EntryRef e, const HookContext& ctx
   auto* shard = static_cast<WTinyLfuShard*>(s);
   ++shard->tracked;
   shard->sketch.EnsureCapacity(shard->tracked);
-  shard->sketch.Record(ctx.info->KeyHash(e));
+  shard->sketch.Record(ctx.KeyHashOf(e));
   // A window that has never been drained (no eviction yet) past what its
   // positions can name: its oldest keys go to probation.
   if (shard->window.live() >= kMaxWindowSlots) {
@@ -138,7 +138,7 @@ void WTinyLfuPolicy::OnInsert(PolicyShard* s, EntryRef e, const HookContext& ctx
 
 void WTinyLfuPolicy::OnAccess(PolicyShard* s, EntryRef e, const HookContext& ctx) {
   auto* shard = static_cast<WTinyLfuShard*>(s);
-  shard->sketch.Record(ctx.info->KeyHash(e));
+  shard->sketch.Record(ctx.KeyHashOf(e));
   const uint32_t m = *e;
   if (Ours(shard, m)) {
     switch (meta::TinyLfuSegment(m)) {

@@ -213,7 +213,7 @@ Entry* Store::Find(int db, const HashedKey& key, Lookup mode) {
   if (mode != Lookup::kWrite) (e != nullptr ? st.hits : st.misses).Add(1);
   if (e != nullptr && mode != Lookup::kReadNoTouch) {
     const PolicyRef pr = PolicyOf(st);
-    pr.policy->OnAccess(pr.shard, &e->meta(), HookCtx(st));
+    pr.policy->OnAccess(pr.shard, &e->meta(), HookCtx(st, key.hash));
     if (pr.shard != nullptr) AfterHook(st);
   }
   return e;
@@ -245,7 +245,7 @@ void Store::Put(int db, const HashedKey& key, Entry* e) {
   if (old != nullptr) {
     pr.policy->OnReplace(pr.shard, &old->meta(), &e->meta(), HookCtx(st));
   } else {
-    pr.policy->OnInsert(pr.shard, &e->meta(), HookCtx(st));
+    pr.policy->OnInsert(pr.shard, &e->meta(), HookCtx(st, key.hash));
   }
   if (pr.shard != nullptr) AfterHook(st);
   AddMemory(st, bytes);

@@ -331,7 +331,9 @@ class Store {
   }
   PolicyRef PolicyOf(Stripe& st);
   void SetShard(Stripe& st, EvictionPolicy* p);
-  HookContext HookCtx(Stripe& st);
+  // `key_hash`: the KeyHash of the key an OnInsert/OnAccess is about, when
+  // known (HookContext::key_hash).
+  HookContext HookCtx(Stripe& st, uint64_t key_hash = 0);
   void AfterHook(Stripe& st);  // accounts the shard's memory change
   // Removes e (found in table t of db) as an eviction; returns bytes freed.
   int64_t EvictEntry(Stripe& st, int db, SlotTable* t, Entry* e);

@@ -75,11 +75,12 @@ Store::PolicyRef Store::PolicyOf(Stripe& st) {
   return {p, st.shard.get()};
 }
 
-HookContext Store::HookCtx(Stripe& st) {
+HookContext Store::HookCtx(Stripe& st, uint64_t key_hash) {
   HookContext ctx;
   ctx.now_ms = clock_->CoarseNowMs();
   ctx.rng = &st.rng;
   ctx.info = &key_info_;
+  ctx.key_hash = key_hash;
   return ctx;
 }
 
