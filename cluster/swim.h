@@ -75,8 +75,8 @@
 namespace shoal {
 
 struct SwimOptions {
-  int64_t probe_interval_ms = 1000;
-  int64_t probe_timeout_ms = 500;     // direct ack deadline, then ping-req
+  int64_t probe_interval_ms = 300;
+  int64_t probe_timeout_ms = 150;     // direct ack deadline, then ping-req
   int indirect_probes = 3;            // k
   double suspicion_mult = 4;          // suspicion timeout in probe intervals, times max(1, log10 N)
   int retransmit_mult = 4;            // piggyback each update mult * ceil(log10(N + 1)) times
