@@ -506,8 +506,10 @@ std::string ClusterInfoText(const ClusterView& v, const ClusterBusStats& stats,
     }
   }
   // As Redis with full coverage required: ok only when every slot is served
-  // (a suspect primary still counts, as PFAIL does in Redis).
-  bool state_ok = assigned == kClusterSlots && fail == 0;
+  // (a suspect primary still counts, as PFAIL does in Redis), and, as on a
+  // Redis node that lost the majority, not while this node refuses keyed
+  // commands (fenced, or stepping down after a restart).
+  bool state_ok = assigned == kClusterSlots && fail == 0 && !v.fenced && !v.stepping_down;
   std::string out;
   auto field = [&out](std::string_view k, auto v) { StrAppend(&out, k, ":", v, "\r\n"); };
   field("cluster_state", state_ok ? "ok" : "fail");

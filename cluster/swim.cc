@@ -407,11 +407,13 @@ void Membership::LeaseStep(int64_t now) {
   }
   for (const std::string& id : named) {
     auto it = members_.find(id);
-    if (id == self_id_ || it == members_.end() || !Probeable(it->second.rec.state) ||
-        it->second.rec.ip.empty()) {
+    if (id == self_id_ || it == members_.end() || it->second.rec.ip.empty() ||
+        it->second.rec.state == MemberState::kLeaving) {
       continue;
     }
-    // A bare ping: the answer is all that matters (Dispatch, kAck).
+    // A bare ping: the answer is all that matters (Dispatch, kAck). Members
+    // held dead are pinged too: after a partition heals, their answers give
+    // the lease back at once, before gossip has revived them here.
     BusMessage ping = NewMessage(BusKind::kPing);
     ping.seq = next_seq_++;
     ping.target_id = id;

@@ -372,6 +372,9 @@ def test_migration_flags_and_errors(tmp_path):
     with tempfile.TemporaryDirectory() as d:
         n = Node(d)
         try:
+            # The first node serves every slot once its coordinator step made
+            # its shard (a moment after the port opens).
+            wait_converged([n])
             with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
                 n.r.execute_command("CLUSTER", "LEAVE", "now")
             # ASKING alone is harmless; a key of an unowned... every slot is

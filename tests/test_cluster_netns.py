@@ -121,6 +121,10 @@ out = {}
 for ip in %r:
     try:
         r = redis.Redis(host=ip, port=%d, socket_timeout=2)
+        # A node still fenced after a heal (or stepping down) says fail.
+        if b'cluster_state:ok' not in r.execute_command('CLUSTER', 'INFO'):
+            out[ip] = 'cluster_state:fail'
+            continue
         out[ip] = sorted([int(e[0]), int(e[1]), e[2][0].decode(), int(e[2][1])]
                          for e in r.execute_command('CLUSTER', 'SLOTS'))
     except Exception as e:
@@ -257,7 +261,7 @@ FENCE_PROBE = """
 import json, time, redis
 r = redis.Redis(host=%r, port=%d, decode_responses=True, socket_timeout=1)
 key = %r
-first_ok = first_down = None
+first_ok = first_down = state = None
 end = time.time() + %f
 while time.time() < end:
     try:
@@ -267,9 +271,11 @@ while time.time() < end:
     except redis.ResponseError as e:
         if str(e) == "CLUSTERDOWN The cluster is down" and first_down is None:
             first_down = time.time()
+            # Fenced, it reports the cluster down, as a Redis minority node.
+            state = r.execute_command("CLUSTER", "INFO").split()[0]
             break
     time.sleep(0.02)
-print(json.dumps({"ok": first_ok, "down": first_down}))
+print(json.dumps({"ok": first_ok, "down": first_down, "state": state}))
 """
 
 MOVE_PROBE = """
@@ -333,6 +339,7 @@ print(json.dumps(time.time()))
         m = json.loads(move.communicate(timeout=40)[0].decode().strip().splitlines()[-1])
         assert f["ok"] is not None and f["ok"] < cut, f
         assert f["down"] is not None, "the cut-off node never fenced itself"
+        assert f["state"] == "cluster_state:fail", f
         assert m["moved"] is not None, "the newcomer never got the dead node's slots"
         print(f"failed {declared - cut:.2f} s, fenced {f['down'] - cut:.2f} s after the cut, "
               f"slots moved {m['moved'] - cut:.2f} s after it")
