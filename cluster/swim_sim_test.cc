@@ -26,6 +26,23 @@ void Grow(SimCluster& c, int n) {
   for (int i = 1; i < n; ++i) c.AddNode({0});
 }
 
+// Every running node is active and holds the same table of `shards` shards,
+// each with `replicas` replicas.
+bool ShardsSettled(SimCluster& c, size_t shards, size_t replicas) {
+  const std::set<int> running = c.Running();
+  if (running.empty()) return false;
+  const uint64_t first = TableFingerprint(c.node(*running.begin()).table());
+  for (int i : running) {
+    if (c.node(i).state() != MemberState::kActive) return false;
+    const ShardTable& t = c.node(i).table();
+    if (t.shards.size() != shards || TableFingerprint(t) != first) return false;
+    for (const ShardInfo& s : t.shards) {
+      if (s.replicas.size() != replicas) return false;
+    }
+  }
+  return true;
+}
+
 uint64_t Sum(SimCluster& c, uint64_t SwimStats::*field) {
   uint64_t s = 0;
   for (int i = 0; i < c.size(); ++i) s += c.node(i).stats().*field;
@@ -210,19 +227,7 @@ TEST(SwimSim, CutOffPrimaryFencesByLeaseBeforeItsReplicaIsPromoted) {
   so.replicas = 1;
   SimCluster c(SimOptions{}, so);
   Grow(c, 10);
-  auto paired = [&] {
-    for (int i : c.Running()) {
-      if (c.node(i).state() != MemberState::kActive) return false;
-      const auto& shards = c.node(i).table().shards;
-      if (shards.size() != 5) return false;
-      for (const ShardInfo& s : shards) {
-        if (s.replicas.size() != 1) return false;
-      }
-      if (TableFingerprint(c.node(i).table()) != TableFingerprint(c.node(0).table())) return false;
-    }
-    return true;
-  };
-  ASSERT_GE(c.RunUntil(paired, kMinute), 0) << c.Describe();
+  ASSERT_GE(c.RunUntil([&] { return ShardsSettled(c, 5, 1); }, kMinute), 0) << c.Describe();
   for (int i = 0; i < 10; ++i) c.node(i).SetReplicationStatus(100, false);
   c.RunFor(3000);
   int victim = -1;
@@ -312,17 +317,7 @@ TEST(SwimSim, RestartedPrimaryStepsDownToItsSyncedReplica) {
   so.replicas = 1;
   SimCluster c(SimOptions{}, so);
   Grow(c, 4);
-  auto settled = [&] {
-    for (int i : c.Running()) {
-      if (c.node(i).state() != MemberState::kActive) return false;
-      if (c.node(i).table().shards.size() != 2) return false;
-      for (const ShardInfo& s : c.node(i).table().shards) {
-        if (s.replicas.size() != 1) return false;
-      }
-      if (TableFingerprint(c.node(i).table()) != TableFingerprint(c.node(0).table())) return false;
-    }
-    return true;
-  };
+  auto settled = [&] { return ShardsSettled(c, 2, 1); };
   ASSERT_GE(c.RunUntil(settled, kMinute), 0) << c.Describe();
   // Every replica completed a sync (as ShardRoleKeeper would report).
   const ShardTable& t = c.node(0).table();
@@ -365,15 +360,7 @@ TEST(SwimSim, RestartedPrimaryWithoutSyncedReplicaServesAgain) {
   so.replicas = 1;
   SimCluster c(SimOptions{}, so);
   Grow(c, 2);
-  auto paired = [&] {
-    for (int i : c.Running()) {
-      if (c.node(i).state() != MemberState::kActive) return false;
-      const auto& shards = c.node(i).table().shards;
-      if (shards.size() != 1 || shards[0].replicas.size() != 1) return false;
-    }
-    return true;
-  };
-  ASSERT_GE(c.RunUntil(paired, kMinute), 0) << c.Describe();
+  ASSERT_GE(c.RunUntil([&] { return ShardsSettled(c, 1, 1); }, kMinute), 0) << c.Describe();
   const int primary = c.node(0).table().shards[0].primary == c.id(0) ? 0 : 1;
   c.Crash(primary);
   c.RunFor(300);

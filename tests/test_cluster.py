@@ -67,6 +67,22 @@ class Node:
     def alive(self):
         return self.proc.poll() is None
 
+    def restart(self):
+        """Starts the process again with the same arguments (same ports and
+        nodes file) once it has exited; returns when it answers PING."""
+        self.log.close()
+        self.log = open(self.log.name, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.r = redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                self.r.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        raise AssertionError("restarted node does not answer")
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -559,8 +575,7 @@ def test_join_rebalances_and_death_leaves_slots_down():
 
             # Restarted with its nodes file, the node comes back under its
             # old id and serves its slots again.
-            victim.proc = subprocess.Popen(victim.args, stdout=victim.log,
-                                           stderr=subprocess.STDOUT)
+            victim.restart()
             deadline = time.time() + 30
             while time.time() < deadline:
                 try:

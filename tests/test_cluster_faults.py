@@ -107,22 +107,6 @@ def test_stale_values_never_come_back():
                 n.stop()
 
 
-def restart(node):
-    """Starts the node's process again with the same arguments (same ports
-    and nodes file)."""
-    node.log = open(node.log.name, "ab")
-    node.proc = subprocess.Popen(node.args, stdout=node.log, stderr=subprocess.STDOUT)
-    node.r = redis.Redis(host="127.0.0.1", port=node.port, decode_responses=True)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            node.r.ping()
-            return
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise AssertionError("restarted node does not answer")
-
-
 def test_graceful_restart_keeps_the_shard():
     with tempfile.TemporaryDirectory() as d:
         nodes = start_cluster(d, 3)
@@ -134,7 +118,7 @@ def test_graceful_restart_keeps_the_shard():
             before = slots_of(nodes[0])
             victim.stop()  # SIGTERM, default --cluster-leave-on-shutdown no
             assert victim.proc.returncode == 0
-            restart(victim)
+            victim.restart()
             wait_converged(nodes)
             assert victim.r.execute_command("CLUSTER", "MYID") == my_id
             assert victim.r.execute_command("CLUSTER", "MYSHARDID") == shard

@@ -312,14 +312,7 @@ def test_replaced_primary_returns_as_replica(cluster4):
         rc.set(f"r:{i}", i + 1000)
     # It comes back with its nodes file: it must not serve its old data as
     # current; it becomes the replica of the shard it used to lead.
-    victim.proc = subprocess.Popen(victim.args, stdout=victim.log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            victim.r.ping()
-            break
-        except redis.RedisError:
-            time.sleep(0.05)
+    victim.restart()
     shards = wait_shards(nodes, 2, 1, timeout=30)
     assert victim_port in [r[0] for _, r, _ in shards]
     assert victim.r.execute_command("ROLE")[0] == "slave"
@@ -337,18 +330,6 @@ def test_replaced_primary_returns_as_replica(cluster4):
         assert v == str(i + 1000), (i, v)
     c.close()
     rc.close()
-
-
-def restart(node):
-    node.proc = subprocess.Popen(node.args, stdout=node.log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            node.r.ping()
-            return
-        except redis.RedisError:
-            time.sleep(0.02)
-    raise AssertionError("the node did not come back")
 
 
 def test_quickly_restarted_primary_hands_its_shard_to_its_replica(cluster4):
@@ -374,7 +355,7 @@ def test_quickly_restarted_primary_hands_its_shard_to_its_replica(cluster4):
     key = next(f"q:{i}" for i in range(4000) if rc.get_node_from_key(f"q:{i}").port == victim_port)
     slot = rc.keyslot(key)
     victim.kill()
-    restart(victim)
+    victim.restart()
     # While it hands over it refuses keyed commands (or, once the switch
     # happened, redirects them); it never answers from its empty store.
     with pytest.raises(redis.ResponseError) as refused:
