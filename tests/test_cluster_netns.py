@@ -71,7 +71,7 @@ class Hosts:
             sh("ip", "-n", self.switch, "link", "set", f"port{i}", "master", "br0")
             sh("ip", "-n", self.switch, "link", "set", f"port{i}", "up")
 
-    def start_node(self, i):
+    def start_node(self, i, replicas=0):
         ns, ip = self.names[i], self.ips[i]
         args = ["ip", "netns", "exec", ns, SHOAL, "--port", str(PORT), "--bind", ip,
                 "--threads", "2", "--cluster-enabled", "yes", "--announce-ip", ip,
@@ -79,7 +79,7 @@ class Hosts:
                 "--cluster-config-file", os.path.join(self.workdir, f"nodes-{i}.conf"),
                 "--cluster-probe-interval-ms", "200", "--cluster-probe-timeout-ms", "100",
                 "--cluster-push-pull-interval-ms", "1000", "--cluster-gossip-interval-ms", "100",
-                "--replicas", "0"]
+                "--replicas", str(replicas)]
         if i > 0:
             args += ["--join", f"{self.ips[0]}:{PORT}"]
         log = open(os.path.join(self.workdir, f"shoal-{i}.log"), "wb")
@@ -350,6 +350,155 @@ print(json.dumps(time.time()))
         wait_converged(h, h.ips)
         ok = h.cli("-c", "-h", h.ips[0], "-p", PORT, "set", "after:heal", "1").strip()
         assert ok == "OK", ok
+        for p in h.procs:
+            assert p.poll() is None, "a node died during the test"
+    finally:
+        h.teardown()
+
+
+# With replicas (R=1, two shards on four hosts): a primary cut off from the
+# others. The majority promotes its replica and keeps serving; the cut-off
+# side stops taking writes; after the heal the views converge, the old
+# primary comes back as a replica, and no write the majority acknowledged
+# (WAIT 1) is lost.
+TOPOLOGY = """
+import json, redis
+r = redis.Redis(host=%r, port=%d, decode_responses=True, socket_timeout=1)
+out = {"primaries": {}, "replicas": {}}
+for line in r.execute_command("CLUSTER", "NODES").splitlines():
+    f = line.split()
+    ip = f[1].split(":")[0]
+    if "master" in f[2] and "fail" not in f[2] and len(f) > 8:
+        out["primaries"][ip] = f[0]
+    elif "slave" in f[2] and "fail" not in f[2]:
+        out["replicas"][ip] = f[3]
+ids = {f.split()[0]: f.split()[1].split(":")[0] for f in
+       r.execute_command("CLUSTER", "NODES").splitlines()}
+out["replicas"] = {ip: ids.get(pid) for ip, pid in out["replicas"].items()}
+out["ok"] = "cluster_state:ok" in r.execute_command("CLUSTER", "INFO")
+links = {}
+for ip in out["replicas"]:
+    try:
+        info = redis.Redis(host=ip, port=%d, decode_responses=True,
+                           socket_timeout=1).info("replication")
+        links[ip] = info.get("master_link_status")
+    except redis.RedisError as e:
+        links[ip] = str(e)
+out["links"] = links
+print(json.dumps(out))
+"""
+
+WAIT_WRITER = """
+import json, time, redis
+ips, port, seconds = %r, %d, %f
+conns = {}
+def conn(ip):
+    if ip not in conns:
+        conns[ip] = redis.Redis(host=ip, port=port, decode_responses=True, socket_timeout=0.5)
+    return conns[ip]
+owner, acked, i = {}, {}, 0
+end = time.time() + seconds
+while time.time() < end:
+    key = "p:%%d" %% (i %% 2000)
+    ip = owner.get(key, ips[0])
+    try:
+        c = conn(ip)
+        c.set(key, i)
+        if c.execute_command("WAIT", 1, 100) >= 1:
+            acked[key] = i
+        i += 1
+    except redis.ResponseError as e:
+        msg = str(e)
+        if msg.startswith("MOVED"):
+            owner[key] = msg.split()[2].split(":")[0]
+        else:
+            time.sleep(0.02)
+    except (redis.ConnectionError, redis.TimeoutError):
+        owner.pop(key, None)
+        conns.pop(ip, None)
+        time.sleep(0.02)
+print(json.dumps({"acked": acked, "writes": i}))
+"""
+
+READ_BACK = """
+import json, redis
+from redis.cluster import RedisCluster, ClusterNode
+rc = RedisCluster(startup_nodes=[ClusterNode(%r, %d)], decode_responses=True)
+keys = %r
+pipe = rc.pipeline(transaction=False)
+for k in keys:
+    pipe.get(k)
+print(json.dumps(dict(zip(keys, pipe.execute()))))
+"""
+
+
+def topology(h, ip):
+    return h.py(TOPOLOGY % (ip, PORT, PORT))
+
+
+def test_partitioned_primary_is_replaced_and_no_acknowledged_write_is_lost():
+    h = Hosts(count=4, prefix="sp", subnet="10.79.0")
+    try:
+        h.setup()
+        for i in range(4):
+            h.start_node(i, replicas=1)
+            time.sleep(0.2)
+        deadline = time.time() + 40
+        while True:
+            t = topology(h, h.ips[0])
+            if (len(t["primaries"]) == 2 and len(t["replicas"]) == 2 and t["ok"]
+                    and all(v == "up" for v in t["links"].values())):
+                break
+            assert time.time() < deadline, f"replicas never synced: {t}"
+            time.sleep(0.3)
+        # The victim: the primary that is not node 0 (the coordinator stays
+        # on the majority side), and its replica.
+        victim = next(ip for ip in t["primaries"] if ip != h.ips[0])
+        vi = h.ips.index(victim)
+        heir = next(r for r, p in t["replicas"].items() if p == victim)
+        slots = h.py(SLOTS_SCRIPT % ([h.ips[0]], PORT))[h.ips[0]]
+        victim_slots = {s for a, b, ip, _ in slots if ip == victim for s in range(a, b + 1)}
+        key = next(f"m{i}" for i in range(200000) if key_slot(f"m{i}".encode()) in victim_slots)
+        writer = h.py_async(WAIT_WRITER % (h.ips, PORT, 14.0))
+        minority = h.py_async(FENCE_PROBE % (victim, PORT, key, 12.0), ns=h.names[vi])
+        time.sleep(2.0)
+        cut = time.time()
+        sh("ip", "-n", h.switch, "link", "set", f"port{vi}", "down")
+        # The majority promotes the heir and serves the victim's slots again.
+        promoted = None
+        while time.time() - cut < 30:
+            t = topology(h, h.ips[0])
+            if heir in t["primaries"]:
+                promoted = time.time()
+                break
+            time.sleep(0.1)
+        assert promoted is not None, f"the replica was never promoted: {t}"
+        f = json.loads(minority.communicate(timeout=40)[0].decode().strip().splitlines()[-1])
+        assert f["down"] is not None, "the cut-off primary kept taking writes"
+        assert f["down"] < promoted, (f, promoted)
+        time.sleep(2.0)
+        sh("ip", "-n", h.switch, "link", "set", f"port{vi}", "up")
+        w = json.loads(writer.communicate(timeout=60)[0].decode().strip().splitlines()[-1])
+        print(f"cut-off primary fenced {f['down'] - cut:.2f} s, replica promoted "
+              f"{promoted - cut:.2f} s after the cut; {len(w['acked'])} keys acknowledged "
+              f"of {w['writes']} writes")
+        # After the heal: every node agrees, the old primary is a replica of
+        # its heir, and every acknowledged write reads back (or a later one).
+        deadline = time.time() + 40
+        while True:
+            views = [topology(h, ip) for ip in h.ips]
+            if (all(v["ok"] and v["primaries"] == views[0]["primaries"] for v in views)
+                    and views[0]["replicas"].get(victim) == heir
+                    and all(s == "up" for s in views[0]["links"].values())):
+                break
+            assert time.time() < deadline, f"views did not converge: {views}"
+            time.sleep(0.3)
+        keys = sorted(w["acked"])
+        assert len(keys) > 100
+        got = h.py(READ_BACK % (h.ips[0], PORT, keys))
+        lost = [(k, w["acked"][k], got[k]) for k in keys
+                if got[k] is None or int(got[k]) < w["acked"][k]]
+        assert not lost, f"{len(lost)} acknowledged writes lost, e.g. {lost[:5]}"
         for p in h.procs:
             assert p.poll() is None, "a node died during the test"
     finally:

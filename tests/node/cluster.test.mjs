@@ -7,12 +7,11 @@
 // Run: cd tests/node && node --test
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { shoalBin, freePort, waitForPort } from './shoal_server.mjs';
+import { startClusterNode, stopAll } from './shoal_server.mjs';
 
 let ports = [];
 const procs = [];
@@ -51,19 +50,10 @@ before(async () => {
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-ioredis-'));
     let seed;
     for (let i = 0; i < 3; i++) {
-      const port = await freePort();
-      const bus = await freePort();
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--threads', '2',
-        '--cluster-enabled', 'yes', '--cluster-port', String(bus),
-        '--cluster-config-file', path.join(workdir, `nodes-${port}.conf`),
-        '--announce-ip', '127.0.0.1', '--cluster-probe-interval-ms', '200',
-        '--cluster-probe-timeout-ms', '100', '--cluster-push-pull-interval-ms', '1000',
-        '--cluster-gossip-interval-ms', '100', '--replicas', '0'];
-      if (seed) args.push('--join', seed);
-      else seed = `127.0.0.1:${port}@${bus}`;
-      procs.push(spawn(shoalBin, args, { stdio: 'ignore' }));
-      await waitForPort(port);
-      ports.push(port);
+      const n = await startClusterNode(workdir, { join: seed });
+      seed = seed || n.seed;
+      procs.push(n.proc);
+      ports.push(n.port);
     }
   }
   await waitConverged();
@@ -75,11 +65,7 @@ after(async () => {
   if (cluster) cluster.disconnect();
   // Nodes write their nodes file as they stop: remove the directory only
   // once every process has exited (it raced the removal before).
-  await Promise.all(procs.map((p) => new Promise((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once('exit', resolve);
-    p.kill('SIGTERM');
-  })));
+  await stopAll(procs);
   if (workdir) fs.rmSync(workdir, { recursive: true, force: true });
 });
 
