@@ -469,6 +469,7 @@ std::string MigrationInfoText(const ClusterView& v, const SlotMoverStats& moves)
   field("cluster_migration_slots_importing", in_slots);
   field("cluster_migration_slots_moved", moves.slots_moved);
   field("cluster_migration_keys_moved", moves.keys_moved);
+  field("cluster_migration_keys_remaining", moves.keys_remaining);
   field("cluster_migration_bytes_moved", moves.bytes_moved);
   field("cluster_migration_errors", moves.errors);
   return out;

@@ -71,8 +71,21 @@ SlotMover::Progress SlotMover::progress() const {
 }
 
 SlotMoverStats SlotMover::stats() const {
-  absl::MutexLock l(&mu_);
-  return stats_;
+  SlotMoverStats s;
+  {
+    absl::MutexLock l(&mu_);
+    s = stats_;
+  }
+  std::shared_ptr<const ClusterView> view = state_->Get();
+  if (view == nullptr || view->table.migration == 0) return s;
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    if (view->TargetOfSlot(slot) == nullptr) continue;
+    const ShardInfo* owner = view->ShardOfSlot(slot);
+    if (owner != nullptr && owner->primary == view->my_id) {
+      s.keys_remaining += store_->CountKeysInSlot(0, slot);
+    }
+  }
+  return s;
 }
 
 void SlotMover::Report(uint64_t plan, int32_t handoff) {

@@ -58,6 +58,7 @@ struct SlotMoverStats {
   int64_t bytes_moved = 0;     // memory of the entries moved (their size here)
   int64_t slots_moved = 0;     // slots emptied and reported
   int64_t errors = 0;          // MIGRATE batches that failed (retried)
+  int64_t keys_remaining = 0;  // keys still here in slots this node hands off (stats())
   std::string last_error;
 };
 
@@ -76,6 +77,9 @@ class SlotMover {
     int32_t handoff = -1;
   };
   Progress progress() const;
+  // The totals, and the keys still to move: the key counts of the slots
+  // the current view has moving away from this node (one stripe lock per
+  // such slot: for INFO, not for a hot path).
   SlotMoverStats stats() const;
 
  private:

@@ -137,7 +137,10 @@ def test_join_under_write_load_loses_nothing():
                     break
                 time.sleep(0.05)
             assert saw_migrating, "no slot was ever seen moving"
+            # The sources count the keys they still have to send.
+            assert sum(info_field(n, "cluster_migration_keys_remaining") for n in nodes) > 0
             wait_converged(nodes + [extra], timeout=120)
+            assert sum(info_field(n, "cluster_migration_keys_remaining") for n in nodes) == 0
             time.sleep(0.5)
             stop.set()
             for t in threads:

@@ -124,6 +124,8 @@ constexpr Scalar kScalars[] = {
      "Slots this node is taking over.", Source::kClusterInfo},
     {"cluster_migration_slots_moved", "shoal_cluster_migration_slots_moved_total", kCounter,
      "Slots this node emptied into their new shard.", Source::kClusterInfo},
+    {"cluster_migration_keys_remaining", "shoal_cluster_migration_keys_remaining", kGauge,
+     "Keys still on this node in the slots it is handing off.", Source::kClusterInfo},
     {"cluster_migration_keys_moved", "shoal_cluster_migration_keys_moved_total", kCounter,
      "Keys this node sent to their new shard.", Source::kClusterInfo},
     {"cluster_migration_bytes_moved", "shoal_cluster_migration_bytes_moved_total", kCounter,
