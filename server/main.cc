@@ -479,6 +479,11 @@ int Main(int argc, char** argv) {
   server.scripting = &scripting;
   // Replication: records writes once a replica connects; REPLICAOF.
   ReplicationManager replication(&store, &server);
+  replication.SetFunctionHooks(
+      [&scripting] { return scripting.DumpLibraries(); },
+      [&scripting](std::string_view payload, std::string* err) {
+        return scripting.ReplaceLibraries(payload, err);
+      });
   server.replication = &replication;
   // Client-side caching hears of every key the store changes (written,
   // deleted, expired, evicted) through the store's change listener, after

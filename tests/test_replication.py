@@ -232,3 +232,52 @@ def test_short_disconnect_resyncs_partially(pair):
     assert wait_until(lambda: r.get("after") == b"2", timeout=10)
     assert r.get("local-only") == b"kept"
     assert c.execute_command("WAIT", 1, 2000) == 1
+
+
+LIB = """#!lua name=%s
+redis.register_function{function_name='%s', callback=function(keys, args)
+  return '%s' end, flags={'no-writes'}}
+"""
+
+
+def libraries(c):
+    return sorted((lib[1].decode(), [f[1].decode() for f in lib[5]])
+                  for lib in c.execute_command("FUNCTION", "LIST"))
+
+
+def test_functions_replicate_in_the_sync_and_in_the_stream(pair):
+    p, rep = pair
+    c = p.client()
+    c.execute_command("FUNCTION", "LOAD", LIB % ("before", "f_before", "v1"))
+    r = rep.client()
+    r.execute_command("FUNCTION", "LOAD", LIB % ("local", "f_local", "x"))
+    attach(p, rep)
+    # The full sync carries the primary's libraries and drops the replica's.
+    assert libraries(r) == [("before", ["f_before"])]
+    assert r.execute_command("FCALL_RO", "f_before", 0) == b"v1"
+    # Then each change ships in the stream: LOAD, LOAD REPLACE, DELETE, FLUSH,
+    # RESTORE (with their own replies on the primary).
+    steps = [
+        (("FUNCTION", "LOAD", LIB % ("after", "f_after", "a1")), [("after", ["f_after"]),
+                                                                 ("before", ["f_before"])]),
+        (("FUNCTION", "LOAD", "REPLACE", LIB % ("after", "f_after", "a2")),
+         [("after", ["f_after"]), ("before", ["f_before"])]),
+        (("FUNCTION", "DELETE", "before"), [("after", ["f_after"])]),
+    ]
+    for cmd, want in steps:
+        c.execute_command(*cmd)
+        assert c.execute_command("WAIT", 1, 2000) == 1
+        assert wait_until(lambda: libraries(r) == want), (cmd, libraries(r))
+    assert r.execute_command("FCALL_RO", "f_after", 0) == b"a2"
+    dump = c.execute_command("FUNCTION", "DUMP")
+    c.execute_command("FUNCTION", "FLUSH")
+    assert wait_until(lambda: libraries(r) == [])
+    c.execute_command("FUNCTION", "RESTORE", dump)
+    assert wait_until(lambda: libraries(r) == [("after", ["f_after"])])
+    # A failed change ships nothing and leaves the replica as it was.
+    with pytest.raises(redis.ResponseError):
+        c.execute_command("FUNCTION", "DELETE", "nope")
+    assert libraries(r) == [("after", ["f_after"])]
+    # Promoted, the replica keeps them.
+    r.execute_command("REPLICAOF", "NO", "ONE")
+    assert r.execute_command("FCALL", "f_after", 0) == b"a2"

@@ -129,6 +129,8 @@ void ReplApplier::ApplyLocked(CmdArgs a) {
     }
   } else if (Is(n, "publish") && a.size() == 3) {
     server_->pubsub().Publish(SubKind::kChannel, a[1], a[2], nullptr, nullptr);
+  } else if ((Is(n, "function.set") || Is(n, "sync.functions")) && a.size() == 2) {
+    if (functions_sink_) functions_sink_(a[1]);
   }
   // PING (keep-alive) and anything unknown: nothing to do.
 }

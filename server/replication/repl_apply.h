@@ -1,12 +1,15 @@
 // ReplApplier: a replica's side of the stream — applies the records of
 // repl_records.h (and SELECT, MULTI/EXEC, FLUSHALL, FLUSHDB, SWAPDB,
-// PUBLISH, PING) to the store. A MULTI ... EXEC batch is applied under one
+// PUBLISH, PING) to the store, and hands FUNCTION.SET / SYNC.FUNCTIONS (the
+// primary's libraries) to the functions sink. A MULTI ... EXEC batch is applied under one
 // lock set, so readers on the replica never see half a transaction.
 // One applier per link, used by the link's thread only.
 #ifndef SHOAL_SERVER_REPLICATION_REPL_APPLY_H_
 #define SHOAL_SERVER_REPLICATION_REPL_APPLY_H_
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/dispatch/command.h"
@@ -27,6 +30,10 @@ class ReplApplier {
   static bool IsSnapshotRecord(CmdArgs args);
   // A full sync begins: empties every database.
   void FlushAll();
+  // Where FUNCTION.SET / SYNC.FUNCTIONS payloads go (the scripting engine).
+  void SetFunctionsSink(std::function<void(std::string_view)> sink) {
+    functions_sink_ = std::move(sink);
+  }
 
  private:
   using Command = std::vector<std::string>;
@@ -42,6 +49,7 @@ class ReplApplier {
   int db_ = 0;
   bool in_multi_ = false;
   std::vector<Command> batch_;
+  std::function<void(std::string_view)> functions_sink_;
 };
 
 }  // namespace shoal

@@ -98,6 +98,13 @@ bool ReplicaFeeder::SendSnapshot() {
   Store* store = m_->store();
   ReplicationLog* log = m_->log();
   std::string chunk, buf;
+  // The libraries first (FUNCTION.SET records in the log after the sync
+  // point follow and bring the replica to the newest set).
+  if (std::optional<std::string> functions = m_->DumpFunctions()) {
+    AppendRespCommand({"SYNC.FUNCTIONS", *functions}, &chunk);
+    if (!SendAll(fd_, chunk)) return false;
+    chunk.clear();
+  }
   for (int db = 0; db < store->databases() && !stop_.load(); ++db) {
     uint64_t cursor = 0;
     do {

@@ -32,7 +32,9 @@ PrimaryLink::PrimaryLink(ReplicationManager* m, std::string host, int port, std:
       port_(port),
       applier_(m->store(), m->server()),
       offset_(offset),
-      replid_(std::move(replid)) {}
+      replid_(std::move(replid)) {
+  applier_.SetFunctionsSink([m](std::string_view payload) { m->ReplaceFunctions(payload); });
+}
 
 PrimaryLink::~PrimaryLink() {
   Stop();

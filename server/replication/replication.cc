@@ -187,6 +187,9 @@ void ReplicationManager::NoteCommand(CommandContext& ctx, CmdArgs args) {
     AppendRespCommand({"SWAPDB", args[1], args[2]}, &r.resp);
   } else if (name == "publish" && args.size() == 3 && server_->router == nullptr) {
     AppendRespCommand({"PUBLISH", args[1], args[2]}, &r.resp);
+  } else if (name.starts_with("function|") && dump_functions_) {
+    // FUNCTION LOAD, DELETE, FLUSH, RESTORE: the new set of libraries.
+    AppendRespCommand({"FUNCTION.SET", dump_functions_()}, &r.resp);
   } else {
     return;
   }
@@ -194,6 +197,14 @@ void ReplicationManager::NoteCommand(CommandContext& ctx, CmdArgs args) {
   // commands run under every stripe, or touch no key).
   const int64_t offset = ShipPending(true, &r);
   if (offset > 0) ctx.client->repl_offset = offset;
+}
+
+void ReplicationManager::ReplaceFunctions(std::string_view payload) {
+  if (!replace_functions_) return;
+  std::string err;
+  if (!replace_functions_(payload, &err)) {
+    fprintf(stderr, "replication: the primary's functions do not load here: %s\n", err.c_str());
+  }
 }
 
 std::optional<std::string> ReplicationManager::RefuseWrite(const CommandSpec&) const {

@@ -116,6 +116,19 @@ class ReplicationManager : public ReplicationHooks {
   std::optional<std::string> PsyncRefusal() const {
     return psync_gate_ ? psync_gate_() : std::nullopt;
   }
+  // Functions (FUNCTION LOAD & co.) replicate as the whole set of libraries:
+  // `dump` gives it as a FUNCTION DUMP payload (primary: after each change,
+  // and first in a full sync), `replace` installs one (replica). Set by
+  // main before serving; without them functions do not replicate.
+  void SetFunctionHooks(std::function<std::string()> dump,
+                        std::function<bool(std::string_view, std::string*)> replace) {
+    dump_functions_ = std::move(dump);
+    replace_functions_ = std::move(replace);
+  }
+  std::optional<std::string> DumpFunctions() const {
+    return dump_functions_ ? std::optional<std::string>(dump_functions_()) : std::nullopt;
+  }
+  void ReplaceFunctions(std::string_view payload);
   // PSYNC on a client connection (worker thread): takes the socket over
   // once the connection's earlier replies are sent; replies nothing itself.
   void AcceptReplica(ClientSession* client, std::string replid, int64_t offset);
@@ -173,6 +186,8 @@ class ReplicationManager : public ReplicationHooks {
   std::atomic<bool> stop_{false};
   std::thread housekeeping_;
   std::function<std::optional<std::string>()> psync_gate_;
+  std::function<std::string()> dump_functions_;
+  std::function<bool(std::string_view, std::string*)> replace_functions_;
 };
 
 // Registers masterauth, masteruser, replicaof, repl-backlog-size,

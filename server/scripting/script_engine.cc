@@ -5,16 +5,44 @@
 
 #include "base/strings.h"
 #include "server/scripting/script_worker.h"
+#include "server/serialize/function_payload.h"
 
 namespace shoal {
 
 ScriptEngine::ScriptEngine(Store* store, ServerState* server, int workers)
-    : store_(store), server_(server), running_(new RunningScript[workers]) {
+    : store_(store),
+      server_(server),
+      running_(new RunningScript[workers + 1]),
+      loader_index_(workers) {
   workers_.reserve(workers);
   for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<ScriptWorker>(this, i));
 }
 
 ScriptEngine::~ScriptEngine() = default;
+
+std::string ScriptEngine::DumpLibraries() const {
+  std::vector<std::string> codes;
+  for (const auto& [name, lib] : *functions_.Snapshot()) codes.push_back(lib->code);
+  return DumpFunctions(codes);
+}
+
+bool ScriptEngine::ReplaceLibraries(std::string_view payload, std::string* err) {
+  std::vector<std::string> codes;
+  if (!ParseFunctionPayload(payload, &codes, err)) return false;
+  auto libs = std::make_shared<LibraryMap>();
+  {
+    absl::MutexLock l(&loader_mu_);
+    if (loader_ == nullptr) loader_ = std::make_unique<ScriptWorker>(this, loader_index_);
+    for (const std::string& code : codes) {
+      auto lib = std::make_shared<LibraryInfo>();
+      if (!loader_->LoadLibrary(code, lib.get(), err)) return false;
+      (*libs)[lib->name] = std::move(lib);
+    }
+  }
+  while (!functions_.Replace(functions_.version(), libs)) {
+  }
+  return true;
+}
 
 void ScriptEngine::MarkBusy(int worker) {
   if (!running_[worker].busy.exchange(true)) busy_count_.fetch_add(1);

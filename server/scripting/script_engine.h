@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -75,6 +76,13 @@ class ScriptEngine : public ScriptingHooks {
 
   int64_t lua_memory() const;
 
+  // Replication of functions (a replica follows its primary's libraries):
+  // every library as a FUNCTION DUMP payload, and the replica's side, which
+  // replaces every library by those of such a payload. ReplaceLibraries
+  // runs on the replication link's thread, in a Lua state of its own.
+  std::string DumpLibraries() const;
+  bool ReplaceLibraries(std::string_view payload, std::string* err);
+
  private:
   Store* store_;
   ServerState* server_;
@@ -83,6 +91,10 @@ class ScriptEngine : public ScriptingHooks {
   std::unique_ptr<RunningScript[]> running_;
   std::vector<std::unique_ptr<ScriptWorker>> workers_;
   std::atomic<int> busy_count_{0};
+  // ReplaceLibraries' Lua state (index `workers`), made on first use.
+  absl::Mutex loader_mu_;
+  std::unique_ptr<ScriptWorker> loader_ ABSL_GUARDED_BY(loader_mu_);
+  int loader_index_;
 };
 
 // Registers EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FUNCTION, FCALL and

@@ -228,15 +228,17 @@ void WrongSubcommandArgs(CommandContext& ctx, CmdArgs args) {
 // Installs a library set computed from the current one; retries when
 // another worker changed the registry meanwhile.
 template <typename Fn>
-void UpdateLibraries(CommandContext& ctx, Fn&& compute) {
+void UpdateLibraries(CommandContext& ctx, CmdArgs args, Fn&& compute) {
   FunctionRegistry& reg = Engine(ctx).functions();
   for (;;) {
     uint64_t version = reg.version();
     auto libs = std::make_shared<LibraryMap>(*reg.Snapshot());
     std::string err;
     if (!compute(libs.get(), &err)) return ctx.Error(err);
-    if (reg.Replace(version, libs)) return;
+    if (reg.Replace(version, libs)) break;
   }
+  // Replicas follow: the new set of libraries ships in the stream.
+  if (ctx.server->replication != nullptr) ctx.server->replication->NoteCommand(ctx, args);
 }
 
 // Adds `lib` to `libs`: fails on an existing library (unless replace) or a
@@ -281,7 +283,7 @@ void CmdFunctionLoad(CommandContext& ctx, CmdArgs args) {
   }
   std::string name = lib->name;
   bool ok = false;
-  UpdateLibraries(ctx, [&](LibraryMap* libs, std::string* e) {
+  UpdateLibraries(ctx, args, [&](LibraryMap* libs, std::string* e) {
     return ok = AddLibrary(libs, lib, replace, e);
   });
   if (ok) ctx.reply->Bulk(name);
@@ -289,7 +291,7 @@ void CmdFunctionLoad(CommandContext& ctx, CmdArgs args) {
 
 void CmdFunctionDelete(CommandContext& ctx, CmdArgs args) {
   bool ok = false;
-  UpdateLibraries(ctx, [&](LibraryMap* libs, std::string* err) {
+  UpdateLibraries(ctx, args, [&](LibraryMap* libs, std::string* err) {
     if (libs->erase(std::string(args[2])) == 0) {
       *err = "ERR Library not found";
       return false;
@@ -304,7 +306,7 @@ void CmdFunctionFlush(CommandContext& ctx, CmdArgs args) {
   if (!FlushMode(args, 2)) {
     return ctx.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
   }
-  UpdateLibraries(ctx, [](LibraryMap* libs, std::string*) {
+  UpdateLibraries(ctx, args, [](LibraryMap* libs, std::string*) {
     libs->clear();
     return true;
   });
@@ -436,7 +438,7 @@ void CmdFunctionRestore(CommandContext& ctx, CmdArgs args) {
     loaded.push_back(std::move(lib));
   }
   bool ok = false;
-  UpdateLibraries(ctx, [&](LibraryMap* libs, std::string* e) {
+  UpdateLibraries(ctx, args, [&](LibraryMap* libs, std::string* e) {
     if (policy == Policy::kFlush) libs->clear();
     for (const auto& lib : loaded) {
       if (policy == Policy::kAppend && libs->contains(lib->name)) {
