@@ -71,8 +71,27 @@ void Dispatcher::Reject(CommandContext& ctx, std::string_view text) {
   if (ctx.client->in_multi) ctx.client->multi_error = true;
 }
 
+namespace {
+
+// Whether `name` is `lower` (a registered name, lower case) in any case.
+// Inline and byte by byte: names are a few bytes long, and the common miss
+// differs in length.
+inline bool NameMatches(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(name[i])) != lower[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 const CommandSpec* Dispatcher::Resolve(CommandContext& ctx, CmdArgs args) {
-  const CommandSpec* spec = server_->table().Find(args[0]);
+  const CommandSpec* spec = last_spec_;
+  if (spec == nullptr || !NameMatches(args[0], spec->name)) {
+    spec = server_->table().Find(args[0]);
+    if (spec != nullptr) last_spec_ = spec;
+  }
   if (spec == nullptr) {
     Reject(ctx, UnknownCommandText(args));
     return nullptr;

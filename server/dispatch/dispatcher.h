@@ -101,6 +101,11 @@ class Dispatcher {
   int routed_slot_ = -1;
   // The client whose request runs now: redis.call checks ACL as this client.
   ClientSession* running_client_ = nullptr;
+  // The top-level spec Resolve found last. Clients tend to repeat a command,
+  // so one case-insensitive compare of its name usually replaces the table's
+  // lower-case-and-hash lookup. Specs live as long as the table, which no one
+  // changes once workers run; this Dispatcher's thread alone reads it.
+  const CommandSpec* last_spec_ = nullptr;
 };
 
 }  // namespace shoal
