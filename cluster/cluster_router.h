@@ -9,8 +9,8 @@
 //     a client that sent READONLY is served here; anything else gets
 //     "MOVED" to the shard's primary (or CLUSTERDOWN while it is dead);
 //   - the slot is unassigned, or its primary is dead -> "CLUSTERDOWN Hash slot
-//     not served" (a dead shard's slots stay unserved until the next issue's
-//     failover; the other slots keep working, see docs/cluster.md);
+//     not served" (until a replica is promoted, or, without one, until the
+//     primary returns; the other slots keep working, see docs/cluster.md);
 //   - this node is fenced (it lost the majority)     -> "CLUSTERDOWN The cluster is
 //     down", for every slot, as a Redis minority primary does;
 //   - this node restarted empty and hands its shard to a synced replica
