@@ -352,7 +352,11 @@ int Main(int argc, char** argv) {
     }
   }
 
-  if (FLAGS_tls_port != 0) {
+  if (rc.cluster_enabled.load() && tls.options().replication) {
+    return Fail("tls-replication yes is not supported in cluster mode (replicas follow their "
+                "primary's plain port)");
+  }
+  if (FLAGS_tls_port != 0 || tls.options().replication) {
     absl::Status tst = tls.Activate();
     if (!tst.ok()) return Fail(StrCat("Failed to configure TLS: ", tst.message()));
   }
@@ -484,6 +488,7 @@ int Main(int argc, char** argv) {
       [&scripting](std::string_view payload, std::string* err) {
         return scripting.ReplaceLibraries(payload, err);
       });
+  replication.SetTls(&tls);
   server.replication = &replication;
   // Client-side caching hears of every key the store changes (written,
   // deleted, expired, evicted) through the store's change listener, after

@@ -625,6 +625,7 @@ def test_config_get_tls_parameters(srv, certs, r):
     assert got["tls-session-cache-size"] == "20480"
     assert got["tls-session-cache-timeout"] == "300"
     assert got["tls-replication"] == "no"
+    assert got["tls-client-cert-file"] == ""
     assert got["tls-cluster"] == "no"
 
 
@@ -789,7 +790,7 @@ def test_cluster_mode_needs_a_plain_port(certs, tmp_path):
     assert b"cluster mode needs a plain --port" in res.stderr
 
 
-@pytest.mark.parametrize("name", ["tls-cluster", "tls-replication"])
+@pytest.mark.parametrize("name", ["tls-cluster"])
 def test_unsupported_tls_links_are_refused(srv, r, name):
     with pytest.raises(redis.ResponseError) as e:
         r.config_set(name, "yes")

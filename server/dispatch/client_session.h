@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -50,6 +51,7 @@ struct BlockState {
   bool reblocked = false;
 };
 
+class TlsSession;  // server/net/tls_session.h
 struct ClientSession;
 struct CommandContext;
 
@@ -116,6 +118,7 @@ struct ClientSession {
   std::string addr;   // "127.0.0.1:53422"
   std::string laddr;  // "127.0.0.1:6379"
   int fd = -1;
+  bool tls = false;  // accepted on the TLS port
   int worker = 0;
   int64_t created_ms = 0;
   ClientWaker* waker = nullptr;
@@ -156,6 +159,9 @@ struct ClientSession {
   // with user_name).
   std::shared_ptr<AclPrincipal> user = DefaultAclPrincipal();
   bool close_after_reply = false;
+  // Set by PSYNC on a TLS connection: when the connection ends, it hands its
+  // TLS session to the replica feeder through this instead of closing it.
+  std::function<void(std::unique_ptr<TlsSession>)> tls_handoff;
   bool no_evict = false;
   bool no_touch = false;
   // READONLY (cluster): this client accepts reads from a replica.

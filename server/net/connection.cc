@@ -116,6 +116,7 @@ bool Connection::Open(int fd, SSL_CTX* tls_ctx) {
   open_ = true;
   uv_tcp_nodelay(&handle_, 1);
   session_.fd = fd;
+  session_.tls = tls_ != nullptr;
   sockaddr_storage ss;
   int len = sizeof(ss);
   if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
@@ -538,6 +539,9 @@ void Connection::Deliver(std::string_view bytes) {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
+  // A replica link: the feeder carries on with this session (before the
+  // client leaves the registry, which is what the feeder waits for).
+  if (tls_ != nullptr && open_ && session_.tls_handoff) session_.tls_handoff(std::move(tls_));
   if (open_) worker_->server()->clients().Remove(&session_);
   if (session_.monitor.load(std::memory_order_relaxed)) {
     worker_->server()->monitors().Remove(&session_);

@@ -122,24 +122,22 @@ std::string TakeOpenSslError() {
   return buf;
 }
 
-absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
-  ERR_clear_error();
-  if (o.cert_file.empty()) return absl::InvalidArgumentError("No tls-cert-file configured");
-  if (o.key_file.empty()) return absl::InvalidArgumentError("No tls-key-file configured");
-  const bool need_ca = o.auth_clients != TlsAuthClients::kNo;
-  if (need_ca && o.ca_cert_file.empty() && o.ca_cert_dir.empty()) {
-    return absl::InvalidArgumentError(
-        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-auth-clients is "
-        "yes or optional");
-  }
-  int mask;
-  if (!ParseTlsProtocols(o.protocols, &mask)) {
-    return absl::InvalidArgumentError(
-        "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and "
-        "'TLSv1.3'.");
-  }
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (ctx == nullptr) return Fail("Failed to create an SSL context");
+namespace {
+
+const char kNoTlsReplicationInCluster[] =
+    "tls-replication yes is not supported in cluster mode (replicas follow their primary's plain "
+    "port)";
+
+const char kBadProtocols[] =
+    "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and "
+    "'TLSv1.3'.";
+
+// What a server and a client context share: modes, options, protocols, a
+// certificate with its key, the trusted CAs and the cipher lists. Frees ctx
+// on failure.
+absl::Status SetUpContext(SSL_CTX* ctx, const TlsOptions& o, int protocols,
+                          const std::string& cert, const std::string& key,
+                          const std::string& key_pass) {
   auto fail = [ctx](std::string_view what) {
     absl::Status st = Fail(what);
     SSL_CTX_free(ctx);
@@ -152,21 +150,21 @@ absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
   if (o.prefer_server_ciphers) opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
   if (!o.session_caching) opts |= SSL_OP_NO_TICKET;
   SSL_CTX_set_options(ctx, opts);
-  ApplyProtocols(ctx, mask);
+  ApplyProtocols(ctx, protocols);
 
   // The password callback is used only while the key is loaded below.
   SSL_CTX_set_default_passwd_cb(ctx, PasswordCallback);
-  SSL_CTX_set_default_passwd_cb_userdata(ctx, const_cast<std::string*>(&o.key_file_pass));
-  if (SSL_CTX_use_certificate_chain_file(ctx, o.cert_file.c_str()) <= 0) {
-    return fail(StrCat("Failed to load certificate: ", o.cert_file));
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, const_cast<std::string*>(&key_pass));
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) <= 0) {
+    return fail(StrCat("Failed to load certificate: ", cert));
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, o.key_file.c_str(), SSL_FILETYPE_PEM) <= 0) {
-    return fail(StrCat("Failed to load private key: ", o.key_file));
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) <= 0) {
+    return fail(StrCat("Failed to load private key: ", key));
   }
   SSL_CTX_set_default_passwd_cb(ctx, nullptr);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    return fail(StrCat("Private key ", o.key_file, " does not match certificate ", o.cert_file));
+    return fail(StrCat("Private key ", key, " does not match certificate ", cert));
   }
   if (!o.ca_cert_file.empty() || !o.ca_cert_dir.empty()) {
     const char* file = o.ca_cert_file.empty() ? nullptr : o.ca_cert_file.c_str();
@@ -175,11 +173,43 @@ absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
       return fail(StrCat("Failed to configure CA certificate(s) file/directory: ",
                          file ? file : "", file && dir ? " " : "", dir ? dir : ""));
     }
-    if (file != nullptr) {
-      // Tells clients which CAs are trusted, so they pick the right cert.
-      STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(file);
-      if (names != nullptr) SSL_CTX_set_client_CA_list(ctx, names);
-    }
+  }
+  if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, o.ciphers.c_str()) != 1) {
+    return fail(StrCat("Failed to configure ciphers: ", o.ciphers));
+  }
+  if (!o.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, o.ciphersuites.c_str()) != 1) {
+    return fail(StrCat("Failed to configure ciphersuites: ", o.ciphersuites));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
+  ERR_clear_error();
+  if (o.cert_file.empty()) return absl::InvalidArgumentError("No tls-cert-file configured");
+  if (o.key_file.empty()) return absl::InvalidArgumentError("No tls-key-file configured");
+  const bool need_ca = o.auth_clients != TlsAuthClients::kNo || o.replication;
+  if (need_ca && o.ca_cert_file.empty() && o.ca_cert_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-replication or "
+        "tls-auth-clients are enabled");
+  }
+  int mask;
+  if (!ParseTlsProtocols(o.protocols, &mask)) return absl::InvalidArgumentError(kBadProtocols);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) return Fail("Failed to create an SSL context");
+  absl::Status st = SetUpContext(ctx, o, mask, o.cert_file, o.key_file, o.key_file_pass);
+  if (!st.ok()) return st;  // ctx freed
+  auto fail = [ctx](std::string_view what) {
+    absl::Status st = Fail(what);
+    SSL_CTX_free(ctx);
+    return st;
+  };
+  if (!o.ca_cert_file.empty()) {
+    // Tells clients which CAs are trusted, so they pick the right cert.
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.ca_cert_file.c_str());
+    if (names != nullptr) SSL_CTX_set_client_CA_list(ctx, names);
   }
   switch (o.auth_clients) {
     case TlsAuthClients::kYes:
@@ -203,12 +233,6 @@ absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
       return fail(StrCat("Failed to load DH parameters file: ", o.dh_params_file));
     }
   }
-  if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, o.ciphers.c_str()) != 1) {
-    return fail(StrCat("Failed to configure ciphers: ", o.ciphers));
-  }
-  if (!o.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, o.ciphersuites.c_str()) != 1) {
-    return fail(StrCat("Failed to configure ciphersuites: ", o.ciphersuites));
-  }
   if (o.session_caching) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_sess_set_cache_size(ctx, o.session_cache_size);
@@ -220,9 +244,38 @@ absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
   return ctx;
 }
 
+absl::StatusOr<SSL_CTX*> BuildTlsClientContext(const TlsOptions& o) {
+  ERR_clear_error();
+  const bool own = !o.client_cert_file.empty();
+  const std::string& cert = own ? o.client_cert_file : o.cert_file;
+  const std::string& key = own ? o.client_key_file : o.key_file;
+  const std::string& pass = own ? o.client_key_file_pass : o.key_file_pass;
+  if (cert.empty()) return absl::InvalidArgumentError("No tls-cert-file configured");
+  if (key.empty()) {
+    return absl::InvalidArgumentError(own ? "No tls-client-key-file configured"
+                                          : "No tls-key-file configured");
+  }
+  if (o.ca_cert_file.empty() && o.ca_cert_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-replication is "
+        "enabled");
+  }
+  int mask;
+  if (!ParseTlsProtocols(o.protocols, &mask)) return absl::InvalidArgumentError(kBadProtocols);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return Fail("Failed to create an SSL context");
+  absl::Status st = SetUpContext(ctx, o, mask, cert, key, pass);
+  if (!st.ok()) return st;
+  // The primary's certificate must chain to a trusted CA (as redis-server,
+  // the name in it is not checked).
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  return ctx;
+}
+
 TlsContextHolder::~TlsContextHolder() {
   absl::MutexLock l(&mu_);
   if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+  if (client_ctx_ != nullptr) SSL_CTX_free(client_ctx_);
 }
 
 absl::Status TlsContextHolder::Activate() {
@@ -250,6 +303,13 @@ SSL_CTX* TlsContextHolder::Acquire() const {
   return ctx_;
 }
 
+SSL_CTX* TlsContextHolder::AcquireClient() const {
+  absl::MutexLock l(&mu_);
+  if (client_ctx_ == nullptr) return nullptr;
+  SSL_CTX_up_ref(client_ctx_);
+  return client_ctx_;
+}
+
 TlsOptions TlsContextHolder::options() const {
   absl::MutexLock l(&mu_);
   return options_;
@@ -259,15 +319,29 @@ absl::Status TlsContextHolder::Reload() {
   TlsOptions o;
   {
     absl::MutexLock l(&mu_);
-    if (!active_) return absl::OkStatus();
+    // tls-replication yes set at run time on a node without a TLS port
+    // turns TLS on (for the replica link).
+    if (!active_ && !options_.replication) return absl::OkStatus();
     o = options_;
   }
   // Built outside the lock: reading files must not stall accepts.
   absl::StatusOr<SSL_CTX*> ctx = BuildTlsContext(o);
   if (!ctx.ok()) return ctx.status();
+  SSL_CTX* client = nullptr;
+  if (o.replication) {
+    absl::StatusOr<SSL_CTX*> c = BuildTlsClientContext(o);
+    if (!c.ok()) {
+      SSL_CTX_free(*ctx);
+      return c.status();
+    }
+    client = *c;
+  }
   absl::MutexLock l(&mu_);
   if (ctx_ != nullptr) SSL_CTX_free(ctx_);  // open connections keep their reference
+  if (client_ctx_ != nullptr) SSL_CTX_free(client_ctx_);
   ctx_ = *ctx;
+  client_ctx_ = client;
+  active_ = true;
   return absl::OkStatus();
 }
 
@@ -336,6 +410,9 @@ void RegisterTlsConfig(ConfigRegistry* reg, TlsContextHolder* holder, int tls_po
       {"tls-cert-file", &TlsOptions::cert_file},
       {"tls-key-file", &TlsOptions::key_file},
       {"tls-key-file-pass", &TlsOptions::key_file_pass},
+      {"tls-client-cert-file", &TlsOptions::client_cert_file},
+      {"tls-client-key-file", &TlsOptions::client_key_file},
+      {"tls-client-key-file-pass", &TlsOptions::client_key_file_pass},
       {"tls-ca-cert-file", &TlsOptions::ca_cert_file},
       {"tls-ca-cert-dir", &TlsOptions::ca_cert_dir},
       {"tls-dh-params-file", &TlsOptions::dh_params_file},
@@ -352,11 +429,7 @@ void RegisterTlsConfig(ConfigRegistry* reg, TlsContextHolder* holder, int tls_po
       reg, holder, hook, "tls-protocols", [](const TlsOptions& o) { return o.protocols; },
       [](TlsOptions* o, std::string_view v) {
         int mask;
-        if (!ParseTlsProtocols(v, &mask)) {
-          return absl::InvalidArgumentError(
-              "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', "
-              "'TLSv1.2' and 'TLSv1.3'.");
-        }
+        if (!ParseTlsProtocols(v, &mask)) return absl::InvalidArgumentError(kBadProtocols);
         o->protocols = std::string(v);
         return absl::OkStatus();
       });
@@ -385,18 +458,27 @@ void RegisterTlsConfig(ConfigRegistry* reg, TlsContextHolder* holder, int tls_po
       reg, holder, hook, "tls-session-cache-timeout",
       [](const TlsOptions& o) { return StrCat(o.session_cache_timeout_s); },
       IntField(&TlsOptions::session_cache_timeout_s, 0));
-  // TLS on the cluster bus and on replica links is not built yet: "no" is
-  // accepted (config files carrying Redis's defaults), "yes" refused, never
-  // ignored.
-  for (const char* name : {"tls-cluster", "tls-replication"}) {
-    reg->AddString(name, "no", true, [name = std::string(name)](std::string_view v) {
-      if (EqualsIgnoreCase(v, "no")) return absl::OkStatus();
-      if (EqualsIgnoreCase(v, "yes")) {
-        return absl::InvalidArgumentError(StrCat(name, " yes is not supported by Shoal yet"));
-      }
-      return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
-    });
-  }
+  // A replica's link to its primary speaks TLS (server/replication).
+  AddTlsParam(
+      reg, holder, hook, "tls-replication",
+      [](const TlsOptions& o) { return std::string(o.replication ? "yes" : "no"); },
+      [rc = &reg->runtime(), yes_no = BoolField(&TlsOptions::replication)](TlsOptions* o,
+                                                                            std::string_view v) {
+        absl::Status st = yes_no(o, v);
+        if (st.ok() && o->replication && rc->cluster_enabled.load()) {
+          return absl::InvalidArgumentError(kNoTlsReplicationInCluster);
+        }
+        return st;
+      });
+  // TLS on the cluster bus is not built: "no" is accepted (config files
+  // carrying Redis's defaults), "yes" refused, never ignored.
+  reg->AddString("tls-cluster", "no", true, [](std::string_view v) {
+    if (EqualsIgnoreCase(v, "no")) return absl::OkStatus();
+    if (EqualsIgnoreCase(v, "yes")) {
+      return absl::InvalidArgumentError("tls-cluster yes is not supported by Shoal yet");
+    }
+    return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
+  });
 }
 
 }  // namespace shoal

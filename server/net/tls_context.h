@@ -47,6 +47,10 @@ struct TlsOptions {
   std::string cert_file;
   std::string key_file;
   std::string key_file_pass;
+  // The certificate a replica shows its primary; "" = cert_file/key_file.
+  std::string client_cert_file;
+  std::string client_key_file;
+  std::string client_key_file_pass;
   std::string ca_cert_file;
   std::string ca_cert_dir;
   std::string dh_params_file;  // "" = OpenSSL picks DH parameters itself
@@ -58,6 +62,7 @@ struct TlsOptions {
   bool session_caching = true;
   int64_t session_cache_size = 20480;
   int64_t session_cache_timeout_s = 300;
+  bool replication = false;  // tls-replication: the link to a primary speaks TLS
 };
 
 // "TLSv1.2 TLSv1.3" (case-insensitive, space separated) -> bits; "" gives
@@ -69,6 +74,10 @@ std::string_view TlsAuthClientsName(TlsAuthClients v);
 // A server context for `o`; the error says which file or setting failed,
 // with OpenSSL's reason.
 absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o);
+// A client context for a replica's link to its primary: the client
+// certificate (tls-client-cert-file, else tls-cert-file), and the CAs the
+// primary's certificate must chain to.
+absl::StatusOr<SSL_CTX*> BuildTlsClientContext(const TlsOptions& o);
 
 // The last OpenSSL error of this thread as text ("" if none); clears the
 // thread's error queue.
@@ -89,6 +98,8 @@ class TlsContextHolder {
   // A new reference to the current context (the caller SSL_CTX_free()s
   // it), or null before Activate.
   SSL_CTX* Acquire() const;
+  // The same for the client context; null unless tls-replication is yes.
+  SSL_CTX* AcquireClient() const;
 
   TlsOptions options() const;
   // Applies `change` to the options (validating values only); the context
@@ -103,14 +114,16 @@ class TlsContextHolder {
     if (st.ok()) options_ = std::move(next);
     return st;
   }
-  // When active: builds a context from the current options (re-reading the
-  // files) and publishes it; on failure the previous one stays.
+  // When active (or once tls-replication is yes): builds the contexts from
+  // the current options (re-reading the files) and publishes them; on
+  // failure the previous ones stay.
   absl::Status Reload();
 
  private:
   mutable absl::Mutex mu_;
   TlsOptions options_ ABSL_GUARDED_BY(mu_);
   SSL_CTX* ctx_ ABSL_GUARDED_BY(mu_) = nullptr;
+  SSL_CTX* client_ctx_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool active_ ABSL_GUARDED_BY(mu_) = false;
 };
 

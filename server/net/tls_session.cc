@@ -14,6 +14,12 @@
 
 namespace shoal {
 
+std::unique_ptr<TlsSession> TlsSession::CreateClient(SSL_CTX* ctx) {
+  std::unique_ptr<TlsSession> s = Create(ctx);
+  if (s != nullptr) SSL_set_connect_state(s->ssl_);
+  return s;
+}
+
 std::unique_ptr<TlsSession> TlsSession::Create(SSL_CTX* ctx) {
   std::unique_ptr<TlsSession> s(new TlsSession);
   s->ssl_ = SSL_new(ctx);
@@ -46,6 +52,12 @@ void TlsSession::NoteFatal(int ret) {
   failed_ = true;
   error_ = TakeOpenSslError();
   if (error_.empty()) error_ = ret == 0 ? "unexpected end of stream" : "TLS failure";
+  long verify = SSL_get_verify_result(ssl_);
+  if (verify != X509_V_OK) {
+    error_ += " (";
+    error_ += X509_verify_cert_error_string(verify);
+    error_ += ")";
+  }
 }
 
 TlsSession::ReadResult TlsSession::Read(char* buf, size_t cap, size_t* n) {
@@ -64,6 +76,21 @@ TlsSession::ReadResult TlsSession::Read(char* buf, size_t cap, size_t* n) {
       return ReadResult::kNeedMore;
     case SSL_ERROR_ZERO_RETURN:
       return ReadResult::kClosed;
+    default:
+      NoteFatal(ret);
+      return ReadResult::kError;
+  }
+}
+
+TlsSession::ReadResult TlsSession::Handshake() {
+  if (failed_) return ReadResult::kError;
+  ERR_clear_error();
+  int ret = SSL_do_handshake(ssl_);
+  if (ret == 1) return ReadResult::kData;
+  switch (SSL_get_error(ssl_, ret)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+      return ReadResult::kNeedMore;
     default:
       NoteFatal(ret);
       return ReadResult::kError;

@@ -10,7 +10,9 @@
 // Renegotiation is refused (SSL_OP_NO_RENEGOTIATION): clients never need it
 // and it is a cheap way to make a server work.
 //
-// Owned by one Connection and touched only by its worker thread.
+// Owned by one Connection and touched only by its worker thread — or, once
+// the connection became a replica link, by that link's threads under its
+// lock (server/replication/repl_stream.h).
 #ifndef SHOAL_SERVER_NET_TLS_SESSION_H_
 #define SHOAL_SERVER_NET_TLS_SESSION_H_
 
@@ -30,6 +32,9 @@ class TlsSession {
   // A server-side session on `ctx` (which gains a reference); null if
   // OpenSSL cannot allocate one.
   static std::unique_ptr<TlsSession> Create(SSL_CTX* ctx);
+  // A client-side session (a replica's link to its primary): the handshake
+  // starts with the first Handshake, Read or Write.
+  static std::unique_ptr<TlsSession> CreateClient(SSL_CTX* ctx);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
@@ -45,6 +50,10 @@ class TlsSession {
   };
   // Advances the handshake and decrypts into buf (up to cap bytes).
   ReadResult Read(char* buf, size_t cap, size_t* n);
+
+  // Advances the handshake only: kData once it is finished, kNeedMore while
+  // it waits for the peer (send TakeOutput first), kError on failure.
+  ReadResult Handshake();
 
   // Encrypts `plain` and appends the ciphertext (with any other pending
   // output) to *out, a record batch at a time, so the output BIO never holds

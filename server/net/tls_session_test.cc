@@ -189,5 +189,91 @@ TEST_F(TlsSessionTest, CloseNotifyEndsTheStream) {
   EXPECT_TRUE(session_->HasOutput());
 }
 
+// Two TlsSessions, a client made from BuildTlsClientContext (a replica's
+// link) and the server session: handshake, data both ways.
+TEST_F(TlsSessionTest, ClientSessionTalksToServerSession) {
+  TlsOptions o;
+  o.cert_file = pki_.path("server.crt");
+  o.key_file = pki_.path("server.key");
+  o.client_cert_file = pki_.path("client.crt");
+  o.client_key_file = pki_.path("client.key");
+  o.ca_cert_file = pki_.path("ca.crt");
+  absl::StatusOr<SSL_CTX*> cctx = BuildTlsClientContext(o);
+  ASSERT_TRUE(cctx.ok()) << cctx.status();
+  std::unique_ptr<TlsSession> client = TlsSession::CreateClient(*cctx);
+  SSL_CTX_free(*cctx);
+  ASSERT_NE(client, nullptr);
+  auto shuttle = [](TlsSession* from, TlsSession* to) {
+    std::string bytes;
+    from->TakeOutput(&bytes);
+    to->FeedInput(bytes.data(), bytes.size());
+  };
+  char buf[256];
+  size_t n = 0;
+  bool done = false;
+  for (int i = 0; i < 10 && !done; ++i) {
+    TlsSession::ReadResult r = client->Handshake();
+    ASSERT_NE(r, TlsSession::ReadResult::kError) << client->error();
+    shuttle(client.get(), session_.get());
+    ASSERT_NE(session_->Read(buf, sizeof(buf), &n), TlsSession::ReadResult::kError)
+        << session_->error();
+    shuttle(session_.get(), client.get());
+    done = r == TlsSession::ReadResult::kData && session_->handshake_done();
+  }
+  ASSERT_TRUE(done);
+  std::string wire;
+  ASSERT_EQ(client->Write("PSYNC ? -1\r\n", &wire), 12u);
+  session_->FeedInput(wire.data(), wire.size());
+  ASSERT_EQ(session_->Read(buf, sizeof(buf), &n), TlsSession::ReadResult::kData);
+  EXPECT_EQ(std::string(buf, n), "PSYNC ? -1\r\n");
+  wire.clear();
+  ASSERT_EQ(session_->Write("+FULLRESYNC\r\n", &wire), 13u);
+  client->FeedInput(wire.data(), wire.size());
+  TlsSession::ReadResult r;
+  std::string got;
+  // TLS 1.3 session tickets may come first: read until the data.
+  for (int i = 0; i < 5 && got.empty(); ++i) {
+    r = client->Read(buf, sizeof(buf), &n);
+    if (r == TlsSession::ReadResult::kData) got.assign(buf, n);
+  }
+  EXPECT_EQ(got, "+FULLRESYNC\r\n");
+}
+
+// The client checks the server's certificate against its CA.
+TEST_F(TlsSessionTest, ClientSessionRefusesAnUntrustedServer) {
+  TlsOptions o;
+  o.cert_file = pki_.path("client.crt");
+  o.key_file = pki_.path("client.key");
+  o.ca_cert_file = pki_.path("client.crt");  // not the CA that signed the server
+  absl::StatusOr<SSL_CTX*> cctx = BuildTlsClientContext(o);
+  ASSERT_TRUE(cctx.ok()) << cctx.status();
+  std::unique_ptr<TlsSession> client = TlsSession::CreateClient(*cctx);
+  SSL_CTX_free(*cctx);
+  char buf[64];
+  size_t n = 0;
+  TlsSession::ReadResult r = TlsSession::ReadResult::kNeedMore;
+  for (int i = 0; i < 10 && r == TlsSession::ReadResult::kNeedMore; ++i) {
+    r = client->Handshake();
+    std::string bytes;
+    client->TakeOutput(&bytes);
+    session_->FeedInput(bytes.data(), bytes.size());
+    session_->Read(buf, sizeof(buf), &n);
+    bytes.clear();
+    session_->TakeOutput(&bytes);
+    client->FeedInput(bytes.data(), bytes.size());
+  }
+  EXPECT_EQ(r, TlsSession::ReadResult::kError);
+  EXPECT_NE(client->error().find("certificate verify failed"), std::string::npos) << client->error();
+}
+
+TEST(TlsClientContext, NeedsACa) {
+  TlsOptions o;
+  o.cert_file = "x.crt";
+  o.key_file = "x.key";
+  absl::StatusOr<SSL_CTX*> cctx = BuildTlsClientContext(o);
+  ASSERT_FALSE(cctx.ok());
+  EXPECT_NE(cctx.status().message().find("tls-ca-cert-file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace shoal

@@ -27,10 +27,12 @@ int64_t NowMs() {
 
 }  // namespace
 
-ReplicaFeeder::ReplicaFeeder(ReplicationManager* m, int fd, uint64_t client_id, std::string replid,
-                             int64_t offset, int listening_port)
+ReplicaFeeder::ReplicaFeeder(ReplicationManager* m, int fd, std::shared_ptr<TlsHandoff> tls,
+                             uint64_t client_id, std::string replid, int64_t offset,
+                             int listening_port)
     : m_(m),
       fd_(fd),
+      tls_handoff_(std::move(tls)),
       client_id_(client_id),
       want_replid_(std::move(replid)),
       want_offset_(offset),
@@ -75,6 +77,17 @@ bool ReplicaFeeder::WaitHandoff() {
     if (!present) {
       int flags = fcntl(fd_, F_GETFL, 0);
       fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+      if (tls_handoff_ == nullptr) {
+        stream_ = std::make_unique<ReplStream>(fd_);
+        return true;
+      }
+      std::unique_ptr<TlsSession> session;
+      {
+        absl::MutexLock l(&tls_handoff_->mu);
+        session = std::move(tls_handoff_->session);
+      }
+      if (session == nullptr) return false;  // the connection ended another way
+      stream_ = std::make_unique<ReplStream>(fd_, std::move(session));
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -88,7 +101,7 @@ bool ReplicaFeeder::SendLogThrough(int64_t until, std::string* buf) {
     size_t want = static_cast<size_t>(std::min<int64_t>(until - pos_ + 1, kSendChunk));
     if (log->Read(pos_, want, buf) == ReplicationLog::ReadStatus::kLost) return false;
     if (buf->empty()) return true;
-    if (!SendAll(fd_, *buf)) return false;
+    if (!stream_->Send(*buf)) return false;
     pos_ += static_cast<int64_t>(buf->size());
   }
   return !stop_.load();
@@ -102,7 +115,7 @@ bool ReplicaFeeder::SendSnapshot() {
   // point follow and bring the replica to the newest set).
   if (std::optional<std::string> functions = m_->DumpFunctions()) {
     AppendRespCommand({"SYNC.FUNCTIONS", *functions}, &chunk);
-    if (!SendAll(fd_, chunk)) return false;
+    if (!stream_->Send(chunk)) return false;
     chunk.clear();
   }
   for (int db = 0; db < store->databases() && !stop_.load(); ++db) {
@@ -117,12 +130,12 @@ bool ReplicaFeeder::SendSnapshot() {
         AppendSnapshotRecord(db, e, &chunk);
       });
       if (end >= 0 && !SendLogThrough(end, &buf)) return false;
-      if (!chunk.empty() && !SendAll(fd_, chunk)) return false;
+      if (!chunk.empty() && !stream_->Send(chunk)) return false;
     } while (cursor != 0 && !stop_.load());
   }
   std::string done;
   AppendRespCommand({"SYNC.DONE"}, &done);
-  return !stop_.load() && SendAll(fd_, done);
+  return !stop_.load() && stream_->Send(done);
 }
 
 void ReplicaFeeder::SendLoop() {
@@ -133,13 +146,13 @@ void ReplicaFeeder::SendLoop() {
     if (want_replid_ == m_->replid() && want_offset_ >= first && want_offset_ <= end + 1) {
       pos_ = want_offset_;
       ack_.store(want_offset_ - 1);
-      ok = SendAll(fd_, StrCat("+CONTINUE ", m_->replid(), "\r\n"));
+      ok = stream_->Send(StrCat("+CONTINUE ", m_->replid(), "\r\n"));
       reader_ = std::thread([this] { ReadLoop(); });
     } else {
       const int64_t at = log->MarkSyncPoint();
       pos_ = at + 1;
       state_.store(1);
-      ok = SendAll(fd_, StrCat("+FULLRESYNC ", m_->replid(), " ", at, "\r\n"));
+      ok = stream_->Send(StrCat("+FULLRESYNC ", m_->replid(), " ", at, "\r\n"));
       reader_ = std::thread([this] { ReadLoop(); });
       ok = ok && SendSnapshot();
     }
@@ -166,7 +179,7 @@ void ReplicaFeeder::ReadLoop() {
   std::vector<std::string_view> args;
   char buf[4096];
   while (!stop_.load()) {
-    ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+    ssize_t n = stream_->Recv(buf, sizeof(buf));
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
       break;

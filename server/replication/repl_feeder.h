@@ -14,18 +14,22 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include "server/replication/repl_stream.h"
 #include "server/replication/replication.h"
 
 namespace shoal {
 
 class ReplicaFeeder {
  public:
-  // Takes ownership of fd (a dup of client `client_id`'s socket).
-  ReplicaFeeder(ReplicationManager* m, int fd, uint64_t client_id, std::string replid,
-                int64_t offset, int listening_port);
+  // Takes ownership of fd (a dup of client `client_id`'s socket). With
+  // `tls` (a connection on the TLS port) the stream continues the session
+  // the worker leaves there when it lets go.
+  ReplicaFeeder(ReplicationManager* m, int fd, std::shared_ptr<TlsHandoff> tls,
+                uint64_t client_id, std::string replid, int64_t offset, int listening_port);
   ~ReplicaFeeder();  // stops and joins
   void Start();
   void Stop();
@@ -43,6 +47,8 @@ class ReplicaFeeder {
 
   ReplicationManager* m_;
   int fd_;
+  std::shared_ptr<TlsHandoff> tls_handoff_;
+  std::unique_ptr<ReplStream> stream_;  // set by WaitHandoff, before the reader starts
   uint64_t client_id_;
   std::string want_replid_;
   int64_t want_offset_;

@@ -1,6 +1,7 @@
 // PrimaryLink implementation (see repl_link.h).
 #include "server/replication/repl_link.h"
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "base/strings.h"
 #include "protocol/request_parser.h"
+#include "server/net/tls_context.h"
 #include "server/replication/repl_socket.h"
 
 namespace shoal {
@@ -101,7 +103,27 @@ void PrimaryLink::Run() {
   }
 }
 
-bool PrimaryLink::ReadLine(int fd, std::string* in, std::string* line) {
+std::unique_ptr<ReplStream> PrimaryLink::OpenStream(int fd) {
+  TlsContextHolder* holder = m_->tls();
+  if (holder == nullptr || !holder->options().replication) return std::make_unique<ReplStream>(fd);
+  SSL_CTX* ctx = holder->AcquireClient();
+  std::unique_ptr<TlsSession> session = ctx != nullptr ? TlsSession::CreateClient(ctx) : nullptr;
+  if (ctx != nullptr) SSL_CTX_free(ctx);  // the session holds its own reference
+  if (session == nullptr) {
+    fprintf(stderr, "replication: TLS is not configured for the link to the primary\n");
+    return nullptr;
+  }
+  auto stream = std::make_unique<ReplStream>(fd, std::move(session));
+  std::string err;
+  if (!stream->Handshake(&err)) {
+    fprintf(stderr, "replication: TLS handshake with primary %s:%d failed: %s\n", host_.c_str(),
+            port_, err.c_str());
+    return nullptr;
+  }
+  return stream;
+}
+
+bool PrimaryLink::ReadLine(ReplStream& s, std::string* in, std::string* line) {
   for (;;) {
     size_t eol = in->find("\r\n");
     if (eol != std::string::npos) {
@@ -111,32 +133,41 @@ bool PrimaryLink::ReadLine(int fd, std::string* in, std::string* line) {
     }
     if (in->size() > 4096) return false;
     char buf[4096];
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    ssize_t n = s.Recv(buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     in->append(buf, static_cast<size_t>(n));
   }
 }
 
-bool PrimaryLink::Command(int fd, std::string* in, std::string_view cmd, std::string* reply) {
-  return SendAll(fd, cmd) && ReadLine(fd, in, reply);
+bool PrimaryLink::Command(ReplStream& s, std::string* in, std::string_view cmd,
+                          std::string* reply) {
+  return s.Send(cmd) && ReadLine(s, in, reply);
 }
 
 void PrimaryLink::Session(int fd) {
   SetRecvTimeout(fd, 5000);
+  std::unique_ptr<ReplStream> stream = OpenStream(fd);
+  if (stream == nullptr) {
+    SleepMs(1000);
+    return;
+  }
+  ReplStream& s = *stream;
   std::string in, line;
   const std::string pass = m_->server()->config().Value("masterauth");
   const std::string user = m_->server()->config().Value("masteruser");
   if (!pass.empty()) {
     std::string cmd = user.empty() ? RespCommand({"AUTH", pass}) : RespCommand({"AUTH", user, pass});
-    if (!Command(fd, &in, cmd, &line) || line != "+OK") {
-      fprintf(stderr, "replication: AUTH with the primary failed: %s\n", line.c_str());
+    if (!Command(s, &in, cmd, &line) || line != "+OK") {
+      fprintf(stderr, "replication: AUTH with the primary failed: %s\n",
+              line.empty() ? s.FailureText().c_str() : line.c_str());
       return;
     }
   }
   const std::string port = StrCat(m_->server()->info().port);
-  if (!Command(fd, &in, RespCommand({"REPLCONF", "listening-port", port}), &line) || line != "+OK") {
-    fprintf(stderr, "replication: the primary refused REPLCONF: %s\n", line.c_str());
+  if (!Command(s, &in, RespCommand({"REPLCONF", "listening-port", port}), &line) || line != "+OK") {
+    fprintf(stderr, "replication: the primary refused REPLCONF: %s\n",
+            line.empty() ? s.FailureText().c_str() : line.c_str());
     return;
   }
   std::string replid;
@@ -148,7 +179,10 @@ void PrimaryLink::Session(int fd) {
   const std::string psync = replid.empty()
                                 ? RespCommand({"PSYNC", "?", "-1"})
                                 : RespCommand({"PSYNC", replid, StrCat(offset + 1)});
-  if (!Command(fd, &in, psync, &line)) return;
+  if (!Command(s, &in, psync, &line)) {
+    fprintf(stderr, "replication: PSYNC failed: %s\n", s.FailureText().c_str());
+    return;
+  }
   std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
   if (parts.size() == 3 && parts[0] == "+FULLRESYNC") {
     int64_t at = 0;
@@ -178,8 +212,10 @@ void PrimaryLink::Session(int fd) {
     SleepMs(1000);
     return;
   }
-  fprintf(stderr, "replication: %s with primary %s:%d\n",
-          parts[0] == "+CONTINUE" ? "partial resync" : "full sync", host_.c_str(), port_);
+  const std::string over = s.tls() ? " over " + s.TlsDescription() : "";
+  fprintf(stderr, "replication: %s with primary %s:%d%s\n",
+          parts[0] == "+CONTINUE" ? "partial resync" : "full sync", host_.c_str(), port_,
+          over.c_str());
 
   SetRecvTimeout(fd, 1000);
   RequestParser parser(ParserLimits{.max_bulk_len = 1LL << 40, .max_multibulk_len = 1LL << 30});
@@ -216,11 +252,11 @@ void PrimaryLink::Session(int fd) {
     const int64_t now = NowMs();
     const int64_t off = offset_.load();
     if (off != acked || now - last_ack_ms >= 1000) {
-      if (!SendAll(fd, RespCommand({"REPLCONF", "ACK", StrCat(off)}))) return;
+      if (!s.Send(RespCommand({"REPLCONF", "ACK", StrCat(off)}))) return;
       acked = off;
       last_ack_ms = now;
     }
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    ssize_t n = s.Recv(buf, sizeof(buf));
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
     if (n <= 0) return;
     last_io_ms_.store(NowMs());

@@ -1,5 +1,5 @@
 // PrimaryLink: a replica's connection to its primary, on a thread of its
-// own. Connects, authenticates (masterauth / masteruser), announces its
+// own. Connects (over TLS with tls-replication yes), authenticates (masterauth / masteruser), announces its
 // listening port, asks PSYNC <replid> <offset+1> (a partial resync after a
 // short disconnect, `?` -1 the first time), applies the snapshot and the
 // stream through a ReplApplier, and acknowledges its offset after every
@@ -8,11 +8,13 @@
 #define SHOAL_SERVER_REPLICATION_REPL_LINK_H_
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "server/replication/repl_apply.h"
+#include "server/replication/repl_stream.h"
 #include "server/replication/replication.h"
 
 namespace shoal {
@@ -34,8 +36,11 @@ class PrimaryLink {
   void Run();
   // One connection's life; returns when it fails or Stop is called.
   void Session(int fd);
-  bool ReadLine(int fd, std::string* in, std::string* line);
-  bool Command(int fd, std::string* in, std::string_view cmd, std::string* reply);
+  // The stream over fd: plain, or TLS after a handshake (tls-replication);
+  // null if the handshake failed.
+  std::unique_ptr<ReplStream> OpenStream(int fd);
+  bool ReadLine(ReplStream& s, std::string* in, std::string* line);
+  bool Command(ReplStream& s, std::string* in, std::string_view cmd, std::string* reply);
   void SetState(const char* s, bool up);
   void SleepMs(int ms);
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "base/strings.h"
 #include "server/replication/repl_feeder.h"
+#include "server/replication/repl_stream.h"
 #include "server/replication/repl_link.h"
 #include "server/replication/repl_records.h"
 
@@ -304,14 +305,23 @@ void ReplicationManager::AcceptReplica(ClientSession* client, std::string replid
     return;
   }
   client->close_after_reply = true;  // the worker lets go once its replies are out
+  std::shared_ptr<TlsHandoff> tls;
+  if (client->tls) {
+    // The TLS session goes with the socket: the replica negotiated it.
+    tls = std::make_shared<TlsHandoff>();
+    client->tls_handoff = [tls](std::unique_ptr<TlsSession> s) {
+      absl::MutexLock l(&tls->mu);
+      tls->session = std::move(s);
+    };
+  }
   absl::MutexLock l(&mu_);
   int port = 0;
   for (const auto& [id, p] : listening_ports_) {
     if (id == client->id) port = p;
   }
   ReapFeeders(false);
-  feeders_.push_back(std::make_unique<ReplicaFeeder>(this, fd, client->id, std::move(replid),
-                                                     offset, port));
+  feeders_.push_back(std::make_unique<ReplicaFeeder>(this, fd, std::move(tls), client->id,
+                                                     std::move(replid), offset, port));
   feeders_.back()->Start();
 }
 

@@ -50,6 +50,7 @@ namespace shoal {
 
 class ReplicaFeeder;
 class PrimaryLink;
+class TlsContextHolder;
 
 // What a replica link reports for INFO and ROLE.
 struct PrimaryLinkStatus {
@@ -129,6 +130,10 @@ class ReplicationManager : public ReplicationHooks {
     return dump_functions_ ? std::optional<std::string>(dump_functions_()) : std::nullopt;
   }
   void ReplaceFunctions(std::string_view payload);
+  // tls-replication: the link to a primary speaks TLS with the holder's
+  // client context. Set by main before serving.
+  void SetTls(TlsContextHolder* tls) { tls_ = tls; }
+  TlsContextHolder* tls() const { return tls_; }
   // PSYNC on a client connection (worker thread): takes the socket over
   // once the connection's earlier replies are sent; replies nothing itself.
   void AcceptReplica(ClientSession* client, std::string replid, int64_t offset);
@@ -186,6 +191,7 @@ class ReplicationManager : public ReplicationHooks {
   std::atomic<bool> stop_{false};
   std::thread housekeeping_;
   std::function<std::optional<std::string>()> psync_gate_;
+  TlsContextHolder* tls_ = nullptr;
   std::function<std::string()> dump_functions_;
   std::function<bool(std::string_view, std::string*)> replace_functions_;
 };
