@@ -71,6 +71,31 @@ bool ParseStrictInt(std::string_view s, int64_t* out) {
   return true;
 }
 
+// ParseWhole's number: "0" or [1-9][0-9]{0,17} (so it fits an int64_t) at
+// p, ended by '\r' with one more byte after it (skipped unchecked, as the
+// general path does). On success *next is past that byte.
+inline bool ParseSmallCount(const char* p, const char* end, int64_t* out, const char** next) {
+  if (p >= end) return false;
+  uint64_t v = static_cast<unsigned char>(*p) - '0';
+  if (v > 9) return false;
+  const char* q = p + 1;
+  if (v != 0) {
+    while (q < end) {
+      unsigned d = static_cast<unsigned char>(*q) - '0';
+      if (d > 9) break;
+      v = v * 10 + d;
+      if (++q - p > 18) return false;
+    }
+  }
+  if (end - q < 2 || *q != '\r') return false;
+  *out = static_cast<int64_t>(v);
+  *next = q + 2;
+  return true;
+}
+
+// Commands with more arguments than this take the general path.
+constexpr int64_t kWholeMaxArgs = 64;
+
 // isspace() in the C locale.
 bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
@@ -181,9 +206,40 @@ size_t RequestParser::FindLineEnd(std::string_view cmd, size_t from) {
   return at;
 }
 
+bool RequestParser::ParseWhole(std::string_view cmd, size_t* consumed,
+                               std::vector<std::string_view>* args) {
+  const char* base = cmd.data();
+  const char* end = base + cmd.size();
+  const char* p = nullptr;
+  int64_t n = 0;
+  if (!ParseSmallCount(base + 1, end, &n, &p) || n <= 0 || n > kWholeMaxArgs ||
+      n > limits_.max_multibulk_len ||
+      (limits_.unauthenticated && n > limits_.unauth_max_multibulk_len)) {
+    return false;
+  }
+  const int64_t max_len =
+      limits_.unauthenticated ? std::min(limits_.max_bulk_len, limits_.unauth_max_bulk_len)
+                              : limits_.max_bulk_len;
+  const int64_t admit_over = limits_.admit_bulk ? limits_.admit_check_over : INT64_MAX;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t len = 0;
+    if (p >= end || *p != '$' || !ParseSmallCount(p + 1, end, &len, &p) || len > max_len ||
+        len > admit_over || end - p < len + 2) {
+      return false;
+    }
+    args->emplace_back(p, static_cast<size_t>(len));
+    p += len + 2;  // payload and its CRLF (not checked, as Redis)
+  }
+  *consumed = static_cast<size_t>(p - base);
+  scan_ = 0;  // a line search an earlier call left half done ended in this command
+  return true;
+}
+
 ParseStatus RequestParser::ParseMultibulk(std::string_view cmd, size_t* consumed,
                                           std::vector<std::string_view>* args) {
   if (!in_multibulk_) {
+    if (ParseWhole(cmd, consumed, args)) return ParseStatus::kOk;
+    args->clear();
     size_t cr = FindLineEnd(cmd, 1);
     if (cr == std::string_view::npos) {
       if (cmd.size() > kMaxCountLine) return Fail(kErrBigMbulkCount);

@@ -82,6 +82,12 @@ class RequestParser {
   void Reset();
 
  private:
+  // The common case in one pass: a whole multibulk command in `cmd` with
+  // plain headers, within every limit. False (args untouched or cleared by
+  // the caller) whenever anything needs the general path below: an
+  // incomplete command, an error to report, an empty command, a bulk to
+  // admit. Keeps no state.
+  bool ParseWhole(std::string_view cmd, size_t* consumed, std::vector<std::string_view>* args);
   ParseStatus ParseMultibulk(std::string_view buf, size_t* consumed,
                              std::vector<std::string_view>* args);
   ParseStatus ParseInline(std::string_view buf, size_t* consumed,

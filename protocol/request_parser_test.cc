@@ -302,6 +302,33 @@ TEST(RequestParser, InvalidBulkLengths) {
   EXPECT_EQ(ErrorOf("*1\r\n$536870912\r\n"), "");
 }
 
+// Whole commands in one buffer take the one-pass path; these are the
+// cases it hands to the general one, with the same outcome.
+TEST(RequestParser, WholeCommandsOutsideTheOnePassPathParseAlike) {
+  // More arguments than the one-pass path takes.
+  std::string many = "*100\r\n";
+  Command want;
+  for (int i = 0; i < 100; ++i) {
+    std::string a = "a" + std::to_string(i);
+    many += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    want.push_back(a);
+  }
+  Feed feed = FeedAll(many);
+  ASSERT_EQ(feed.commands.size(), 1u);
+  EXPECT_EQ(feed.commands[0], want);
+  // Errors inside a complete command.
+  EXPECT_EQ(ErrorOf("*2\r\n$3\r\nGET\r\n$03\r\nkey\r\n"),
+            "ERR Protocol error: invalid bulk length");
+  EXPECT_EQ(ErrorOf("*2\r\n$3\r\nGET\r\n$1234567890123456789\r\nkey\r\n"),
+            "ERR Protocol error: invalid bulk length");
+  EXPECT_EQ(ErrorOf("*2\r\n$3\r\nGET\r\n:3\r\nkey\r\n"),
+            "ERR Protocol error: expected '$', got ':'");
+  // An empty bulk and a zero count.
+  feed = FeedAll("*0\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n"s);
+  ASSERT_EQ(feed.commands.size(), 1u);
+  EXPECT_EQ(feed.commands[0], (Command{"ECHO", ""}));
+}
+
 TEST(RequestParser, BulkLengthOverConfiguredLimit) {
   ParserLimits limits;
   limits.max_bulk_len = 10;

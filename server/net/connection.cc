@@ -245,8 +245,7 @@ void Connection::FailTls() {
 }
 
 void Connection::ProcessInput() {
-  session_.last_interaction_ms.store(worker_->store()->clock().NowMs(),
-                                     std::memory_order_relaxed);
+  session_.last_interaction_ms.store(worker_->LoopNowMs(), std::memory_order_relaxed);
   parser_.set_admit_check_over(BulkHeadroom());
   while (rstart_ < rend_ && !session_.close_after_reply && !session_.block.blocked) {
     if (session_.kill_requested.load(std::memory_order_relaxed)) {

@@ -33,6 +33,7 @@ Worker::Worker(int index, int count, Store* store, ServerState* server, const Ne
       options_(options),
       dispatcher_(store, server, index) {
   uv_loop_init(&loop_);
+  wall_offset_ms_ = store_->clock().NowMs() - static_cast<int64_t>(uv_now(&loop_));
   uv_async_init(&loop_, &async_, OnAsync);
   async_.data = this;
   uv_timer_init(&loop_, &cron_);
@@ -205,6 +206,7 @@ void Worker::OnTurnEnd(uv_prepare_t* p) {
 
 void Worker::Cron() {
   int64_t now = store_->clock().NowMs();
+  wall_offset_ms_ = now - static_cast<int64_t>(uv_now(&loop_));
   // Active expiry runs `hz` times per second, each worker on its share of
   // the slots. Its budget grows while many sampled keys turn out expired
   // (up to 25% of a period), and stays small otherwise.

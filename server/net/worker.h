@@ -56,6 +56,10 @@ class Worker : public ClientWaker {
   Dispatcher* dispatcher() { return &dispatcher_; }
   const NetOptions& options() const { return options_; }
   uv_loop_t* loop() { return &loop_; }
+  // Wall-clock ms as of this loop turn, without a clock read: libuv's
+  // cached loop time plus an offset Cron keeps in step with the wall clock.
+  // For bookkeeping that needs no better (a client's last interaction).
+  int64_t LoopNowMs() const { return wall_offset_ms_ + static_cast<int64_t>(uv_now(&loop_)); }
   void Forget(Connection* c);
   int64_t connections() const { return live_.load(std::memory_order_relaxed); }
   // Where TLS connections read ciphertext: libuv calls a stream's alloc and
@@ -92,6 +96,7 @@ class Worker : public ClientWaker {
   std::atomic<int64_t> kill_requests_{0};
   int64_t kills_seen_ = 0;
   int64_t last_expire_budget_us_ = 0;
+  int64_t wall_offset_ms_ = 0;  // wall clock minus uv_now, set by Start and Cron
   std::unique_ptr<char[]> tls_scratch_;
   int64_t tls_log_second_ = 0;
   int tls_logged_ = 0;      // lines in tls_log_second_
