@@ -124,6 +124,15 @@ void Dispatcher::FindKeys(const CommandSpec& spec, CmdArgs args) {
   keys_slot_ = -1;
   keys_ok_ = true;
   if (spec.flags & kCmdLockAll) return;  // keyless, or takes every stripe anyway
+  if (spec.first_key == 1 && spec.last_key == 1 && spec.keys_finder == nullptr &&
+      args.size() >= 2) {
+    // One key at argument 1 (GET, SET, INCR, ...): what the general path
+    // below finds, without its calls and loops.
+    key_scratch_.push_back(1);
+    keys_slot_ = KeySlot(args[1]);
+    key_slots_.push_back(keys_slot_);
+    return;
+  }
   keys_ok_ = CommandTable::KeyIndexes(spec, args, &key_scratch_);
   if (!keys_ok_) return;
   for (int i : key_scratch_) key_slots_.push_back(KeySlot(args[i]));
