@@ -1,10 +1,11 @@
 // AclCommandIndex implementation: categories from AclCategories() (the
-// COMMAND INFO source), channel arguments by command, key permissions from
-// the command's read/write flags.
+// COMMAND INFO source), channel arguments by command, and the key
+// permission each key of a request needs, from its key-spec flags.
 #include "server/acl/acl_commands.h"
 
 #include "base/strings.h"
 #include "server/dispatch/command_docs.h"
+#include "server/dispatch/key_flags.h"
 
 namespace shoal {
 
@@ -29,7 +30,7 @@ AclCommandIndex::AclCommandIndex(const CommandTable* table) : table_(table) {
   all_.reserve(n);
   categories_.assign(n, 0);
   channels_.assign(n, AclChannelArgs::kNone);
-  key_perm_.assign(n, 0);
+  checks_keys_.assign(n, false);
   for (int id = 0; id < n; ++id) {
     const CommandSpec* spec = table->ById(id);
     all_.push_back(spec);
@@ -47,13 +48,19 @@ AclCommandIndex::AclCommandIndex(const CommandTable* table) : table_(table) {
     }
     // Shard channels sit in the key positions for cluster routing only.
     const bool pubsub = spec->group == "pubsub" || (spec->flags & kCmdPubSub);
-    if (!pubsub && (spec->first_key > 0 || spec->keys_finder != nullptr)) {
-      uint8_t perm = 0;
-      if (spec->flags & kCmdReadOnly) perm |= kAclKeyRead;
-      if (spec->flags & kCmdWrite) perm |= kAclKeyWrite;
-      key_perm_[id] = perm == 0 ? kAclKeyAll : perm;
-    }
+    checks_keys_[id] = !pubsub && (spec->first_key > 0 || spec->keys_finder != nullptr);
   }
+}
+
+uint8_t AclCommandIndex::KeyPermission(const CommandSpec& spec, CmdArgs args, size_t ordinal) {
+  // Redis's rule: `access` asks for R; update, insert and delete ask for W.
+  // A key with neither (EXISTS, TYPE, STRLEN...) needs only to match some
+  // pattern.
+  const uint16_t f = KeyFlagsOf(spec, args, ordinal);
+  uint8_t perm = 0;
+  if (f & kKeyAccess) perm |= kAclKeyRead;
+  if (f & (kKeyUpdate | kKeyInsert | kKeyDelete)) perm |= kAclKeyWrite;
+  return perm;
 }
 
 }  // namespace shoal

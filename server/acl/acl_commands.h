@@ -2,7 +2,8 @@
 // each command's ACL categories as a bit mask (from the same source as
 // COMMAND INFO, AclCategories() in command_docs.h, so the two never
 // disagree), which arguments of pub/sub commands are channels, and the key
-// permission (read, write) a command's keys need.
+// permission (read, write) each key of a request needs, decided per key from
+// the command's key-spec flags (key_flags.h) as Redis 7 does.
 //
 // Built once from a complete CommandTable; immutable afterwards and shared
 // by every thread.
@@ -46,9 +47,10 @@ class AclCommandIndex {
   AclChannelArgs channel_args(int id) const { return channels_[id]; }
   // Whether ACL key patterns apply to the command's key arguments (shard
   // channels are "keys" for routing only).
-  bool checks_keys(int id) const { return key_perm_[id] != 0; }
-  // kAclKeyRead / kAclKeyWrite the command's keys need.
-  uint8_t key_permission(int id) const { return key_perm_[id]; }
+  bool checks_keys(int id) const { return checks_keys_[id]; }
+  // kAclKeyRead / kAclKeyWrite (or neither) the key at `ordinal` among the
+  // request's keys (as CommandTable::KeyIndexes lists them) needs.
+  static uint8_t KeyPermission(const CommandSpec& spec, CmdArgs args, size_t ordinal);
   // Every spec, subcommands included, in table order.
   const std::vector<const CommandSpec*>& all() const { return all_; }
 
@@ -57,7 +59,7 @@ class AclCommandIndex {
   std::vector<const CommandSpec*> all_;
   std::vector<uint64_t> categories_;
   std::vector<AclChannelArgs> channels_;
-  std::vector<uint8_t> key_perm_;
+  std::vector<bool> checks_keys_;
 };
 
 }  // namespace shoal

@@ -1,6 +1,7 @@
 // The ACL parameters of the config registry: requirepass (the default
 // user's password, as Redis: CONFIG SET requirepass resets it), aclfile and
-// user lines (start-up only), acllog-max-len, acl-pubsub-default.
+// user lines (start-up only; CONFIG REWRITE writes the current users as
+// user lines), acllog-max-len, acl-pubsub-default.
 #include "base/strings.h"
 #include "server/acl/acl_registry.h"
 
@@ -37,6 +38,17 @@ void RegisterAclParams(ConfigRegistry* reg) {
   user.set = [&acl](std::string_view v) { return acl.AddConfigUser(v); };
   user.startup_only = true;
   user.hidden = true;
+  // CONFIG REWRITE writes the current users back (Redis's rewrite of `user`
+  // lines), unless they live in an ACL file, which ACL SAVE writes.
+  user.rewrite_lines = [&acl] {
+    std::vector<std::string> lines;
+    if (!acl.AclFile().empty()) return lines;
+    for (std::string& line : acl.Describe()) {
+      constexpr std::string_view kPrefix = "user ";
+      lines.push_back(StartsWith(line, kPrefix) ? line.substr(kPrefix.size()) : line);
+    }
+    return lines;
+  };
   reg->Add(std::move(user));
 
   reg->AddInt("acllog-max-len", &acl.log().max_len, 0, INT64_MAX);

@@ -384,8 +384,9 @@ AclVerdict::Reason CheckSelector(const AclCommandIndex& index, const AclSelector
   }
   if (!(s.flags & AclSelector::kAllKeys) && index.checks_keys(spec.id)) {
     if (keys->empty()) CommandTable::KeyIndexes(spec, args, keys);
-    const uint8_t need = index.key_permission(spec.id);
-    for (int i : *keys) {
+    for (size_t k = 0; k < keys->size(); ++k) {
+      const int i = (*keys)[k];
+      const uint8_t need = AclCommandIndex::KeyPermission(spec, args, k);
       bool ok = false;
       for (const AclKeyPattern& k : s.keys) {
         if ((k.perm & need) == need && GlobMatch(k.pattern, args[i])) {

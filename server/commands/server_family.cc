@@ -13,11 +13,16 @@
 // CONFIG REWRITE rewrites the config file the server was started with:
 // directive lines of mutable parameters get their current values, comments
 // and other lines are kept, and parameters changed by CONFIG SET that the
-// file did not mention are appended. The file is replaced atomically.
+// file did not mention are appended. Repeated directives (`user`) are
+// rewritten as a whole, as Redis does: the current users (as ACL LIST
+// prints them) take the places of the old `user` lines in order, surplus
+// old lines are dropped and further users appended. The file is replaced
+// atomically.
 #include <malloc.h>
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -28,6 +33,7 @@
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/command_docs.h"
+#include "server/dispatch/key_flags.h"
 #include "server/dispatch/glob_match.h"
 #include "server/dispatch/info_section.h"
 #include "server/events/blocking.h"
@@ -239,6 +245,14 @@ absl::Status RewriteConfigFile(const std::string& path, ConfigRegistry& reg) {
     pending = ChangedParams();
   }
   std::set<std::string> written;
+  struct Repeated {
+    std::vector<std::string> lines;
+    size_t next = 0;
+  };
+  std::map<std::string, Repeated> repeated;
+  for (const std::string& name : reg.RepeatedDirectives()) {
+    reg.RewriteLines(name, &repeated[name].lines);
+  }
   std::ostringstream out;
   std::string line;
   while (std::getline(in, line)) {
@@ -253,6 +267,14 @@ absl::Status RewriteConfigFile(const std::string& path, ConfigRegistry& reg) {
     for (char& c : name) {
       if (c == '_') c = '-';
     }
+    if (auto it = repeated.find(name); it != repeated.end()) {
+      // The current values take the places of the old lines, in order;
+      // old lines beyond them go, values beyond them are appended.
+      if (it->second.next < it->second.lines.size()) {
+        out << name << ' ' << it->second.lines[it->second.next++] << '\n';
+      }
+      continue;
+    }
     if (!reg.Known(name) || !reg.IsMutable(name)) {
       out << line << '\n';
       continue;
@@ -262,6 +284,9 @@ absl::Status RewriteConfigFile(const std::string& path, ConfigRegistry& reg) {
   }
   for (const std::string& name : pending) {
     if (written.count(name) == 0) out << name << ' ' << QuoteConfigValue(reg.Value(name)) << '\n';
+  }
+  for (auto& [name, r] : repeated) {
+    for (; r.next < r.lines.size(); ++r.next) out << name << ' ' << r.lines[r.next] << '\n';
   }
   std::string tmp = StrCat(path, ".shoal-rewrite.tmp");
   {
@@ -423,11 +448,11 @@ void CommandGetKeysAndFlags(CommandContext& ctx, CmdArgs args) {
   std::vector<int> keys;
   const CommandSpec* spec = KeysOf(ctx, cmd, &keys);
   if (spec == nullptr) return;
-  std::vector<std::string_view> flags = KeyAccessFlags(*spec);
   ctx.reply->ArrayHeader(static_cast<int64_t>(keys.size()));
-  for (int i : keys) {
+  for (size_t k = 0; k < keys.size(); ++k) {
+    std::vector<std::string_view> flags = KeyFlagNames(KeyFlagsOf(*spec, cmd, k));
     ctx.reply->ArrayHeader(2);
-    ctx.reply->Bulk(cmd[i]);
+    ctx.reply->Bulk(cmd[keys[k]]);
     ctx.reply->SetHeader(static_cast<int64_t>(flags.size()));
     for (std::string_view f : flags) ctx.reply->SimpleString(f);
   }

@@ -75,6 +75,10 @@ struct CommandSpec {
 
   // Filled by the table.
   int id = -1;
+  // Redis's key-spec flags (key_flags.h) of the first key and of the later
+  // keys a request names: what ACL key permissions and GETKEYSANDFLAGS use.
+  uint16_t key_flags = 0;
+  uint16_t other_key_flags = 0;
 };
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <functional>
 
 #include "base/strings.h"
+#include "server/dispatch/key_flags.h"
 
 namespace shoal {
 namespace {
@@ -354,45 +355,16 @@ void ReplyDocArg(ReplyBuilder* rb, const DocArg& a, bool has_keys) {
 
 bool HasKeys(const CommandSpec& spec) { return spec.first_key > 0 || spec.keys_finder != nullptr; }
 
-void ReplyKeySpecs(ReplyBuilder* rb, const CommandSpec& spec) {
-  int n = (spec.first_key > 0 ? 1 : 0) + (spec.keys_finder != nullptr ? 1 : 0);
-  rb->SetHeader(n);
-  std::vector<std::string_view> flags = KeyAccessFlags(spec);
-  auto reply_flags = [&] {
-    rb->Bulk("flags");
-    rb->SetHeader(static_cast<int64_t>(flags.size()));
-    for (std::string_view f : flags) rb->SimpleString(f);
-  };
-  if (spec.first_key > 0) {
-    rb->MapHeader(3);
-    reply_flags();
-    rb->Bulk("begin_search");
-    rb->MapHeader(2);
-    rb->Bulk("type");
-    rb->Bulk("index");
-    rb->Bulk("spec");
-    rb->MapHeader(1);
-    rb->Bulk("index");
-    rb->Integer(spec.first_key);
-    rb->Bulk("find_keys");
-    rb->MapHeader(2);
-    rb->Bulk("type");
-    rb->Bulk("range");
-    rb->Bulk("spec");
-    rb->MapHeader(3);
-    rb->Bulk("lastkey");
-    // Relative to the first key when counted from the front, as Redis does.
-    rb->Integer(spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key);
-    rb->Bulk("keystep");
-    rb->Integer(spec.key_step > 0 ? spec.key_step : 1);
-    rb->Bulk("limit");
-    rb->Integer(0);
-  }
-  if (spec.keys_finder != nullptr) {
-    // Keys found by code (numkeys and the like): clients must ask COMMAND
-    // GETKEYS, which is what Redis's "unknown" key spec tells them.
-    rb->MapHeader(3);
-    reply_flags();
+// One key spec: its flags, then begin_search and find_keys. `first` < 0
+// makes it Redis's "unknown" spec (keys found by code: clients must ask
+// COMMAND GETKEYS).
+void ReplyKeySpec(ReplyBuilder* rb, uint16_t key_flags, int first, int lastkey, int step) {
+  std::vector<std::string_view> flags = KeyFlagNames(key_flags);
+  rb->MapHeader(3);
+  rb->Bulk("flags");
+  rb->SetHeader(static_cast<int64_t>(flags.size()));
+  for (std::string_view f : flags) rb->SimpleString(f);
+  if (first < 0) {
     for (std::string_view part : {"begin_search", "find_keys"}) {
       rb->Bulk(part);
       rb->MapHeader(2);
@@ -401,6 +373,63 @@ void ReplyKeySpecs(ReplyBuilder* rb, const CommandSpec& spec) {
       rb->Bulk("spec");
       rb->MapHeader(0);
     }
+    return;
+  }
+  rb->Bulk("begin_search");
+  rb->MapHeader(2);
+  rb->Bulk("type");
+  rb->Bulk("index");
+  rb->Bulk("spec");
+  rb->MapHeader(1);
+  rb->Bulk("index");
+  rb->Integer(first);
+  rb->Bulk("find_keys");
+  rb->MapHeader(2);
+  rb->Bulk("type");
+  rb->Bulk("range");
+  rb->Bulk("spec");
+  rb->MapHeader(3);
+  rb->Bulk("lastkey");
+  rb->Integer(lastkey);
+  rb->Bulk("keystep");
+  rb->Integer(step);
+  rb->Bulk("limit");
+  rb->Integer(0);
+}
+
+// The key specs of a command: one range from first_key (lastkey relative to
+// it when counted from the front, as Redis writes it) and/or one unknown
+// spec for keys found by code. A command whose first key is treated unlike
+// the others (COPY, SUNIONSTORE, ZUNIONSTORE...) gets a spec for the first
+// key and one for the rest, as Redis lists them.
+void ReplyKeySpecs(ReplyBuilder* rb, const CommandSpec& spec) {
+  const bool split = spec.key_flags != spec.other_key_flags;
+  const int step = spec.key_step > 0 ? spec.key_step : 1;
+  const bool range = spec.first_key > 0;
+  const bool code = spec.keys_finder != nullptr;
+  const bool more = range && (spec.last_key < 0 || spec.last_key > spec.first_key);
+  // Split over a range alone: the first key, then the range after it.
+  const bool split_range = split && range && !code && more;
+  // Split with keys found by code: the range (or first unknown spec) takes
+  // the first key's flags, an unknown spec the others'.
+  const bool split_code = split && code;
+  int n = (range ? 1 : 0) + (code ? 1 : 0) + (split_range ? 1 : 0) +
+          (split_code && !range ? 1 : 0);
+  rb->SetHeader(n);
+  if (range) {
+    const int last = spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key;
+    if (split_range) {
+      ReplyKeySpec(rb, spec.key_flags, spec.first_key, 0, 1);
+      const int second = spec.first_key + step;
+      ReplyKeySpec(rb, spec.other_key_flags, second,
+                   spec.last_key >= 0 ? spec.last_key - second : spec.last_key, step);
+    } else {
+      ReplyKeySpec(rb, spec.key_flags, spec.first_key, last, step);
+    }
+  }
+  if (code) {
+    if (split_code && !range) ReplyKeySpec(rb, spec.key_flags, -1, 0, 0);
+    ReplyKeySpec(rb, split_code ? spec.other_key_flags : spec.key_flags, -1, 0, 0);
   }
 }
 
@@ -541,12 +570,6 @@ const CommandSpec* FindByFullName(const CommandTable& table, std::string_view na
   const CommandSpec* spec = table.Find(name.substr(0, bar));
   if (spec == nullptr || bar == std::string_view::npos) return spec;
   return CommandTable::FindSub(*spec, name.substr(bar + 1));
-}
-
-std::vector<std::string_view> KeyAccessFlags(const CommandSpec& spec) {
-  if (spec.flags & kCmdWrite) return {"RW", "update"};
-  if (spec.flags & kCmdReadOnly) return {"RO", "access"};
-  return {};
 }
 
 void ReplyCommandInfo(ReplyBuilder* rb, const CommandSpec& spec) {

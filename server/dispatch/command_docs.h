@@ -81,10 +81,6 @@ void ReplyCommandInfo(ReplyBuilder* rb, const CommandSpec& spec);
 // The docs map of one command (the value under its name in COMMAND DOCS).
 void ReplyCommandDocs(ReplyBuilder* rb, const CommandSpec& spec);
 
-// Key-spec access flags Shoal derives for a command's keys (COMMAND INFO key
-// specs, COMMAND GETKEYSANDFLAGS): {"RO","access"}, {"RW","update"} or {}.
-std::vector<std::string_view> KeyAccessFlags(const CommandSpec& spec);
-
 }  // namespace shoal
 
 #endif  // SHOAL_SERVER_DISPATCH_COMMAND_DOCS_H_

@@ -1,11 +1,11 @@
 // CommandTable implementation: registration, id assignment, case-insensitive
 // lookup without allocation, and key position extraction.
 #include "server/dispatch/command_table.h"
-#include "base/strings.h"
-
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "base/strings.h"
+#include "server/dispatch/key_flags.h"
 
 namespace shoal {
 namespace {
@@ -28,6 +28,7 @@ void CommandTable::AssignIds(CommandSpec* spec) {
 void CommandTable::Register(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   AssignIds(owned.get());
+  AssignKeyFlags(owned.get());
   by_name_[std::string(owned->name)] = owned.get();
   ordered_.push_back(owned.get());
   owned_.push_back(std::move(owned));

@@ -4,6 +4,7 @@
 // builds the DOCS argument tree redis-cli renders as hints. The table the
 // families fill is checked in server/commands/families_test.cc.
 #include "server/dispatch/command_table.h"
+#include "server/dispatch/key_flags.h"
 
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ CommandSpec TestSpec(std::string_view name, int arity, uint32_t flags, int first
   s.last_key = last;
   s.key_step = step;
   s.handler = Noop;
+  AssignKeyFlags(&s);  // as CommandTable::Register does
   return s;
 }
 

@@ -194,4 +194,25 @@ ConfigRegistry::Apply ConfigRegistry::ApplyHook(std::string_view name) const {
   return p == nullptr ? nullptr : p->apply;
 }
 
+std::vector<std::string> ConfigRegistry::RepeatedDirectives() const {
+  absl::MutexLock l(&mu_);
+  std::vector<std::string> out;
+  for (const Param& p : params_) {
+    if (p.rewrite_lines) out.push_back(p.name);
+  }
+  return out;
+}
+
+bool ConfigRegistry::RewriteLines(std::string_view name, std::vector<std::string>* lines) const {
+  std::function<std::vector<std::string>()> fn;
+  {
+    absl::MutexLock l(&mu_);
+    const Param* p = FindParam(name);
+    if (p == nullptr || !p->rewrite_lines) return false;
+    fn = p->rewrite_lines;
+  }
+  *lines = fn();
+  return true;
+}
+
 }  // namespace shoal

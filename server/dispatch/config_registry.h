@@ -96,6 +96,10 @@ class ConfigRegistry {
     bool startup_only = false;
     // Left out of CONFIG GET patterns (user: a directive, not a value).
     bool hidden = false;
+    // A directive that repeats (user): the values of the lines CONFIG
+    // REWRITE writes in place of the file's lines of this name, one per
+    // line, written as they are (not quoted). Null for the others.
+    std::function<std::vector<std::string>()> rewrite_lines;
   };
 
   explicit ConfigRegistry(RuntimeConfig* rc);
@@ -124,6 +128,10 @@ class ConfigRegistry {
   std::string Value(std::string_view name) const;
   // The parameter's apply hook (null if none or unknown).
   Apply ApplyHook(std::string_view name) const;
+  // Names of the repeated directives (those with rewrite_lines), and the
+  // lines one of them rewrites to (false if `name` is not one).
+  std::vector<std::string> RepeatedDirectives() const;
+  bool RewriteLines(std::string_view name, std::vector<std::string>* lines) const;
 
   // Parses "100mb", "1gb", "4096", "1k" as Redis does (k=1000, kb=1024...).
   static bool ParseMemory(std::string_view s, int64_t* out);
