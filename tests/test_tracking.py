@@ -119,6 +119,27 @@ def test_writes_do_not_invalidate_unread_keys_and_reads_do_not(r, conns):
     assert frames(reader) == [inval("read")]
 
 
+def test_append_of_nothing_still_signals_the_key(r, conns):
+    """APPEND k "" changes no byte, yet Redis signals the key as modified:
+    tracking clients are invalidated and WATCH aborts (redis-server 7.0.15);
+    SETRANGE k 0 "" signals nothing."""
+    c, w = conns(), conns(2)
+    w.cmd("SET", "k", "v")
+    c.cmd("CLIENT", "TRACKING", "on")
+    c.cmd("GET", "k")
+    assert w.cmd("APPEND", "k", "") == b":1\r\n"
+    assert frames(c) == [inval("k")]
+    c.cmd("GET", "k")
+    assert w.cmd("SETRANGE", "k", "0", "") == b":1\r\n"
+    assert frames(c, 0.2) == []
+    x = conns(2)
+    x.cmd("WATCH", "k")
+    w.cmd("APPEND", "k", "")
+    x.cmd("MULTI")
+    x.cmd("PING")
+    assert x.cmd("EXEC") == b"*-1\r\n"
+
+
 def test_own_write_invalidates_after_the_reply_and_noloop_skips_it(r, conns):
     c = conns()
     c.cmd("CLIENT", "TRACKING", "on")

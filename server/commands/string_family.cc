@@ -480,6 +480,10 @@ void CmdAppend(CommandContext& ctx, CmdArgs args) {
     joined.reserve(old.size() + tail.size());
     joined.append(old).append(tail);
     OverwriteKeepTtl(ctx, e, key, joined);
+  } else {
+    // Nothing changes, yet Redis signals the key as modified: WATCH aborts
+    // and tracking clients get an invalidation.
+    ctx.store->MarkModified(ctx.db(), key);
   }
   ctx.reply->Integer(new_len);
 }
