@@ -554,6 +554,67 @@ def test_accept_without_descriptors_answers_and_does_not_spin(started):
         assert k.cmd("PING") == b"+PONG\r\n"
 
 
+def _open_fds(pid):
+    return {int(n): os.readlink(f"/proc/{pid}/fd/{n}") for n in os.listdir(f"/proc/{pid}/fd")}
+
+
+def test_accept_pauses_when_even_the_spare_descriptor_is_gone(started):
+    """The other end of fd exhaustion: the spare descriptor cannot be had
+    back either, so accept() can neither take a connection nor refuse it.
+    The acceptor then stops polling its listener for 100 ms at a time
+    instead of spinning on it; connections wait in the backlog and are
+    served once descriptors are free again."""
+    if shutil.which("prlimit") is None:
+        pytest.skip("needs prlimit")
+    s = started("--bind", "127.0.0.1")
+    c = s.raw()
+    assert c.cmd("PING") == b"+PONG\r\n"
+    fds = _open_fds(s.pid)
+    # The spare is a /dev/null descriptor above stdin. A soft limit at or
+    # below its number, with every lower descriptor in use, leaves accept()
+    # no descriptor even after the spare is closed, and the spare cannot be
+    # reopened: the back-off path, not the "max clients" answer.
+    spare = min(n for n, target in fds.items() if target == "/dev/null" and n > 2)
+    limit = next(n for n in range(spare + 1) if n not in fds or n == spare)
+    soft, hard = resource.prlimit(s.pid, resource.RLIMIT_NOFILE)
+    sh("prlimit", "--pid", s.pid, f"--nofile={limit}:{hard}")
+    waiting = []
+    try:
+        for _ in range(20):
+            k = socket.create_connection(("127.0.0.1", s.port))  # queued by the kernel
+            k.sendall(b"PING\r\n")
+            waiting.append(k)
+        time.sleep(0.3)
+        t0 = s.cpu_ticks()
+        time.sleep(1.0)
+        used = (s.cpu_ticks() - t0) / os.sysconf("SC_CLK_TCK")
+        assert used < 0.15, f"{used} CPU-s in 1 s: the acceptor spins"
+        # Nothing was accepted, so nothing was answered or closed...
+        for k in waiting:
+            k.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                k.recv(100)
+            k.setblocking(True)
+        # ...and clients already connected are served all along.
+        assert c.cmd("PING") == b"+PONG\r\n"
+        out = b""
+        while select.select([s.proc.stdout], [], [], 0.1)[0]:
+            chunk = os.read(s.proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+        # At most one line a second, however often accept() fails.
+        assert 1 <= out.count(b"Error accepting a client connection: Too many open files") <= 3
+    finally:
+        sh("prlimit", "--pid", s.pid, f"--nofile={soft}:{hard}")
+    # Descriptors are back: the next poll after the pause accepts them all.
+    for k in waiting:
+        k.settimeout(5)
+        assert k.recv(100) == b"+PONG\r\n"
+        k.close()
+    assert b"rejected_connections:0\r\n" in c.cmd("INFO", "stats")
+
+
 def _start_output(*args):
     """Starts shoal with args, waits until it serves, stops it: its output."""
     import subprocess
