@@ -604,6 +604,37 @@ def test_aclfile_load_and_save(aclfile):
     c.close()
 
 
+def test_acl_load_keeps_clients_of_surviving_users_as_redis_7_2(aclfile):
+    """Redis 7.2 (redis/redis#12171; 7.0 disconnected every client of
+    every user): ACL LOAD disconnects the clients of users that are gone
+    and subscribers whose channels the new rules refuse; the others stay
+    connected, even when their user's rules or password changed, and run
+    under the new rules."""
+    s, path = aclfile
+    admin = login(s, "alice", "pw")
+    path.write_text("user alice on #%s ~* &* +@all\nuser bob on nopass ~b* +get\n"
+                    "user sub on nopass &news.* &other +@all\n" % sha("pw"))
+    assert acl(admin, "LOAD") == "OK"
+    bob = Raw(s.port)
+    assert bob.cmd("AUTH", "bob", "x") == b"+OK\r\n"
+    news, other = Raw(s.port), Raw(s.port)
+    for conn, channel in ((news, "news.a"), (other, "other")):
+        assert conn.cmd("AUTH", "sub", "x") == b"+OK\r\n"
+        assert conn.cmd("SUBSCRIBE", channel).startswith(b"*3\r\n")
+    # bob gets a password and more commands, sub loses news.*.
+    path.write_text("user alice on #%s ~* &* +@all\nuser bob on #%s ~b* +get +set\n"
+                    "user sub on nopass &other +@all\n" % (sha("pw"), sha("new")))
+    assert acl(admin, "LOAD") == "OK"
+    assert news.closed()
+    assert not other.closed(timeout=0.3)
+    assert not bob.closed(timeout=0.3)
+    assert bob.cmd("SET", "b1", "v") == b"+OK\r\n"
+    assert admin.publish("other", "hi") == 1
+    admin.close()
+    for conn in (bob, other):
+        conn.close()
+
+
 def test_malformed_aclfile_keeps_the_old_users(aclfile):
     s, path = aclfile
     c = s.client(decode_responses=True)
