@@ -450,3 +450,40 @@ def test_replicas_flag_bounds():
                              capture_output=True, timeout=10)
         assert res.returncode != 0
         assert b"--replicas must be 0..15" in res.stdout + res.stderr
+
+
+def test_sibling_replica_continues_from_the_promoted_one():
+    """--replicas 2: when the primary dies and one replica is promoted, the
+    other continues from its offset on the new primary (the promoted node
+    kept the old primary's stream and accepts its replication id up to its
+    promotion), with no second full sync."""
+    d = tempfile.mkdtemp(prefix="shoal-replicas2-")
+    extra = ("--replicas", "2")
+    first = Node(d, extra=extra)
+    nodes = [first] + [Node(d, join=[first], extra=extra) for _ in range(2)]
+    try:
+        shards = wait_shards(nodes, 1, 2)
+        primary_port, _, _ = shards[0]
+        primary = by_port(nodes, primary_port)
+        pipe = primary.r.pipeline(transaction=False)
+        for i in range(2000):
+            pipe.set(f"{{t}}k{i}", i)
+        pipe.execute()
+        assert primary.r.execute_command("WAIT", 2, 5000) == 2
+        primary.kill()
+        live = [n for n in nodes if n.alive()]
+        shards = wait_shards(live, 1, 1, timeout=30)
+        new_port, (sibling_port,), _ = shards[0]
+        new_primary, sibling = by_port(nodes, new_port), by_port(nodes, sibling_port)
+        assert new_primary.r.info("replication")["master_replid2"] != "0" * 40
+        new_primary.r.set("{t}after", "yes")
+        assert new_primary.r.execute_command("WAIT", 1, 5000) == 1
+        log = open(sibling.log.name, errors="replace").read()
+        assert log.count("replication: full sync with primary") == 1, log
+        assert f"replication: partial resync with primary 127.0.0.1:{new_port}" in log, log
+        sibling.r.execute_command("READONLY")
+        assert sibling.r.dbsize() == 2001
+    finally:
+        for n in nodes:
+            n.stop()
+        shutil.rmtree(d, ignore_errors=True)

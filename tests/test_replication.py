@@ -281,3 +281,78 @@ def test_functions_replicate_in_the_sync_and_in_the_stream(pair):
     # Promoted, the replica keeps them.
     r.execute_command("REPLICAOF", "NO", "ONE")
     assert r.execute_command("FCALL", "f_after", 0) == b"a2"
+
+
+def test_sibling_continues_from_a_promoted_replica():
+    """Redis's replid2: B and C replicate A; B is promoted (REPLICAOF NO
+    ONE) and takes writes; C moves to B and continues from its offset
+    (partial resync) instead of a full one: a key C wrote locally survives,
+    which a full resync would have dropped. A, demoted, resyncs in full."""
+    a, b, c = ShoalServer(), ShoalServer(), ShoalServer()
+    try:
+        attach(a, b)
+        attach(a, c)
+        ca, cb, cc = a.client(), b.client(), c.client()
+        for i in range(300):
+            ca.set(f"k{i}", i)
+        assert ca.execute_command("WAIT", 2, 5000) == 2
+        a_id = ca.info("replication")["master_replid"]
+        a_off = ca.info("replication")["master_repl_offset"]
+        cc.config_set("replica-read-only", "no")
+        cc.set("local-only", "kept")
+        assert cb.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+        info = cb.info("replication")
+        assert info["role"] == "master"
+        assert info["master_replid2"] == a_id
+        assert info["second_repl_offset"] == a_off + 1
+        assert info["master_replid"] != a_id
+        cb.set("after-promotion", "yes")
+        b.client(db=5).set("in-db5", "v")
+        assert cc.execute_command("REPLICAOF", "127.0.0.1", b.port) == b"OK"
+        assert wait_until(lambda: cc.get("after-promotion") == b"yes")
+        assert cc.get("local-only") == b"kept"  # no full resync
+        assert cc.get("k299") == b"299"
+        assert wait_until(lambda: c.client(db=5).get("in-db5") == b"v")
+        assert cc.info("replication")["master_link_status"] == "up"
+        assert cb.execute_command("WAIT", 1, 5000) == 1
+        # The stream goes on after the continuation.
+        cb.incr("k1")
+        assert wait_until(lambda: cc.get("k1") == b"2")
+        # The old primary, demoted, takes B's data in a full sync.
+        ca.set("only-on-a", 1)
+        assert ca.execute_command("REPLICAOF", "127.0.0.1", b.port) == b"OK"
+        assert wait_until(lambda: ca.get("after-promotion") == b"yes")
+        assert ca.get("only-on-a") is None
+        assert cb.execute_command("WAIT", 2, 5000) == 2
+    finally:
+        for s in (a, b, c):
+            assert s.alive(), "shoal crashed"
+            s.stop()
+
+
+def test_replica_ahead_of_the_promoted_one_resyncs_in_full():
+    """A sibling that processed more of the old primary's stream than the
+    promoted replica cannot continue from it (its extra writes are not in
+    the new primary's history): full resync, as Redis."""
+    a, b, c = ShoalServer(), ShoalServer(), ShoalServer()
+    try:
+        attach(a, b)
+        ca, cb, cc = a.client(), b.client(), c.client()
+        ca.set("x", 1)
+        assert ca.execute_command("WAIT", 1, 5000) == 1
+        # B stops following (promoted) before C catches up with more writes.
+        assert cb.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+        attach(a, c)
+        for i in range(50):
+            ca.set(f"later{i}", i)
+        assert ca.execute_command("WAIT", 1, 5000) == 1
+        cc.config_set("replica-read-only", "no")
+        cc.set("local-only", "dropped")
+        assert cc.execute_command("REPLICAOF", "127.0.0.1", b.port) == b"OK"
+        assert wait_until(lambda: cc.get("later0") is None and cc.get("x") == b"1")
+        assert cc.get("local-only") is None  # full resync
+        assert cc.dbsize() == cb.dbsize()
+    finally:
+        for s in (a, b, c):
+            assert s.alive(), "shoal crashed"
+            s.stop()

@@ -143,7 +143,8 @@ void ReplicaFeeder::SendLoop() {
   bool ok = WaitHandoff();
   if (ok) {
     const int64_t first = log->FirstOffset(), end = log->Offset();
-    if (want_replid_ == m_->replid() && want_offset_ >= first && want_offset_ <= end + 1) {
+    if (m_->CanContinue(want_replid_, want_offset_) && want_offset_ >= first &&
+        want_offset_ <= end + 1) {
       pos_ = want_offset_;
       ack_.store(want_offset_ - 1);
       ok = stream_->Send(StrCat("+CONTINUE ", m_->replid(), "\r\n"));

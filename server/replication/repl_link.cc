@@ -53,6 +53,16 @@ void PrimaryLink::Stop() {
   if (fd >= 0) shutdown(fd, SHUT_RDWR);
 }
 
+void PrimaryLink::StopAndJoin() {
+  Stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string PrimaryLink::ResumeId() const {
+  absl::MutexLock l(&mu_);
+  return syncing_ ? "" : replid_;
+}
+
 PrimaryLinkStatus PrimaryLink::Status() const {
   PrimaryLinkStatus s;
   s.host = host_;
@@ -199,13 +209,18 @@ void PrimaryLink::Session(int fd) {
       syncing_ = true;
     }
     offset_.store(at);
+    m_->StreamCopyAt(at);
     m_->AdoptPrimaryId(parts[1]);
     SetState("sync", true);
   } else if (!parts.empty() && parts[0] == "+CONTINUE") {
     if (parts.size() >= 2) {
-      absl::MutexLock l(&mu_);
-      replid_ = parts[1];
+      {
+        absl::MutexLock l(&mu_);
+        replid_ = parts[1];
+      }
+      m_->AdoptPrimaryId(parts[1]);  // a promoted sibling's new id
     }
+    m_->StreamCopyAt(offset_.load());
     SetState("connected", true);
   } else {
     fprintf(stderr, "replication: PSYNC refused: %s\n", line.c_str());
@@ -240,6 +255,7 @@ void PrimaryLink::Session(int fd) {
       }
       CmdArgs a(args);
       const bool snapshot = ReplApplier::IsSnapshotRecord(a);
+      if (!snapshot) m_->CopyStream(std::string_view(in).substr(used, consumed));
       if (applier_.Apply(a) == ReplApplier::Result::kSnapshotDone) {
         absl::MutexLock l(&mu_);
         syncing_ = false;

@@ -27,6 +27,12 @@ class PrimaryLink {
   ~PrimaryLink();  // stops and joins
   void Start();
   void Stop();
+  // Stops and waits for the link's thread: offset() is final afterwards.
+  void StopAndJoin();
+  // The primary's replication id if the link completed a sync (its data
+  // then matches (id, offset()), so a new link may ask to continue from
+  // there); "" otherwise.
+  std::string ResumeId() const;
   PrimaryLinkStatus Status() const;
   const std::string& host() const { return host_; }
   int port() const { return port_; }

@@ -79,6 +79,20 @@ int64_t ReplicationLog::HistoryLength() const {
   return held_;
 }
 
+void ReplicationLog::Reset(int64_t offset) {
+  absl::MutexLock l(&mu_);
+  end_ = offset;
+  held_ = 0;
+  kicked_ = offset;
+  last_db_ = -1;
+}
+
+void ReplicationLog::AppendRaw(std::string_view bytes) {
+  absl::MutexLock l(&mu_);
+  AppendBytesLocked(bytes);
+  last_db_ = -1;  // the primary's stream may have selected any database
+}
+
 int64_t ReplicationLog::MarkSyncPoint() {
   absl::MutexLock l(&mu_);
   last_db_ = -1;

@@ -49,6 +49,13 @@ class ReplicationLog {
   int64_t HistoryLength() const;
   size_t capacity() const { return capacity_; }
 
+  // A replica's copy of its primary's stream, so that once promoted it can
+  // continue its siblings from where they are (PSYNC with the old id):
+  // Reset starts an empty backlog ending at `offset` (after a full sync),
+  // AppendRaw adds stream bytes exactly as the primary sent them.
+  void Reset(int64_t offset);
+  void AppendRaw(std::string_view bytes);
+
   // A full sync starts at the current offset: the next batch re-selects its
   // database, since the replica's selected database is unknown there.
   int64_t MarkSyncPoint();

@@ -214,14 +214,33 @@ std::optional<std::string> ReplicationManager::RefuseWrite(const CommandSpec&) c
   return std::string("READONLY You can't write against a read only replica.");
 }
 
+void ReplicationManager::CreateLogLocked() {
+  if (log_ != nullptr) return;
+  int64_t size = kDefaultBacklog;
+  ConfigRegistry::ParseMemory(server_->config().Value("repl-backlog-size"), &size);
+  log_ = std::make_unique<ReplicationLog>(static_cast<size_t>(size));
+}
+
 void ReplicationManager::EnsureLog() {
   absl::MutexLock l(&mu_);
-  if (log_ == nullptr) {
-    int64_t size = kDefaultBacklog;
-    ConfigRegistry::ParseMemory(server_->config().Value("repl-backlog-size"), &size);
-    log_ = std::make_unique<ReplicationLog>(static_cast<size_t>(size));
-  }
+  CreateLogLocked();
   recording_.store(true, std::memory_order_release);
+}
+
+void ReplicationManager::StreamCopyAt(int64_t offset) {
+  absl::MutexLock l(&mu_);
+  CreateLogLocked();
+  if (log_->Offset() != offset) log_->Reset(offset);
+}
+
+void ReplicationManager::CopyStream(std::string_view bytes) {
+  // The log exists: StreamCopyAt ran when the link (re)started.
+  log_->AppendRaw(bytes);
+}
+
+bool ReplicationManager::CanContinue(const std::string& replid, int64_t offset) const {
+  absl::MutexLock l(&mu_);
+  return replid == replid_ || (replid == replid2_ && offset <= second_offset_);
 }
 
 // ---------------------------------------------------------------------------
@@ -254,13 +273,25 @@ std::string ReplicationManager::ReplicaOf(const std::string& host, int port) {
     old = std::move(link_);
     feeders = std::move(feeders_);  // no chained replicas
   }
+  // A replica moving to another primary (a sibling promoted after a
+  // failover) asks to continue from where it is: the promoted node accepts
+  // its old primary's id up to its promotion offset. A primary turned
+  // replica starts over with a full sync (in cluster mode its data may have
+  // been cleaned outside the stream).
+  std::string resume_id;
+  int64_t resume_offset = 0;
+  if (old != nullptr) {
+    old->StopAndJoin();
+    resume_id = old->ResumeId();
+    resume_offset = resume_id.empty() ? 0 : old->offset();
+  }
   old.reset();
   feeders.clear();
   recording_.store(false, std::memory_order_release);
   replica_.store(true, std::memory_order_release);
   {
     absl::MutexLock l(&mu_);
-    link_ = std::make_unique<PrimaryLink>(this, host, port, "", 0);
+    link_ = std::make_unique<PrimaryLink>(this, host, port, resume_id, resume_offset);
     link_->Start();
   }
   fprintf(stderr, "replication: following primary %s:%d\n", host.c_str(), port);
@@ -274,12 +305,26 @@ void ReplicationManager::BecomePrimary() {
     old = std::move(link_);
   }
   if (old == nullptr) return;
+  old->StopAndJoin();  // every record it copied to the log is counted in its offset
   const int64_t offset = old->offset();
+  const bool synced = !old->ResumeId().empty();
   old.reset();
   replica_.store(false, std::memory_order_release);
   absl::MutexLock l(&mu_);
+  // Replicas of the old primary may continue from here up to where this
+  // node stopped following it; the backlog holds that stream (CopyStream).
+  // (Only after a completed sync: a half-loaded snapshot matches no offset.)
+  replid2_ = synced ? replid_ : std::string(40, '0');
+  second_offset_ = synced ? offset + 1 : -1;
   replid_ = NewReplId();
   replica_offset_base_ = offset;
+  if (log_ != nullptr && log_->Offset() == offset) {
+    // Record from now on, so a replica that continues misses no write.
+    recording_.store(true, std::memory_order_release);
+  } else if (log_ != nullptr) {
+    log_->Reset(offset);
+    recording_.store(true, std::memory_order_release);
+  }
   fprintf(stderr, "replication: now a primary\n");
 }
 
@@ -447,9 +492,16 @@ void ReplicationManager::AppendInfo(std::string* out) const {
   }
   Field(out, "master_failover_state", "no-failover");
   Field(out, "master_replid", replid());
-  Field(out, "master_replid2", std::string(40, '0'));
+  std::string replid2;
+  int64_t second_offset;
+  {
+    absl::MutexLock l(&mu_);
+    replid2 = replid2_;
+    second_offset = second_offset_;
+  }
+  Field(out, "master_replid2", replid2);
   Field(out, "master_repl_offset", offset);
-  Field(out, "second_repl_offset", -1);
+  Field(out, "second_repl_offset", second_offset);
   ReplicationLog* log = log_.get();
   Field(out, "repl_backlog_active", log != nullptr ? 1 : 0);
   int64_t size = kDefaultBacklog;

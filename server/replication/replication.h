@@ -155,6 +155,16 @@ class ReplicationManager : public ReplicationHooks {
   void WakeWaiters();
   // The link applied a full sync's FULLRESYNC: adopt the primary's id.
   void AdoptPrimaryId(const std::string& replid);
+  // The replica's copy of the primary's stream (see ReplicationLog::Reset):
+  // StreamCopyAt makes the backlog end at `offset` (emptying it unless it
+  // already does), CopyStream appends the bytes of one applied record.
+  void StreamCopyAt(int64_t offset);
+  void CopyStream(std::string_view bytes);
+  // PSYNC replid offset may continue here: the id is this node's, or the
+  // one of the primary it followed until it was promoted and the offset is
+  // not past the promotion (Redis's replid2 / second_repl_offset). The
+  // backlog must still hold the offset too.
+  bool CanContinue(const std::string& replid, int64_t offset) const;
 
  private:
   struct Waiter {
@@ -169,6 +179,7 @@ class ReplicationManager : public ReplicationHooks {
   // log; stripes of the pending keys held by the caller unless !held.
   int64_t ShipPending(bool held, const ReplRecord* extra);
   void EnsureLog();
+  void CreateLogLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Housekeeping();
   void ReapFeeders(bool all) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -180,6 +191,8 @@ class ReplicationManager : public ReplicationHooks {
 
   mutable absl::Mutex mu_;
   std::string replid_ ABSL_GUARDED_BY(mu_);
+  std::string replid2_ ABSL_GUARDED_BY(mu_) = std::string(40, '0');
+  int64_t second_offset_ ABSL_GUARDED_BY(mu_) = -1;
   std::vector<std::unique_ptr<ReplicaFeeder>> feeders_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<PrimaryLink> link_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, int>> listening_ports_ ABSL_GUARDED_BY(mu_);
