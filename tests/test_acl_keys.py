@@ -208,3 +208,29 @@ def test_getkeysandflags_per_key(server):
         ("a", ["RW", "access", "delete"]), ("b", ["RW", "insert"]))
     assert flags("EXISTS", "a") == want(("a", ["RO"]))
     c.close()
+
+
+def test_sort_by_and_get_patterns_need_read_access_to_every_key(server, admin):
+    """BY and GET patterns read keys the ACL check never saw: as Redis 7,
+    only a user with a selector that allows SORT and reads every key (~* or
+    %R~*) may use them; BY without '*' reads nothing and stays allowed."""
+    admin.flushall()
+    admin.rpush("r:l", "1", "2")
+    admin.execute_command("ACL", "SETUSER", "sel", "reset", "on", "nopass", "~r:*", "+@all",
+                          "(%R~* +sort)")
+    admin.execute_command("ACL", "SETUSER", "wonly", "reset", "on", "nopass", "%W~*", "~r:*",
+                          "+@all")
+    kp, sel, wonly = Raw(server.port), Raw(server.port), Raw(server.port)
+    assert kp.cmd("AUTH", "kp", "kp") == b"+OK\r\n"
+    assert sel.cmd("AUTH", "sel", "x") == b"+OK\r\n"
+    assert wonly.cmd("AUTH", "wonly", "x") == b"+OK\r\n"
+    by = b"-ERR BY option of SORT denied due to insufficient ACL permissions.\r\n"
+    get = b"-ERR GET option of SORT denied due to insufficient ACL permissions.\r\n"
+    assert kp.cmd("SORT", "r:l", "BY", "w:*") == by
+    assert kp.cmd("SORT", "r:l", "BY", "nosort", "GET", "#") == get
+    assert kp.cmd("SORT", "r:l", "BY", "nosort") == b"*2\r\n$1\r\n1\r\n$1\r\n2\r\n"
+    assert wonly.cmd("SORT", "r:l", "BY", "w:*") == by
+    assert sel.cmd("SORT", "r:l", "BY", "w:*", "GET", "#") == b"*2\r\n$1\r\n1\r\n$1\r\n2\r\n"
+    for c in (kp, sel, wonly):
+        c.close()
+    admin.execute_command("ACL", "DELUSER", "sel", "wonly")

@@ -90,6 +90,12 @@ AclVerdict::Reason AclUser::Evaluate(const CommandSpec& spec, CmdArgs args, int*
   return rules_.Check(index, spec, args, idx);
 }
 
+bool AclUser::ReadsAnyKey(const CommandSpec& spec, CmdArgs args) const {
+  const AclCommandIndex& index = registry_->index();
+  absl::ReaderMutexLock l(&mu_);
+  return !deleted_ && rules_.ReadsAnyKey(index, spec, args);
+}
+
 AclVerdict AclUser::Check(const CommandContext& ctx, const CommandSpec& spec, CmdArgs args,
                           AclContext context) {
   int idx = 0;

@@ -58,6 +58,7 @@ class AclUser : public AclPrincipal {
   bool Allows(const CommandSpec& spec, CmdArgs args) const override {
     return DryRun(spec, args).allowed();
   }
+  bool ReadsAnyKey(const CommandSpec& spec, CmdArgs args) const override;
 
  private:
   AclVerdict::Reason Evaluate(const CommandSpec& spec, CmdArgs args, int* idx) const;

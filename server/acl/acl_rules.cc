@@ -445,6 +445,21 @@ AclVerdict::Reason AclRules::Check(const AclCommandIndex& index, const CommandSp
   return worst;
 }
 
+bool AclRules::ReadsAnyKey(const AclCommandIndex& index, const CommandSpec& spec,
+                           CmdArgs args) const {
+  std::vector<int> keys;
+  for (const AclSelector& s : selectors_) {
+    int idx = 0;
+    keys.clear();
+    if (CheckSelector(index, s, spec, args, &idx, &keys) != AclVerdict::kAllowed) continue;
+    if (s.flags & AclSelector::kAllKeys) return true;
+    for (const AclKeyPattern& k : s.keys) {
+      if ((k.perm & kAclKeyRead) && k.pattern == "*") return true;
+    }
+  }
+  return false;
+}
+
 absl::Status MergeSelectorArgs(const std::vector<std::string_view>& args,
                                std::vector<std::string>* rules) {
   int open = -1;

@@ -80,6 +80,9 @@ class AclRules {
   // and sets *arg_index to the argument that was refused (key or channel).
   AclVerdict::Reason Check(const AclCommandIndex& index, const CommandSpec& spec, CmdArgs args,
                            int* arg_index) const;
+  // Whether a selector that allows the command also reads every key (~* or
+  // %R~*): SORT's BY / GET patterns need it.
+  bool ReadsAnyKey(const AclCommandIndex& index, const CommandSpec& spec, CmdArgs args) const;
   // +@all ~* &* in the root selector: no command needs a check.
   bool Unrestricted() const;
   // Whether a subscription to `channel` is allowed by some selector

@@ -25,7 +25,9 @@
 // Patterns: the first '*' is replaced by the element; "key->field" after the
 // '*' reads a hash field; only strings (or hash fields) count, anything else
 // is missing. In cluster mode Redis 7.0 refuses BY with a pattern and any GET
-// (even `GET #` or a hash-tagged pattern): so does Shoal.
+// (even `GET #` or a hash-tagged pattern): so does Shoal, and so it does for
+// a user without read access to every key (ACL: ~* or %R~* in a selector
+// that allows the command).
 //
 // Locking: the command is kCmdSelfLocking. Without patterns it locks the key
 // and the STORE destination; with patterns that read other keys it locks
@@ -86,6 +88,13 @@ struct SortRequest {
 // Options from args[2] on; false after replying the error.
 bool ParseSort(CommandContext& ctx, CmdArgs args, bool readonly, SortRequest* req) {
   const bool cluster = ctx.server != nullptr && ctx.server->router != nullptr;
+  // BY and GET patterns read keys the ACL check never saw: Redis allows
+  // them only to a user that may read every key with this command.
+  auto reads_any_key = [&] {
+    const AclPrincipal* user = ctx.client != nullptr ? ctx.client->user.get() : nullptr;
+    return user == nullptr || ctx.spec == nullptr || user->unrestricted() ||
+           user->ReadsAnyKey(*ctx.spec, args);
+  };
   for (size_t j = 2; j < args.size(); ++j) {
     const size_t left = args.size() - j - 1;
     std::string_view a = args[j];
@@ -113,11 +122,18 @@ bool ParseSort(CommandContext& ctx, CmdArgs args, bool readonly, SortRequest* re
       } else if (cluster) {
         ctx.Error("ERR BY option of SORT denied in Cluster mode.");
         return false;
+      } else if (!reads_any_key()) {
+        ctx.Error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+        return false;
       }
       ++j;
     } else if (ArgIs(a, "get") && left >= 1) {
       if (cluster) {
         ctx.Error("ERR GET option of SORT denied in Cluster mode.");
+        return false;
+      }
+      if (!reads_any_key()) {
+        ctx.Error("ERR GET option of SORT denied due to insufficient ACL permissions.");
         return false;
       }
       req->gets.push_back(args[j + 1]);

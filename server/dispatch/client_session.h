@@ -84,6 +84,10 @@ class AclPrincipal {
   // The same question without recording anything (ACL DRYRUN,
   // redis.acl_check_cmd).
   virtual bool Allows(const CommandSpec& spec, CmdArgs args) const = 0;
+  // Whether some selector allows `spec` with `args` and may read every key
+  // (~* or %R~*): what SORT's BY and GET patterns, which read keys known
+  // only from the data, need (as Redis 7).
+  virtual bool ReadsAnyKey(const CommandSpec& spec, CmdArgs args) const { return true; }
 
  protected:
   std::atomic<bool> unrestricted_{false};
