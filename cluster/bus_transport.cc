@@ -1,11 +1,14 @@
 // Cluster bus sockets on libuv; see bus_transport.h.
 #include "cluster/bus_transport.h"
 
+#include <openssl/ssl.h>
+
 #include <cstring>
 #include <deque>
 
 #include "base/strings.h"
 #include "cluster/gossip_message.h"
+#include "server/net/tls_session.h"
 
 namespace shoal {
 namespace {
@@ -24,12 +27,25 @@ struct TcpWrite {
   std::string bytes;
 };
 
-std::string Frame(std::string bytes) {
+// 4-byte little-endian length of the message, then (TLS only) its channel
+// byte, then the message.
+std::string Frame(std::string bytes, bool with_channel, BusChannel ch) {
   uint32_t n = static_cast<uint32_t>(bytes.size());
-  std::string f(4, '\0');
+  std::string f(with_channel ? 5 : 4, '\0');
   std::memcpy(f.data(), &n, 4);
+  if (with_channel) f[4] = static_cast<char>(ch);
   f += bytes;
   return f;
+}
+
+// A session on a new reference from `source` (which the session keeps).
+std::unique_ptr<TlsSession> NewSession(const BusTransport::TlsContextSource& source, bool client) {
+  SSL_CTX* ctx = source(client);
+  if (ctx == nullptr) return nullptr;
+  std::unique_ptr<TlsSession> s = client ? TlsSession::CreateClient(ctx) : TlsSession::Create(ctx);
+  SSL_CTX_free(ctx);
+  if (s != nullptr && !client) s->RequirePeerCertificate();
+  return s;
 }
 
 }  // namespace
@@ -44,6 +60,7 @@ struct BusTransport::OutConn {
   std::deque<std::string> pending;
   size_t queued = 0;
   uint64_t last_ms = 0;
+  std::unique_ptr<TlsSession> tls;  // tls-cluster; `connected` once its handshake is done
 };
 
 struct BusTransport::InConn {
@@ -53,6 +70,7 @@ struct BusTransport::InConn {
   std::string buf;
   bool closing = false;
   uint64_t last_ms = 0;
+  std::unique_ptr<TlsSession> tls;  // tls-cluster
 };
 
 bool ToSockaddr(const std::string& ip, int port, sockaddr_storage* out) {
@@ -83,6 +101,7 @@ BusTransport::BusTransport(uv_loop_t* loop, Handler handler)
     : loop_(loop), handler_(std::move(handler)) {
   udp_buf_.resize(65536);
   read_buf_.resize(65536);
+  tls_plain_.resize(65536);
 }
 
 BusTransport::~BusTransport() = default;
@@ -93,13 +112,17 @@ absl::Status BusTransport::Listen(const std::string& ip, int port) {
     return absl::InvalidArgumentError(StrCat("cluster bus: bad address ", ip));
   }
   const auto* sa = reinterpret_cast<const sockaddr*>(&addr);
-  uv_udp_init(loop_, &udp_);
-  udp_.data = this;
   uv_tcp_init(loop_, &listener_);
   listener_.data = this;
   listening_ = true;
-  int rc = uv_udp_bind(&udp_, sa, 0);
-  if (rc == 0) rc = uv_udp_recv_start(&udp_, OnUdpAlloc, OnUdpRecv);
+  int rc = 0;
+  if (!tls()) {
+    uv_udp_init(loop_, &udp_);
+    udp_.data = this;
+    udp_open_ = true;
+    rc = uv_udp_bind(&udp_, sa, 0);
+    if (rc == 0) rc = uv_udp_recv_start(&udp_, OnUdpAlloc, OnUdpRecv);
+  }
   if (rc == 0) rc = uv_tcp_bind(&listener_, sa, 0);
   if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 128, OnConnection);
   if (rc != 0) {
@@ -112,10 +135,10 @@ absl::Status BusTransport::Listen(const std::string& ip, int port) {
 
 void BusTransport::Send(const Endpoint& to, BusChannel ch, std::string bytes) {
   if (closed_) return;
-  if (ch == BusChannel::kUdp) {
+  if (ch == BusChannel::kUdp && !tls()) {
     SendUdp(to, std::move(bytes));
   } else {
-    SendTcp(to, std::move(bytes));
+    SendTcp(to, ch, std::move(bytes));
   }
 }
 
@@ -143,8 +166,8 @@ void BusTransport::SendUdp(const Endpoint& to, std::string bytes) {
   }
 }
 
-void BusTransport::SendTcp(const Endpoint& to, std::string bytes) {
-  std::string frame = Frame(std::move(bytes));
+void BusTransport::SendTcp(const Endpoint& to, BusChannel ch, std::string bytes) {
+  std::string frame = Frame(std::move(bytes), tls(), ch);
   auto it = out_.find(to);
   if (it != out_.end()) {
     OutConn* c = it->second;
@@ -191,6 +214,18 @@ void BusTransport::OnConnect(uv_connect_t* req, int status) {
     t->DropOut(c);
     return;
   }
+  if (t->tls()) {
+    // The peer writes only handshake messages (and session tickets) here.
+    c->tls = NewSession(t->tls_, /*client=*/true);
+    if (c->tls == nullptr) {
+      t->stats_.tls_failures++;
+      t->DropOut(c);
+      return;
+    }
+    uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), OnOutAlloc, OnOutRead);
+    t->DriveOutHandshake(c);
+    return;
+  }
   c->connected = true;
   // The peer never writes on this stream; reading detects its close.
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), OnOutAlloc, OnOutRead);
@@ -203,9 +238,88 @@ void BusTransport::OnConnect(uv_connect_t* req, int status) {
   }
 }
 
+void BusTransport::DriveOutHandshake(OutConn* c) {
+  TlsSession::ReadResult r = c->tls->Handshake();
+  std::string out;
+  c->tls->TakeOutput(&out);
+  if (!out.empty()) WriteOutBytes(c, std::move(out));
+  if (c->closing) return;
+  if (r == TlsSession::ReadResult::kError) {
+    stats_.tls_failures++;
+    fprintf(stderr, "cluster bus: TLS handshake with %s failed: %s\n", c->ep.ToString().c_str(),
+            c->tls->error().c_str());
+    DropOut(c);
+    return;
+  }
+  if (r != TlsSession::ReadResult::kData) return;
+  c->connected = true;
+  std::deque<std::string> pending = std::move(c->pending);
+  c->pending.clear();
+  c->queued = 0;
+  for (std::string& f : pending) {
+    if (c->closing) break;
+    WriteFrame(c, std::move(f));
+  }
+}
+
+void BusTransport::OnOutboundCipher(OutConn* c, const char* data, size_t n) {
+  c->tls->FeedInput(data, n);
+  if (!c->connected) {
+    DriveOutHandshake(c);
+    return;
+  }
+  // After the handshake the peer sends only session tickets (and alerts).
+  size_t got = 0;
+  TlsSession::ReadResult r;
+  while ((r = c->tls->Read(tls_plain_.data(), tls_plain_.size(), &got)) ==
+         TlsSession::ReadResult::kData) {
+  }
+  std::string out;
+  c->tls->TakeOutput(&out);
+  if (!out.empty()) WriteOutBytes(c, std::move(out));
+  if (r == TlsSession::ReadResult::kError || r == TlsSession::ReadResult::kClosed) {
+    if (r == TlsSession::ReadResult::kError) stats_.tls_failures++;
+    DropOut(c);
+  }
+}
+
 void BusTransport::WriteFrame(OutConn* c, std::string frame) {
+  if (c->tls == nullptr) return WriteOutBytes(c, std::move(frame));
+  std::string out;
+  c->tls->Write(frame, &out);
+  if (c->tls->failed()) {
+    stats_.tls_failures++;
+    DropOut(c);
+    return;
+  }
+  WriteOutBytes(c, std::move(out));
+}
+
+void BusTransport::WriteInBytes(InConn* c, std::string bytes) {
   auto* w = new TcpWrite;
-  w->bytes = std::move(frame);
+  w->bytes = std::move(bytes);
+  w->req.data = c;
+  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c->tcp), &buf, 1,
+                    [](uv_write_t* req, int status) {
+                      auto* w = reinterpret_cast<TcpWrite*>(req);
+                      auto* c = static_cast<InConn*>(req->data);
+                      if (status != 0 && status != UV_ECANCELED && !c->closing) {
+                        c->owner->stats_.tcp_write_errors++;
+                        c->owner->DropIn(c);
+                      }
+                      delete w;
+                    });
+  if (rc != 0) {
+    delete w;
+    stats_.tcp_write_errors++;
+    DropIn(c);
+  }
+}
+
+void BusTransport::WriteOutBytes(OutConn* c, std::string bytes) {
+  auto* w = new TcpWrite;
+  w->bytes = std::move(bytes);
   w->req.data = c;
   c->last_ms = uv_now(loop_);
   uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
@@ -239,8 +353,19 @@ void BusTransport::DropOut(OutConn* c) {
 
 void BusTransport::OnOutRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   auto* c = static_cast<OutConn*>(s->data);
-  if (n < 0) c->owner->DropOut(c);  // closed by the peer (or an error)
-  // Bytes on an outgoing stream are not part of the protocol: ignored.
+  if (n < 0) {
+    if (c->tls != nullptr && !c->connected) {
+      c->owner->stats_.tls_failures++;  // refused during the handshake
+      fprintf(stderr, "cluster bus: %s closed the connection during the TLS handshake\n",
+              c->ep.ToString().c_str());
+    }
+    c->owner->DropOut(c);  // closed by the peer (or an error)
+    return;
+  }
+  // Without TLS, bytes on an outgoing stream are not part of the protocol.
+  if (n > 0 && c->tls != nullptr && !c->closing) {
+    c->owner->OnOutboundCipher(c, buf->base, static_cast<size_t>(n));
+  }
 }
 
 void BusTransport::OnConnection(uv_stream_t* server, int status) {
@@ -267,6 +392,14 @@ void BusTransport::OnConnection(uv_stream_t* server, int status) {
   if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
     c->ip = IpOf(reinterpret_cast<sockaddr*>(&peer));
   }
+  if (t->tls()) {
+    c->tls = NewSession(t->tls_, /*client=*/false);
+    if (c->tls == nullptr) {
+      t->stats_.tls_failures++;
+      t->DropIn(c);
+      return;
+    }
+  }
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), OnInAlloc, OnInRead);
 }
 
@@ -286,7 +419,36 @@ void BusTransport::OnInRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     c->owner->DropIn(c);
     return;
   }
-  if (n > 0) c->owner->OnInboundData(c, buf->base, static_cast<size_t>(n));
+  if (n <= 0) return;
+  if (c->tls != nullptr) {
+    c->owner->OnInboundCipher(c, buf->base, static_cast<size_t>(n));
+  } else {
+    c->owner->OnInboundData(c, buf->base, static_cast<size_t>(n));
+  }
+}
+
+void BusTransport::OnInboundCipher(InConn* c, const char* data, size_t n) {
+  c->last_ms = uv_now(loop_);
+  c->tls->FeedInput(data, n);
+  TlsSession::ReadResult r = TlsSession::ReadResult::kNeedMore;
+  size_t got = 0;
+  while (!c->closing && (r = c->tls->Read(tls_plain_.data(), tls_plain_.size(), &got)) ==
+                            TlsSession::ReadResult::kData) {
+    OnInboundData(c, tls_plain_.data(), got);
+  }
+  if (c->closing) return;
+  std::string out;
+  c->tls->TakeOutput(&out);
+  if (!out.empty()) WriteInBytes(c, std::move(out));
+  if (c->closing) return;
+  if (r == TlsSession::ReadResult::kError) {
+    stats_.tls_failures++;
+    fprintf(stderr, "cluster bus: TLS failure from %s: %s\n", c->ip.c_str(),
+            c->tls->error().c_str());
+    DropIn(c);
+  } else if (r == TlsSession::ReadResult::kClosed) {
+    DropIn(c);
+  }
 }
 
 void BusTransport::OnInboundData(InConn* c, const char* data, size_t n) {
@@ -302,15 +464,16 @@ void BusTransport::OnInboundData(InConn* c, const char* data, size_t n) {
   c->buf.append(data, n);
   in_buffered_ += n;
   size_t off = 0;
-  while (!c->closing && c->buf.size() - off >= 4) {
+  const size_t pre = tls() ? 5 : 4;  // length, and the channel byte with TLS
+  while (!c->closing && c->buf.size() - off >= pre) {
     uint32_t len;
     std::memcpy(&len, c->buf.data() + off, 4);
     // Bound the frame by its kind as soon as the message header is here,
     // before its body is buffered (gossip_message.h: magic "SW", version,
     // kind). Anything else is garbage: drop the connection.
     size_t limit = kBusMaxMessage;
-    if (c->buf.size() - off >= 4 + kBusHeaderSize) {
-      const char* h = c->buf.data() + off + 4;
+    if (c->buf.size() - off >= pre + kBusHeaderSize) {
+      const char* h = c->buf.data() + off + pre;
       const bool ours = h[0] == 'S' && h[1] == 'W';
       const auto kind = static_cast<uint8_t>(h[3]);
       limit = !ours ? 0
@@ -322,11 +485,21 @@ void BusTransport::OnInboundData(InConn* c, const char* data, size_t n) {
       DropIn(c);
       return;
     }
-    if (c->buf.size() - off < 4 + kBusHeaderSize) break;
-    if (c->buf.size() - off - 4 < len) break;
-    std::string_view msg(c->buf.data() + off + 4, len);
-    off += 4 + len;
-    handler_(c->ip, msg, BusChannel::kTcp);
+    BusChannel ch = BusChannel::kTcp;
+    if (tls()) {
+      const auto byte = static_cast<uint8_t>(c->buf[off + 4]);
+      if (byte > static_cast<uint8_t>(BusChannel::kTcp)) {
+        stats_.tcp_bad_frames++;
+        DropIn(c);
+        return;
+      }
+      ch = static_cast<BusChannel>(byte);
+    }
+    if (c->buf.size() - off < pre + kBusHeaderSize) break;
+    if (c->buf.size() - off - pre < len) break;
+    std::string_view msg(c->buf.data() + off + pre, len);
+    off += pre + len;
+    handler_(c->ip, msg, ch);
   }
   if (!c->closing) {
     c->buf.erase(0, off);
@@ -364,7 +537,10 @@ void BusTransport::Sweep(int64_t idle_ms) {
   uint64_t now = uv_now(loop_);
   std::vector<OutConn*> outs;
   for (auto& [ep, c] : out_) {
-    if (c->connected && now - c->last_ms > static_cast<uint64_t>(idle_ms)) outs.push_back(c);
+    // (A TLS connection still in its handshake counts too.)
+    if ((c->connected || c->tls != nullptr) && now - c->last_ms > static_cast<uint64_t>(idle_ms)) {
+      outs.push_back(c);
+    }
   }
   for (OutConn* c : outs) DropOut(c);
   std::vector<InConn*> ins;
@@ -383,8 +559,11 @@ void BusTransport::Close() {
   std::vector<InConn*> ins(in_.begin(), in_.end());
   for (InConn* c : ins) DropIn(c);
   if (listening_) {
-    uv_udp_recv_stop(&udp_);
-    uv_close(reinterpret_cast<uv_handle_t*>(&udp_), nullptr);
+    if (udp_open_) {
+      uv_udp_recv_stop(&udp_);
+      uv_close(reinterpret_cast<uv_handle_t*>(&udp_), nullptr);
+      udp_open_ = false;
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
     listening_ = false;
   }

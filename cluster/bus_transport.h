@@ -14,6 +14,11 @@
 // an inbound connection, close the connection; idle connections are closed
 // by Sweep.
 //
+// tls-cluster (SetTls): every connection speaks TLS and both ends show a
+// certificate the CA signed; datagrams travel as TCP frames too (a channel
+// byte follows the length), and the UDP socket is not opened, so nothing
+// on the bus is read before a peer has been authenticated.
+//
 // Loop thread only (every method, and the callback runs there).
 #ifndef SHOAL_CLUSTER_BUS_TRANSPORT_H_
 #define SHOAL_CLUSTER_BUS_TRANSPORT_H_
@@ -23,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -30,6 +36,8 @@
 #include "absl/status/status.h"
 #include "cluster/node_id.h"
 #include "cluster/swim.h"
+
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace shoal {
 
@@ -42,6 +50,7 @@ struct BusTransportStats {
   uint64_t tcp_dropped_queued = 0;   // messages lost with a failed connection
   uint64_t truncated_datagrams = 0;
   uint64_t connections_accepted = 0;
+  uint64_t tls_failures = 0;         // handshakes or records that failed: the connection is closed
 };
 
 class BusTransport {
@@ -49,12 +58,20 @@ class BusTransport {
   using Handler =
       std::function<void(const std::string& from_ip, std::string_view bytes, BusChannel ch)>;
 
+  // A new reference to the current server (client = false) or client
+  // context; null if there is none.
+  using TlsContextSource = std::function<SSL_CTX*(bool client)>;
+
   BusTransport(uv_loop_t* loop, Handler handler);
   ~BusTransport();
   BusTransport(const BusTransport&) = delete;
   BusTransport& operator=(const BusTransport&) = delete;
 
-  // Binds UDP and TCP on ip:port ("0.0.0.0" or "::" for every interface).
+  // TLS on every connection (tls-cluster); before Listen.
+  void SetTls(TlsContextSource source) { tls_ = std::move(source); }
+  bool tls() const { return static_cast<bool>(tls_); }
+  // Binds UDP (not with TLS) and TCP on ip:port ("0.0.0.0" or "::" for
+  // every interface).
   absl::Status Listen(const std::string& ip, int port);
   void Send(const Endpoint& to, BusChannel ch, std::string bytes);
   // Closes connections idle (by the loop's clock) for longer than idle_ms.
@@ -73,8 +90,15 @@ class BusTransport {
   friend struct InConn;
 
   void SendUdp(const Endpoint& to, std::string bytes);
-  void SendTcp(const Endpoint& to, std::string bytes);
+  void SendTcp(const Endpoint& to, BusChannel ch, std::string bytes);
   void WriteFrame(OutConn* c, std::string frame);
+  void WriteOutBytes(OutConn* c, std::string bytes);
+  void WriteInBytes(InConn* c, std::string bytes);
+  // TLS: advances an outgoing connection's handshake; sends the queued
+  // frames once it is done.
+  void DriveOutHandshake(OutConn* c);
+  void OnInboundCipher(InConn* c, const char* data, size_t n);
+  void OnOutboundCipher(OutConn* c, const char* data, size_t n);
   void DropOut(OutConn* c);
   void DropIn(InConn* c);
   void OnInboundData(InConn* c, const char* data, size_t n);
@@ -91,9 +115,12 @@ class BusTransport {
 
   uv_loop_t* loop_;
   Handler handler_;
+  TlsContextSource tls_;
+  std::string tls_plain_;  // decrypted inbound bytes, one read at a time
   uv_udp_t udp_;
   uv_tcp_t listener_;
   bool listening_ = false;
+  bool udp_open_ = false;
   bool closed_ = false;
   std::string udp_buf_;
   std::string read_buf_;

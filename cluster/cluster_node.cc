@@ -143,6 +143,7 @@ absl::Status ClusterNode::Start() {
         core_->Receive(ip, bytes, ch, MonoMs());
         AfterEvent(false);
       });
+  if (options_.tls_contexts) transport_->SetTls(options_.tls_contexts);
   if (absl::Status s = transport_->Listen(bind_ip_, bus_port_); !s.ok()) {
     transport_->Close();
     uv_run(&loop_, UV_RUN_DEFAULT);

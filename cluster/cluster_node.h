@@ -54,6 +54,9 @@ struct ClusterOptions {
   std::vector<std::string> seeds;  // "host:port[@busport]", client ports of any members
   std::string config_file = "nodes.conf";
   std::string secret;            // HMAC key for every bus message; "": none
+  // tls-cluster: the bus speaks TLS with these contexts (BusTransport::SetTls);
+  // null: plain.
+  BusTransport::TlsContextSource tls_contexts;
   int vnodes = 64;               // passed to ComputeSlotMap
   int replicas = 0;              // R: replicas per shard (coordinator.h); main.cc: 1
   SwimOptions swim;

@@ -356,7 +356,7 @@ int Main(int argc, char** argv) {
     return Fail("tls-replication yes is not supported in cluster mode (replicas follow their "
                 "primary's plain port)");
   }
-  if (FLAGS_tls_port != 0 || tls.options().replication) {
+  if (FLAGS_tls_port != 0 || tls.options().replication || tls.options().cluster) {
     absl::Status tst = tls.Activate();
     if (!tst.ok()) return Fail(StrCat("Failed to configure TLS: ", tst.message()));
   }
@@ -424,6 +424,9 @@ int Main(int argc, char** argv) {
                          ? StrCat("nodes-", FLAGS_port, ".conf")
                          : FLAGS_cluster_config_file;
     co.secret = FLAGS_cluster_secret;
+    if (tls.options().cluster) {
+      co.tls_contexts = [&tls](bool client) { return client ? tls.AcquireClient() : tls.Acquire(); };
+    }
     co.vnodes = FLAGS_vnodes;
     co.replicas = FLAGS_replicas;
     co.swim.probe_interval_ms = FLAGS_cluster_probe_interval_ms;
@@ -470,11 +473,12 @@ int Main(int argc, char** argv) {
     // other hosts.
     const std::string bus_ip = BusAddress(bind);
     const bool loopback_only = bus_ip == "::1" || bus_ip == "localhost" || bus_ip.rfind("127.", 0) == 0;
-    if (FLAGS_cluster_secret.empty() && !loopback_only) {
+    if (FLAGS_cluster_secret.empty() && !tls.options().cluster && !loopback_only) {
       fprintf(stderr,
               "WARNING: the cluster bus listens on %s without --cluster-secret: anyone who can "
               "reach port %d can join this cluster or forge its membership. Set the same "
-              "--cluster-secret on every node, or keep the bus on a trusted network.\n",
+              "--cluster-secret on every node (or tls-cluster yes), or keep the bus on a trusted "
+              "network.\n",
               bus_ip.c_str(), cluster_node->bus_port());
     }
   }

@@ -790,15 +790,15 @@ def test_cluster_mode_needs_a_plain_port(certs, tmp_path):
     assert b"cluster mode needs a plain --port" in res.stderr
 
 
-@pytest.mark.parametrize("name", ["tls-cluster"])
-def test_unsupported_tls_links_are_refused(srv, r, name):
+def test_tls_cluster_is_set_at_start_up_only(srv, r):
+    assert r.config_get("tls-cluster") == {"tls-cluster": "no"}
     with pytest.raises(redis.ResponseError) as e:
-        r.config_set(name, "yes")
-    assert "not supported" in str(e.value)
-    res = subprocess.run([SHOAL, "--port", str(free_port()), f"--{name}", "yes"],
+        r.config_set("tls-cluster", "yes")
+    assert "can't set immutable config" in str(e.value)
+    res = subprocess.run([SHOAL, "--port", str(free_port()), "--tls-cluster", "maybe"],
                          capture_output=True, timeout=10)
     assert res.returncode != 0
-    assert b"not supported" in res.stderr
+    assert b"argument must be 'yes' or 'no'" in res.stderr
 
 
 def test_session_resumption(srv, certs):

@@ -189,11 +189,11 @@ absl::StatusOr<SSL_CTX*> BuildTlsContext(const TlsOptions& o) {
   ERR_clear_error();
   if (o.cert_file.empty()) return absl::InvalidArgumentError("No tls-cert-file configured");
   if (o.key_file.empty()) return absl::InvalidArgumentError("No tls-key-file configured");
-  const bool need_ca = o.auth_clients != TlsAuthClients::kNo || o.replication;
+  const bool need_ca = o.auth_clients != TlsAuthClients::kNo || o.replication || o.cluster;
   if (need_ca && o.ca_cert_file.empty() && o.ca_cert_dir.empty()) {
     return absl::InvalidArgumentError(
-        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-replication or "
-        "tls-auth-clients are enabled");
+        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, "
+        "tls-replication or tls-auth-clients are enabled");
   }
   int mask;
   if (!ParseTlsProtocols(o.protocols, &mask)) return absl::InvalidArgumentError(kBadProtocols);
@@ -257,8 +257,8 @@ absl::StatusOr<SSL_CTX*> BuildTlsClientContext(const TlsOptions& o) {
   }
   if (o.ca_cert_file.empty() && o.ca_cert_dir.empty()) {
     return absl::InvalidArgumentError(
-        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-replication is "
-        "enabled");
+        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster or "
+        "tls-replication is enabled");
   }
   int mask;
   if (!ParseTlsProtocols(o.protocols, &mask)) return absl::InvalidArgumentError(kBadProtocols);
@@ -321,14 +321,14 @@ absl::Status TlsContextHolder::Reload() {
     absl::MutexLock l(&mu_);
     // tls-replication yes set at run time on a node without a TLS port
     // turns TLS on (for the replica link).
-    if (!active_ && !options_.replication) return absl::OkStatus();
+    if (!active_ && !options_.replication && !options_.cluster) return absl::OkStatus();
     o = options_;
   }
   // Built outside the lock: reading files must not stall accepts.
   absl::StatusOr<SSL_CTX*> ctx = BuildTlsContext(o);
   if (!ctx.ok()) return ctx.status();
   SSL_CTX* client = nullptr;
-  if (o.replication) {
+  if (o.replication || o.cluster) {
     absl::StatusOr<SSL_CTX*> c = BuildTlsClientContext(o);
     if (!c.ok()) {
       SSL_CTX_free(*ctx);
@@ -470,15 +470,18 @@ void RegisterTlsConfig(ConfigRegistry* reg, TlsContextHolder* holder, int tls_po
         }
         return st;
       });
-  // TLS on the cluster bus is not built: "no" is accepted (config files
-  // carrying Redis's defaults), "yes" refused, never ignored.
-  reg->AddString("tls-cluster", "no", true, [](std::string_view v) {
-    if (EqualsIgnoreCase(v, "no")) return absl::OkStatus();
-    if (EqualsIgnoreCase(v, "yes")) {
-      return absl::InvalidArgumentError("tls-cluster yes is not supported by Shoal yet");
-    }
-    return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
-  });
+  // The cluster bus speaks TLS (cluster/bus_transport.h). Set at start-up
+  // only: the bus is opened once.
+  {
+    ConfigRegistry::Param p;
+    p.name = "tls-cluster";
+    p.get = [holder] { return std::string(holder->options().cluster ? "yes" : "no"); };
+    p.set = [holder](std::string_view v) {
+      return holder->Update([&](TlsOptions* o) { return BoolField(&TlsOptions::cluster)(o, v); });
+    };
+    p.startup_only = true;
+    reg->Add(std::move(p));
+  }
 }
 
 }  // namespace shoal

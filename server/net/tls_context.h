@@ -63,6 +63,7 @@ struct TlsOptions {
   int64_t session_cache_size = 20480;
   int64_t session_cache_timeout_s = 300;
   bool replication = false;  // tls-replication: the link to a primary speaks TLS
+  bool cluster = false;      // tls-cluster: the cluster bus speaks TLS (start-up only)
 };
 
 // "TLSv1.2 TLSv1.3" (case-insensitive, space separated) -> bits; "" gives
@@ -98,7 +99,8 @@ class TlsContextHolder {
   // A new reference to the current context (the caller SSL_CTX_free()s
   // it), or null before Activate.
   SSL_CTX* Acquire() const;
-  // The same for the client context; null unless tls-replication is yes.
+  // The same for the client context; null unless tls-replication or
+  // tls-cluster is yes.
   SSL_CTX* AcquireClient() const;
 
   TlsOptions options() const;

@@ -184,8 +184,14 @@ TEST_F(TlsContextTest, RegistryParametersShareOneApplyHook) {
   ASSERT_TRUE(reg.Set("tls-protocols", "TLSv1.3").ok());
   EXPECT_EQ(holder.options().protocols, "TLSv1.3");
   EXPECT_FALSE(reg.Set("tls-session-caching", "maybe").ok());
-  EXPECT_FALSE(reg.Set("tls-cluster", "yes").ok());
+  // tls-cluster is set at start-up (Set, as the config file does) and is
+  // not mutable afterwards (CONFIG SET asks IsMutable).
+  EXPECT_FALSE(reg.Set("tls-cluster", "maybe").ok());
+  ASSERT_TRUE(reg.Set("tls-cluster", "yes").ok());
+  EXPECT_TRUE(holder.options().cluster);
+  EXPECT_FALSE(reg.IsMutable("tls-cluster"));
   EXPECT_TRUE(reg.Set("tls-replication", "no").ok());
+  EXPECT_TRUE(reg.IsMutable("tls-replication"));
   ConfigRegistry::Apply cert = reg.ApplyHook("tls-cert-file");
   ASSERT_NE(cert, nullptr);
   EXPECT_EQ(cert, reg.ApplyHook("tls-key-file"));

@@ -40,6 +40,10 @@ std::unique_ptr<TlsSession> TlsSession::Create(SSL_CTX* ctx) {
   return s;
 }
 
+void TlsSession::RequirePeerCertificate() {
+  SSL_set_verify(ssl_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+}
+
 TlsSession::~TlsSession() {
   if (ssl_ != nullptr) SSL_free(ssl_);  // frees both BIOs
 }

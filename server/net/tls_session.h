@@ -35,6 +35,9 @@ class TlsSession {
   // A client-side session (a replica's link to its primary): the handshake
   // starts with the first Handshake, Read or Write.
   static std::unique_ptr<TlsSession> CreateClient(SSL_CTX* ctx);
+  // A server session that refuses a peer without a certificate the context's
+  // CAs signed, whatever the context's tls-auth-clients (the cluster bus).
+  void RequirePeerCertificate();
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
