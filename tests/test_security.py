@@ -613,6 +613,9 @@ def test_accept_pauses_when_even_the_spare_descriptor_is_gone(started):
         assert k.recv(100) == b"+PONG\r\n"
         k.close()
     assert b"rejected_connections:0\r\n" in c.cmd("INFO", "stats")
+    # The spare descriptor was taken back when the pause ended, so the next
+    # exhaustion answers "max number of clients" again instead of pausing.
+    assert any(target == "/dev/null" and n > 2 for n, target in _open_fds(s.pid).items())
 
 
 def _start_output(*args):

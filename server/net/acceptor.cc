@@ -295,6 +295,9 @@ void NetServer::OnBackoffDone(uv_timer_t* t) {
   auto* self = static_cast<NetServer*>(t->data);
   self->paused_ = false;
   if (self->stopped_) return;
+  // Take the spare descriptor back as soon as one is free again, so the
+  // next exhaustion answers "max number of clients" instead of pausing.
+  if (self->spare_fd_ < 0) self->spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   for (auto& l : self->listeners_) uv_poll_start(&l->poll, UV_READABLE, OnReadable);
 }
 
