@@ -1,6 +1,7 @@
 // ShardRoleKeeper: replication follows the shard table; see shard_role.h.
 #include "cluster/shard_role.h"
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,7 +11,9 @@
 
 #include "base/strings.h"
 #include "server/replication/repl_log.h"
+#include "server/net/tls_context.h"
 #include "server/replication/repl_socket.h"
+#include "server/replication/repl_stream.h"
 
 namespace shoal {
 namespace {
@@ -34,11 +37,11 @@ void SleepMs(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds
 
 // One reply from a blocking socket: a status, error or integer line, or a
 // bulk string's contents. False on a closed socket, a timeout or garbage.
-bool ReadReply(int fd, std::string* in, std::string* out) {
+bool ReadReply(ReplStream& s, std::string* in, std::string* out) {
   auto fill = [&]() {
     char buf[16384];
     for (;;) {
-      ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      ssize_t n = s.Recv(buf, sizeof(buf));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
       in->append(buf, static_cast<size_t>(n));
@@ -219,9 +222,18 @@ void ShardRoleKeeper::RunFailover(FailoverMode mode, std::string host, int port)
     return;
   }
   SetRecvTimeout(fd, 2000);
+  // With tls-cluster the primary's announced port is its TLS port.
+  SSL_CTX* ctx = replication_->LinksUseTls() ? replication_->tls()->AcquireClient() : nullptr;
+  std::unique_ptr<ReplStream> stream = OpenClientStream(fd, ctx, &error);
+  if (ctx != nullptr) SSL_CTX_free(ctx);
+  if (stream == nullptr) {
+    fprintf(stderr, "cluster: CLUSTER FAILOVER could not reach the primary: %s\n", error.c_str());
+    close(fd);
+    return;
+  }
   std::string in, reply;
   auto command = [&](std::initializer_list<std::string_view> args) {
-    return SendAll(fd, RespCommand(args)) && ReadReply(fd, &in, &reply);
+    return stream->Send(RespCommand(args)) && ReadReply(*stream, &in, &reply);
   };
   bool ok = true;
   const std::string pass = replication_->server()->config().Value("masterauth");
@@ -273,6 +285,7 @@ void ShardRoleKeeper::RunFailover(FailoverMode mode, std::string host, int port)
     }
   }
   if (ok) command({"CLIENT", "UNPAUSE"});
+  stream.reset();
   close(fd);
 }
 

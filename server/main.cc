@@ -352,9 +352,9 @@ int Main(int argc, char** argv) {
     }
   }
 
-  if (rc.cluster_enabled.load() && tls.options().replication) {
-    return Fail("tls-replication yes is not supported in cluster mode (replicas follow their "
-                "primary's plain port)");
+  if (rc.cluster_enabled.load() && tls.options().replication && !tls.options().cluster) {
+    return Fail("tls-replication yes in cluster mode needs tls-cluster yes (replicas follow the "
+                "port the cluster announces)");
   }
   if (FLAGS_tls_port != 0 || tls.options().replication || tls.options().cluster) {
     absl::Status tst = tls.Activate();
@@ -398,10 +398,16 @@ int Main(int argc, char** argv) {
   std::unique_ptr<ClusterRouter> cluster_router;
   int64_t migration_bandwidth = 0;
   if (rc.cluster_enabled.load()) {
-    // Peers and MOVED redirections use the plain client port (no tls-cluster
-    // yet): a TLS-only node could not be reached by either.
-    if (FLAGS_port == 0) {
-      return Fail("cluster mode needs a plain --port (TLS-only nodes are not supported yet)");
+    // The port the cluster announces (peers, MOVED, replication, MIGRATE):
+    // the plain one, or with tls-cluster yes the TLS one, and then every
+    // link between members speaks TLS.
+    const bool tls_cluster = tls.options().cluster;
+    if (tls_cluster && FLAGS_tls_port == 0) {
+      return Fail("tls-cluster yes needs --tls-port: the port the cluster announces");
+    }
+    const int cluster_port = tls_cluster ? FLAGS_tls_port : FLAGS_port;
+    if (cluster_port == 0) {
+      return Fail("cluster mode needs a plain --port, or --tls-port with tls-cluster yes");
     }
     if (FLAGS_cluster_leave_on_shutdown != "yes" && FLAGS_cluster_leave_on_shutdown != "no") {
       return Fail("--cluster-leave-on-shutdown: argument must be 'yes' or 'no'");
@@ -414,18 +420,19 @@ int Main(int argc, char** argv) {
     if (FLAGS_vnodes < 1 || FLAGS_vnodes > 4096) return Fail("--vnodes must be 1..4096");
     ClusterOptions co;
     co.ip = BusAddress(bind);
-    co.port = FLAGS_port;
+    co.port = cluster_port;
     co.bus_port = FLAGS_cluster_port;
     co.announce_ip = FLAGS_announce_ip;
     co.announce_port = FLAGS_announce_port;
     co.announce_bus_port = FLAGS_announce_bus_port;
     co.seeds = absl::StrSplit(FLAGS_join, ',', absl::SkipWhitespace());
     co.config_file = FLAGS_cluster_config_file.empty()
-                         ? StrCat("nodes-", FLAGS_port, ".conf")
+                         ? StrCat("nodes-", cluster_port, ".conf")
                          : FLAGS_cluster_config_file;
     co.secret = FLAGS_cluster_secret;
-    if (tls.options().cluster) {
+    if (tls_cluster) {
       co.tls_contexts = [&tls](bool client) { return client ? tls.AcquireClient() : tls.Acquire(); };
+      server.cluster_tls_client = [&tls] { return tls.AcquireClient(); };
     }
     co.vnodes = FLAGS_vnodes;
     co.replicas = FLAGS_replicas;

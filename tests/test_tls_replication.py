@@ -208,7 +208,7 @@ def _pings(r):
         return False
 
 
-def test_tls_replication_is_refused_in_cluster_mode(certs, tmp_path):
+def test_tls_replication_in_cluster_mode_needs_tls_cluster(certs, tmp_path):
     res = subprocess.run(
         [SHOAL, "--port", str(free_port()), "--cluster-enabled", "yes",
          "--cluster-config-file", str(tmp_path / "nodes.conf"),
@@ -216,4 +216,4 @@ def test_tls_replication_is_refused_in_cluster_mode(certs, tmp_path):
          "--tls-ca-cert-file", certs.path("ca.crt"), "--tls-replication", "yes"],
         capture_output=True, timeout=10)
     assert res.returncode != 0
-    assert b"tls-replication yes is not supported in cluster mode" in res.stderr
+    assert b"tls-replication yes in cluster mode needs tls-cluster yes" in res.stderr

@@ -39,8 +39,11 @@
 #include <string_view>
 #include <vector>
 
+#include <openssl/ssl.h>
+
 #include "base/strings.h"
 #include "server/commands/dump_family.h"
+#include "server/net/tls_session.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/events/notify.h"
 
@@ -85,7 +88,10 @@ class TargetConnection {
   // a connection that fails after the connect started (refused by the peer)
   // counts as made: the first write then fails, and MIGRATE reports a write
   // error, exactly as redis-server does.
-  bool Connect(const std::string& host, const std::string& port, int64_t timeout_ms) {
+  // With `tls_ctx` (tls-cluster: the target's announced port is its TLS
+  // port) the connection runs a TLS handshake within the same timeout.
+  bool Connect(const std::string& host, const std::string& port, int64_t timeout_ms,
+               SSL_CTX* tls_ctx) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -108,10 +114,19 @@ class TargetConnection {
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     fd_ = fd;
-    return true;
+    if (tls_ctx == nullptr) return true;
+    tls_ = TlsSession::CreateClient(tls_ctx);
+    return tls_ != nullptr && Handshake(timeout_ms);
   }
 
   IoResult WriteAll(std::string_view data, int64_t timeout_ms) {
+    if (tls_ == nullptr) return RawWriteAll(data, timeout_ms);
+    std::string out;
+    if (tls_->Write(data, &out) != data.size()) return IoResult::kError;
+    return RawWriteAll(out, timeout_ms);
+  }
+
+  IoResult RawWriteAll(std::string_view data, int64_t timeout_ms) {
     while (!data.empty()) {
       // Redis writes in 64 KB chunks, each with the full timeout.
       const int64_t deadline = MonotonicMs() + timeout_ms;
@@ -149,6 +164,10 @@ class TargetConnection {
       }
       char tmp[4096];
       const ssize_t n = recv(fd_, tmp, sizeof(tmp), 0);
+      if (n > 0 && tls_ != nullptr) {
+        if (!Decrypt(tmp, static_cast<size_t>(n))) return IoResult::kError;
+        continue;
+      }
       if (n > 0) {
         buf_.append(tmp, static_cast<size_t>(n));
         continue;
@@ -165,8 +184,46 @@ class TargetConnection {
   int64_t last_use_ms = 0;
 
  private:
+  bool Handshake(int64_t timeout_ms) {
+    const int64_t deadline = MonotonicMs() + timeout_ms;
+    for (;;) {
+      TlsSession::ReadResult r = tls_->Handshake();
+      std::string out;
+      tls_->TakeOutput(&out);
+      if (!out.empty() && RawWriteAll(out, timeout_ms) != IoResult::kOk) return false;
+      if (r == TlsSession::ReadResult::kData) return true;
+      if (r != TlsSession::ReadResult::kNeedMore) return false;
+      if (WaitFor(fd_, POLLIN, deadline) != IoResult::kOk) return false;
+      char tmp[16 * 1024];
+      const ssize_t n = recv(fd_, tmp, sizeof(tmp), 0);
+      if (n == 0) return false;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+      if (n > 0) tls_->FeedInput(tmp, static_cast<size_t>(n));
+    }
+  }
+
+  // Ciphertext in, plaintext onto buf_ (and any TLS answer out); false when
+  // the session failed or the target closed it.
+  bool Decrypt(const char* data, size_t n) {
+    tls_->FeedInput(data, n);
+    char plain[4096];
+    for (;;) {
+      size_t got = 0;
+      TlsSession::ReadResult r = tls_->Read(plain, sizeof(plain), &got);
+      if (r == TlsSession::ReadResult::kData) {
+        buf_.append(plain, got);
+        continue;
+      }
+      std::string out;
+      tls_->TakeOutput(&out);
+      if (!out.empty() && RawWriteAll(out, 1000) != IoResult::kOk) return false;
+      return r == TlsSession::ReadResult::kNeedMore;
+    }
+  }
+
   int fd_ = -1;
   std::string buf_;
+  std::unique_ptr<TlsSession> tls_;  // tls-cluster
 };
 
 // This worker's cached connections, by "host:port".
@@ -187,7 +244,7 @@ void SweepIdleSockets(int64_t now_ms) {
 }
 
 TargetConnection* GetSocket(const std::string& host, const std::string& port,
-                            int64_t timeout_ms) {
+                            int64_t timeout_ms, const ServerState* server) {
   auto& cache = SocketCache();
   const int64_t now = MonotonicMs();
   SweepIdleSockets(now);
@@ -199,7 +256,10 @@ TargetConnection* GetSocket(const std::string& host, const std::string& port,
   }
   if (cache.size() >= kMaxCachedSockets) cache.erase(cache.begin());
   auto conn = std::make_unique<TargetConnection>();
-  if (!conn->Connect(host, port, timeout_ms)) return nullptr;
+  SSL_CTX* tls_ctx = server->cluster_tls_client ? server->cluster_tls_client() : nullptr;
+  const bool connected = conn->Connect(host, port, timeout_ms, tls_ctx);
+  if (tls_ctx != nullptr) SSL_CTX_free(tls_ctx);  // the session holds its own reference
+  if (!connected) return nullptr;
   conn->last_use_ms = now;
   TargetConnection* raw = conn.get();
   cache[name] = std::move(conn);
@@ -271,7 +331,7 @@ bool ParseMigrate(CommandContext& ctx, CmdArgs args, MigrateArgs* m) {
 IoResult MigrateOnce(CommandContext& ctx, CmdArgs args, const MigrateArgs& m,
                      const std::vector<std::string_view>& keys, bool* write_error) {
   const std::string host(args[1]), port(args[2]);
-  TargetConnection* conn = GetSocket(host, port, m.timeout_ms);
+  TargetConnection* conn = GetSocket(host, port, m.timeout_ms, ctx.server);
   if (conn == nullptr) {
     ctx.Error("IOERR error or timeout connecting to the client");
     return IoResult::kOk;

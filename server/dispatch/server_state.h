@@ -32,6 +32,8 @@
 #include "server/dispatch/scripting_hooks.h"
 #include "server/dispatch/tracking_hooks.h"
 
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
 namespace shoal {
 
 class BlockingRegistry;  // server/events/blocking.h
@@ -181,6 +183,10 @@ class ServerState {
   std::function<bool()> intercept_stop_signal;
   // Set in cluster mode: appends lines to INFO's Cluster section.
   std::function<void(std::string*)> cluster_info;
+  // tls-cluster in cluster mode: a new reference to the client TLS context
+  // for connections to other members' client ports (MIGRATE, the failover
+  // handshake); unset: those connections are plain.
+  std::function<ssl_ctx_st*()> cluster_tls_client;
 
   // Zeroes command stats and counters (CONFIG RESETSTAT).
   void ResetStats();

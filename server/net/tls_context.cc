@@ -125,8 +125,8 @@ std::string TakeOpenSslError() {
 namespace {
 
 const char kNoTlsReplicationInCluster[] =
-    "tls-replication yes is not supported in cluster mode (replicas follow their primary's plain "
-    "port)";
+    "tls-replication yes in cluster mode needs tls-cluster yes (replicas follow the port the "
+    "cluster announces)";
 
 const char kBadProtocols[] =
     "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and "
@@ -465,7 +465,7 @@ void RegisterTlsConfig(ConfigRegistry* reg, TlsContextHolder* holder, int tls_po
       [rc = &reg->runtime(), yes_no = BoolField(&TlsOptions::replication)](TlsOptions* o,
                                                                             std::string_view v) {
         absl::Status st = yes_no(o, v);
-        if (st.ok() && o->replication && rc->cluster_enabled.load()) {
+        if (st.ok() && o->replication && !o->cluster && rc->cluster_enabled.load()) {
           return absl::InvalidArgumentError(kNoTlsReplicationInCluster);
         }
         return st;

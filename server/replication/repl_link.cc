@@ -114,21 +114,18 @@ void PrimaryLink::Run() {
 }
 
 std::unique_ptr<ReplStream> PrimaryLink::OpenStream(int fd) {
-  TlsContextHolder* holder = m_->tls();
-  if (holder == nullptr || !holder->options().replication) return std::make_unique<ReplStream>(fd);
-  SSL_CTX* ctx = holder->AcquireClient();
-  std::unique_ptr<TlsSession> session = ctx != nullptr ? TlsSession::CreateClient(ctx) : nullptr;
-  if (ctx != nullptr) SSL_CTX_free(ctx);  // the session holds its own reference
-  if (session == nullptr) {
+  if (!m_->LinksUseTls()) return std::make_unique<ReplStream>(fd);
+  SSL_CTX* ctx = m_->tls()->AcquireClient();
+  if (ctx == nullptr) {
     fprintf(stderr, "replication: TLS is not configured for the link to the primary\n");
     return nullptr;
   }
-  auto stream = std::make_unique<ReplStream>(fd, std::move(session));
   std::string err;
-  if (!stream->Handshake(&err)) {
+  std::unique_ptr<ReplStream> stream = OpenClientStream(fd, ctx, &err);
+  SSL_CTX_free(ctx);  // the session holds its own reference
+  if (stream == nullptr) {
     fprintf(stderr, "replication: TLS handshake with primary %s:%d failed: %s\n", host_.c_str(),
             port_, err.c_str());
-    return nullptr;
   }
   return stream;
 }

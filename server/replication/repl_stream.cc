@@ -72,6 +72,18 @@ ssize_t ReplStream::Recv(char* buf, size_t cap) {
   }
 }
 
+std::unique_ptr<ReplStream> OpenClientStream(int fd, SSL_CTX* client_ctx, std::string* error) {
+  if (client_ctx == nullptr) return std::make_unique<ReplStream>(fd);
+  std::unique_ptr<TlsSession> session = TlsSession::CreateClient(client_ctx);
+  if (session == nullptr) {
+    *error = "cannot create a TLS session";
+    return nullptr;
+  }
+  auto stream = std::make_unique<ReplStream>(fd, std::move(session));
+  if (!stream->Handshake(error)) return nullptr;
+  return stream;
+}
+
 std::string ReplStream::FailureText() {
   if (tls_ != nullptr) {
     absl::MutexLock l(&mu_);

@@ -61,6 +61,11 @@ class ReplStream {
   std::unique_ptr<TlsSession> tls_;  // null on a plain stream; its state guarded by mu_
 };
 
+// A client stream on fd: plain when `client_ctx` is null, else TLS with a
+// finished handshake (the caller keeps its reference to the context). Null
+// with *error when the handshake failed.
+std::unique_ptr<ReplStream> OpenClientStream(int fd, SSL_CTX* client_ctx, std::string* error);
+
 }  // namespace shoal
 
 #endif  // SHOAL_SERVER_REPLICATION_REPL_STREAM_H_

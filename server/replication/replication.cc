@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "base/strings.h"
 #include "server/replication/repl_feeder.h"
+#include "server/net/tls_context.h"
 #include "server/replication/repl_stream.h"
 #include "server/replication/repl_link.h"
 #include "server/replication/repl_records.h"
@@ -236,6 +237,12 @@ void ReplicationManager::StreamCopyAt(int64_t offset) {
 void ReplicationManager::CopyStream(std::string_view bytes) {
   // The log exists: StreamCopyAt ran when the link (re)started.
   log_->AppendRaw(bytes);
+}
+
+bool ReplicationManager::LinksUseTls() const {
+  if (tls_ == nullptr) return false;
+  const TlsOptions o = tls_->options();
+  return o.replication || (o.cluster && server_->runtime().cluster_enabled.load());
 }
 
 bool ReplicationManager::CanContinue(const std::string& replid, int64_t offset) const {

@@ -134,6 +134,9 @@ class ReplicationManager : public ReplicationHooks {
   // client context. Set by main before serving.
   void SetTls(TlsContextHolder* tls) { tls_ = tls; }
   TlsContextHolder* tls() const { return tls_; }
+  // Links to a primary speak TLS: tls-replication, or tls-cluster in
+  // cluster mode (every member link does).
+  bool LinksUseTls() const;
   // PSYNC on a client connection (worker thread): takes the socket over
   // once the connection's earlier replies are sent; replies nothing itself.
   void AcceptReplica(ClientSession* client, std::string replid, int64_t offset);
