@@ -374,6 +374,14 @@ int Main(int argc, char** argv) {
                 server.runtime().notify_keyspace_events.load(std::memory_order_relaxed),
                 expired ? kNotifyExpired : kNotifyEvicted, db, expired ? "expired" : "evicted", key);
   });
+  // A read of a missing key: "keymiss" (class m, not part of A).
+  store.SetMissListener([&server](int db, std::string_view key) {
+    const uint32_t enabled =
+        server.runtime().notify_keyspace_events.load(std::memory_order_relaxed);
+    if (enabled & kNotifyKeyMiss) {
+      NotifyEvent(server.pubsub(), enabled, kNotifyKeyMiss, db, "keymiss", key);
+    }
+  });
 
   ServerInfo& info = server.info();
   info.run_id = RandomHex(40);

@@ -18,6 +18,7 @@
 #include "server/commands/keys_family.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
+#include "server/events/notify.h"
 
 namespace shoal {
 namespace {
@@ -100,10 +101,13 @@ void ExpireGeneric(CommandContext& ctx, CmdArgs args, bool relative, bool second
     ctx.reply->Integer(0);
     return;
   }
+  // A time already past deletes the key: Redis publishes "del", not "expire".
   if (when <= now) {
     ctx.store->Erase(db, args[1]);
+    Notify(ctx, kNotifyGeneric, "del", args[1]);
   } else {
     ctx.store->SetExpire(db, e, when);
+    Notify(ctx, kNotifyGeneric, "expire", args[1]);
   }
   ctx.reply->Integer(1);
 }
@@ -147,6 +151,7 @@ void CmdPersist(CommandContext& ctx, CmdArgs args) {
     return;
   }
   ctx.store->SetExpire(db, e, 0);
+  Notify(ctx, kNotifyGeneric, "persist", args[1]);
   ctx.reply->Integer(1);
 }
 

@@ -28,6 +28,7 @@
 #include "server/events/blocking.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
+#include "server/events/notify.h"
 #include "server/store/compound_value.h"
 
 namespace shoal {
@@ -68,7 +69,11 @@ bool ClusterEnabled(const CommandContext& ctx) {
 // background reclaimer would be the place to change that.
 void CmdDel(CommandContext& ctx, CmdArgs args) {
   int64_t removed = 0;
-  for (size_t i = 1; i < args.size(); ++i) removed += ctx.store->Erase(ctx.db(), args[i]) ? 1 : 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!ctx.store->Erase(ctx.db(), args[i])) continue;
+    ++removed;
+    Notify(ctx, kNotifyGeneric, "del", args[i]);
+  }
   ctx.reply->Integer(removed);
 }
 
@@ -119,6 +124,10 @@ void RenameGeneric(CommandContext& ctx, CmdArgs args, bool nx) {
   Entry* moved = Entry::Rebuild(old, dst, old->expire_ms(), /*steal=*/true);
   Entry::FreeShell(old);
   ctx.store->Put(db, moved);  // replaces (and frees) any value at dst
+  // Redis deletes dst and adds it anew, so "new" comes even over a live dst.
+  Notify(ctx, kNotifyNew, "new", dst);
+  Notify(ctx, kNotifyGeneric, "rename_from", src);
+  Notify(ctx, kNotifyGeneric, "rename_to", dst);
   KeyArrived(ctx, db, dst);
   if (nx) {
     ctx.reply->Integer(1);
@@ -169,6 +178,8 @@ void CmdCopy(CommandContext& ctx, CmdArgs args) {
     return;
   }
   ctx.store->Put(dst_db, Entry::Rebuild(e, dst, e->expire_ms(), /*steal=*/false));
+  NotifyInDb(ctx, dst_db, kNotifyNew, "new", dst);
+  NotifyInDb(ctx, dst_db, kNotifyGeneric, "copy_to", dst);
   KeyArrived(ctx, dst_db, dst);
   ctx.reply->Integer(1);
 }
@@ -198,6 +209,9 @@ void CmdMove(CommandContext& ctx, CmdArgs args) {
     return;
   }
   ctx.store->Put(dst_db, ctx.store->Detach(src_db, key));
+  NotifyInDb(ctx, dst_db, kNotifyNew, "new", key);
+  Notify(ctx, kNotifyGeneric, "move_from", key);
+  NotifyInDb(ctx, dst_db, kNotifyGeneric, "move_to", key);
   KeyArrived(ctx, dst_db, key);
   ctx.reply->Integer(1);
 }

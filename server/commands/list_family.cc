@@ -179,6 +179,7 @@ void MoveAndReply(CommandContext& ctx, std::string_view src, ListValue* src_list
     deleted = src_edit.Done();
   }
   ctx.reply->Bulk(value);
+  if (dst_list == nullptr && ctx.server != nullptr) Notify(ctx, kNotifyNew, "new", dst);
   NotifyList(ctx, PushEvent(to), dst);
   KeyReady(ctx, dst);
   NotifyList(ctx, PopEvent(from), src);
@@ -272,6 +273,7 @@ void PushGeneric(CommandContext& ctx, CmdArgs args, End end, bool only_existing)
     edit.Done();
   }
   ctx.reply->Integer(static_cast<int64_t>(size));
+  if (list == nullptr && ctx.server != nullptr) Notify(ctx, kNotifyNew, "new", key);
   NotifyList(ctx, PushEvent(end), key);
   KeyReady(ctx, key);
 }

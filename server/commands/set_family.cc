@@ -151,6 +151,7 @@ void CmdSAdd(CommandContext& ctx, CmdArgs args) {
     set = SetValue::CreateFor(args[2], n, limits);
     for (size_t i = 2; i < args.size(); ++i) added += set->Add(args[i], limits) ? 1 : 0;
     ctx.store->Put(ctx.db(), Entry::NewObject(key, ValueType::kSet, set));
+    Notify(ctx, kNotifyNew, "new", key);
   } else {
     const size_t before = set->MemoryBytes();
     set->PrepareForAdds(n, limits);
@@ -299,6 +300,7 @@ void CmdSMove(CommandContext& ctx, CmdArgs args) {
     dst = SetValue::CreateFor(member, 1, limits);
     dst->Add(member, limits);
     ctx.store->Put(ctx.db(), Entry::NewObject(dst_key, ValueType::kSet, dst));
+    Notify(ctx, kNotifyNew, "new", dst_key);
     Notify(ctx, kNotifySet, "sadd", dst_key);
   } else {
     const size_t dst_before = dst->MemoryBytes();
@@ -469,7 +471,9 @@ void StoreOp(CommandContext& ctx, CmdArgs args, SetOp op, std::string_view event
     return ctx.reply->Integer(0);
   }
   // The sources may include dst: they are not used after this.
+  const bool created = ctx.store->Find(ctx.db(), dst, Lookup::kWrite) == nullptr;
   ctx.store->Put(ctx.db(), Entry::NewObject(dst, ValueType::kSet, result.release()));
+  if (created) Notify(ctx, kNotifyNew, "new", dst);
   Notify(ctx, kNotifySet, event, dst);
   ctx.reply->Integer(size);
 }

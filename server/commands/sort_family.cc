@@ -365,7 +365,9 @@ void StoreSorted(CommandContext& ctx, const SortRequest& req, const std::vector<
       list->Push(ListValue::End::kTail, value, limits);
     }
   }
+  const bool created = ctx.store->Find(ctx.db(), req.store_key, Lookup::kWrite) == nullptr;
   ctx.store->Put(ctx.db(), Entry::NewObject(req.store_key, ValueType::kList, list));
+  if (created) Notify(ctx, kNotifyNew, "new", req.store_key);
   Notify(ctx, kNotifyList, "sortstore", req.store_key);
   if (ctx.server != nullptr) ctx.server->blocking().KeyReady(ctx.db(), req.store_key);
   ctx.reply->Integer(outputlen);

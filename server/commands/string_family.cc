@@ -37,6 +37,7 @@
 #include "server/commands/string_family.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
+#include "server/events/notify.h"
 #include "server/dispatch/errors.h"
 #include "server/store/entry.h"
 #include "server/store/store.h"
@@ -200,6 +201,18 @@ void WriteString(CommandContext& ctx, Entry* existing, std::string_view key,
   WriteString(ctx, existing, HashedKey(key), value, expire_ms);
 }
 
+// Keyspace notifications for a write: "new" when the key did not exist (as
+// Redis's dbAdd), then `event`, then "expire" when the write set a TTL
+// (SET EX & co, SETEX). Redis publishes "set" + "expire" even for a time
+// already past, though the key is gone at once here (it would be "expired"
+// on the next access there).
+void NotifyWrite(CommandContext& ctx, std::string_view key, bool created,
+                 std::string_view event, bool expire = false) {
+  if (created) Notify(ctx, kNotifyNew, "new", key);
+  Notify(ctx, kNotifyString, event, key);
+  if (expire) Notify(ctx, kNotifyGeneric, "expire", key);
+}
+
 // Replaces a string's value by `value`, keeping its TTL (APPEND, SETRANGE,
 // INCRBYFLOAT), or creates the key without TTL when `existing` is null.
 void OverwriteKeepTtl(CommandContext& ctx, Entry* existing, std::string_view key,
@@ -223,6 +236,7 @@ OpStatus IncrementInt(CommandContext& ctx, std::string_view key_arg, int64_t del
   if (e == nullptr) {
     ctx.store->Put(db, key, Entry::NewInt(key_arg, delta));
     *result = delta;
+    NotifyWrite(ctx, key_arg, /*created=*/true, "incrby");
     return OpStatus::kOk;
   }
   if (e->type() != ValueType::kString) return OpStatus::kWrongType;
@@ -244,6 +258,7 @@ OpStatus IncrementInt(CommandContext& ctx, std::string_view key_arg, int64_t del
   } else {
     ctx.store->Replace(db, key, e, Entry::NewInt(key_arg, *result, e->expire_ms()));
   }
+  NotifyWrite(ctx, key_arg, /*created=*/false, "incrby");
   return OpStatus::kOk;
 }
 
@@ -301,8 +316,10 @@ void CmdSet(CommandContext& ctx, CmdArgs args) {
     if (!get) ctx.reply->NullBulk();
     return;
   }
+  const bool created = e == nullptr;
   if ((o.flags & kOptKeepTtl) && e != nullptr) when = e->expire_ms();
   WriteString(ctx, e, key, args[2], when);
+  NotifyWrite(ctx, args[1], created, "set", o.expire_kind != 0 && !(o.flags & kOptKeepTtl));
   if (!get) ctx.reply->Ok();
 }
 
@@ -310,6 +327,7 @@ void CmdSetNx(CommandContext& ctx, CmdArgs args) {
   Entry* e = ctx.store->Find(ctx.db(), args[1], Lookup::kWrite);
   if (e != nullptr) return ctx.reply->Integer(0);
   WriteString(ctx, nullptr, args[1], args[2], 0);
+  NotifyWrite(ctx, args[1], /*created=*/true, "set");
   ctx.reply->Integer(1);
 }
 
@@ -319,7 +337,9 @@ void SetWithExpire(CommandContext& ctx, CmdArgs args, bool seconds) {
   OpStatus s = ResolveExpire(args[2], seconds, /*absolute=*/false, ctx.NowMs(), &when);
   if (s != OpStatus::kOk) return ReplyExpireError(ctx, s);
   Entry* e = ctx.store->Find(ctx.db(), args[1], Lookup::kWrite);
+  const bool created = e == nullptr;
   WriteString(ctx, e, args[1], args[3], when);
+  NotifyWrite(ctx, args[1], created, "set", /*expire=*/true);
   ctx.reply->Ok();
 }
 void CmdSetEx(CommandContext& ctx, CmdArgs args) { SetWithExpire(ctx, args, true); }
@@ -343,7 +363,9 @@ void CmdMSet(CommandContext& ctx, CmdArgs args) {
   if ((args.size() - 1) % 2 != 0) return ctx.Error(WrongArityText(ctx.spec->name));
   for (size_t i = 1; i + 1 < args.size(); i += 2) {
     Entry* e = ctx.store->Find(ctx.db(), args[i], Lookup::kWrite);
+    const bool created = e == nullptr;
     WriteString(ctx, e, args[i], args[i + 1], 0);
+    NotifyWrite(ctx, args[i], created, "set");
   }
   ctx.reply->Ok();
 }
@@ -358,7 +380,9 @@ void CmdMSetNx(CommandContext& ctx, CmdArgs args) {
   for (size_t i = 1; i + 1 < args.size(); i += 2) {
     // A key may repeat: the later value wins, as in Redis.
     Entry* e = ctx.store->Find(ctx.db(), args[i], Lookup::kWrite);
+    const bool created = e == nullptr;
     WriteString(ctx, e, args[i], args[i + 1], 0);
+    NotifyWrite(ctx, args[i], created, "set");
   }
   ctx.reply->Integer(1);
 }
@@ -372,7 +396,9 @@ void CmdGetSet(CommandContext& ctx, CmdArgs args) {
     char buf[kIntBufSize];
     ctx.reply->Bulk(ValueOf(e, buf));  // copied out before the entry is replaced
   }
+  const bool created = e == nullptr;
   WriteString(ctx, e, args[1], args[2], 0);
+  NotifyWrite(ctx, args[1], created, "set");
 }
 
 void CmdGetDel(CommandContext& ctx, CmdArgs args) {
@@ -382,6 +408,7 @@ void CmdGetDel(CommandContext& ctx, CmdArgs args) {
   char buf[kIntBufSize];
   ctx.reply->Bulk(ValueOf(e, buf));
   ctx.store->Erase(ctx.db(), args[1]);
+  Notify(ctx, kNotifyGeneric, "del", args[1]);
 }
 
 // GETEX key [EX s | PX ms | EXAT ts | PXAT ts-ms | PERSIST]
@@ -403,11 +430,14 @@ void CmdGetEx(CommandContext& ctx, CmdArgs args) {
   if (o.expire_kind != 0) {
     if (when <= now) {
       ctx.store->Erase(db, args[1]);  // EXAT/PXAT in the past
+      Notify(ctx, kNotifyGeneric, "del", args[1]);
     } else {
       ctx.store->SetExpire(db, e, when);
+      Notify(ctx, kNotifyGeneric, "expire", args[1]);
     }
   } else if ((o.flags & kOptPersist) && e->has_expire()) {
     ctx.store->SetExpire(db, e, 0);
+    Notify(ctx, kNotifyGeneric, "persist", args[1]);
   }
 }
 
@@ -455,6 +485,7 @@ void CmdIncrByFloat(CommandContext& ctx, CmdArgs args) {
   if (len == 0) return ctx.Error(OpStatus::kNotFloat);
   const std::string_view result(out, len);
   OverwriteKeepTtl(ctx, e, args[1], result);
+  NotifyWrite(ctx, args[1], e == nullptr, "incrbyfloat");
   ctx.reply->Bulk(result);
 }
 
@@ -466,6 +497,7 @@ void CmdAppend(CommandContext& ctx, CmdArgs args) {
   Entry* e = ctx.store->Find(ctx.db(), key, Lookup::kWrite);
   if (e == nullptr) {
     ctx.store->Put(ctx.db(), Entry::NewString(key, tail));
+    NotifyWrite(ctx, key, /*created=*/true, "append");
     return ctx.reply->Integer(static_cast<int64_t>(tail.size()));
   }
   if (e->type() != ValueType::kString) return ctx.Error(OpStatus::kWrongType);
@@ -485,6 +517,7 @@ void CmdAppend(CommandContext& ctx, CmdArgs args) {
     // and tracking clients get an invalidation.
     ctx.store->MarkModified(ctx.db(), key);
   }
+  NotifyWrite(ctx, key, /*created=*/false, "append");
   ctx.reply->Integer(new_len);
 }
 
@@ -537,7 +570,9 @@ void CmdSetRange(CommandContext& ctx, CmdArgs args) {
   std::string value(std::max(old.size(), off + patch.size()), '\0');
   if (!old.empty()) std::memcpy(value.data(), old.data(), old.size());
   std::memcpy(value.data() + off, patch.data(), patch.size());
+  const bool created = e == nullptr;
   OverwriteKeepTtl(ctx, e, key, value);
+  NotifyWrite(ctx, key, created, "setrange");
   ctx.reply->Integer(static_cast<int64_t>(value.size()));
 }
 

@@ -75,7 +75,9 @@ void StoreZSet(CommandContext& ctx, std::string_view key, ZSetValue* z, std::str
     if (ctx.store->Erase(ctx.db(), key)) Notify(ctx, kNotifyGeneric, "del", key);
     return;
   }
+  const bool created = ctx.store->Find(ctx.db(), key, Store::Lookup::kWrite) == nullptr;
   ctx.store->Put(ctx.db(), Entry::NewObject(key, ValueType::kZSet, z, 0));
+  if (created) Notify(ctx, kNotifyNew, "new", key);
   Notify(ctx, kNotifyZset, event, key);
   if (ctx.server != nullptr) ctx.server->blocking().KeyReady(ctx.db(), key);
 }
@@ -294,6 +296,7 @@ void ZAddGeneric(CommandContext& ctx, CmdArgs args, int flags) {
       delete z;
     } else {
       ctx.store->Put(ctx.db(), Entry::NewObject(key, ValueType::kZSet, z, 0));
+      Notify(ctx, kNotifyNew, "new", key);
       if (ctx.server != nullptr) ctx.server->blocking().KeyReady(ctx.db(), key);
     }
   } else if (added + updated > 0 || z->MemoryBytes() != bytes_before) {

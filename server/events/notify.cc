@@ -71,10 +71,16 @@ void NotifyEvent(PubSubRegistry& pubsub, uint32_t enabled, uint32_t cls, int db,
   }
 }
 
-void Notify(CommandContext& ctx, uint32_t cls, std::string_view event, std::string_view key) {
+void NotifyInDb(CommandContext& ctx, int db, uint32_t cls, std::string_view event,
+                std::string_view key) {
+  if (ctx.server == nullptr) return;  // operations run without a server (unit tests)
   uint32_t enabled = ctx.server->runtime().notify_keyspace_events.load(std::memory_order_relaxed);
   if (!(enabled & cls)) return;
-  NotifyEvent(ctx.server->pubsub(), enabled, cls, ctx.db(), event, key);
+  NotifyEvent(ctx.server->pubsub(), enabled, cls, db, event, key);
+}
+
+void Notify(CommandContext& ctx, uint32_t cls, std::string_view event, std::string_view key) {
+  NotifyInDb(ctx, ctx.db(), cls, event, key);
 }
 
 }  // namespace shoal

@@ -41,7 +41,15 @@ std::string FormatNotifyFlags(uint32_t flags);
 
 // Called by command handlers after a change: e.g.
 //   Notify(ctx, kNotifyList, "lpush", key);
+// A handler that creates a key first publishes Notify(ctx, kNotifyNew, "new",
+// key), as Redis's dbAdd does, then its own event. What each command
+// publishes, and in which order, is listed in docs/commands.md ("Keyspace
+// notifications") and checked against redis-server by
+// tests/test_keyspace_events.py. A no-op when ctx has no server.
 void Notify(CommandContext& ctx, uint32_t cls, std::string_view event, std::string_view key);
+// Same, for a key in database `db` rather than the client's (MOVE, COPY DB).
+void NotifyInDb(CommandContext& ctx, int db, uint32_t cls, std::string_view event,
+                std::string_view key);
 // Same, without a command context (store callbacks: expired, evicted).
 void NotifyEvent(PubSubRegistry& pubsub, uint32_t enabled, uint32_t cls, int db,
                  std::string_view event, std::string_view key);

@@ -211,6 +211,8 @@ Entry* Store::Find(int db, const HashedKey& key, Lookup mode) {
     e = nullptr;
   }
   if (mode != Lookup::kWrite) (e != nullptr ? st.hits : st.misses).Add(1);
+  // kReadNoTouch is OBJECT's lookup, which Redis keeps out of "keymiss".
+  if (e == nullptr && mode == Lookup::kRead && miss_listener_) miss_listener_(db, key.key);
   if (e != nullptr && mode != Lookup::kReadNoTouch) {
     const PolicyRef pr = PolicyOf(st);
     pr.policy->OnAccess(pr.shard, &e->meta(), HookCtx(st, key.hash));

@@ -133,6 +133,12 @@ class Store {
 
   // Set once at start-up, before any other thread uses the store.
   void SetRemovalListener(KeyRemovalListener l) { removal_listener_ = std::move(l); }
+  // Called when a kRead lookup finds no live key (Redis's lookupKeyRead miss:
+  // the "keymiss" keyspace notification), under the key's stripe, from the
+  // worker running the command. It must not take stripe locks. Set once at
+  // start-up.
+  using KeyMissListener = std::function<void(int db, std::string_view key)>;
+  void SetMissListener(KeyMissListener l) { miss_listener_ = std::move(l); }
   // Called for every key the store changes — written, replaced, modified in
   // place, deleted, expired, evicted, flushed while watched — under the key's
   // stripe, from any thread, after the change (replication records the key's
@@ -381,6 +387,7 @@ class Store {
     if (removal_listener_) removal_listener_(db, e->key(), why);
   }
   KeyRemovalListener removal_listener_;
+  KeyMissListener miss_listener_;
   ChangeListener change_fn_ = nullptr;
   void* change_arg_ = nullptr;
 };
