@@ -175,6 +175,29 @@ CASES = [
         "SETRANGE sr 1 x", "INCRBYFLOAT fl 1", "GETSET gs 1", "SET gone 1", "RENAME gone a2",
         "SET ex 1 EX 100", "XGROUP CREATE xs g $ MKSTREAM", "HINCRBY hi f 1",
     ]),
+    ("new-events-more", "KEAn", [
+        "SET a 1", "!restore a r 0", "!restore a r 0 REPLACE", "MOVE r 1", "COPY a c DB 1",
+        "COPY a c", "COPY a c REPLACE", "HSETNX h f v", "HINCRBYFLOAT hf f 1",
+        "XGROUP CREATE xs g $ MKSTREAM", "BITFIELD bf SET u8 0 1", "ZINCRBY zi 1 m",
+        "ZADD za INCR 1 m", "LINSERT nl BEFORE a b", "GETEX a PERSIST", "SETNX sn 1",
+        "MSETNX mn 1", "SETEX se 100 v", "APPEND ap ''", "SELECT 1", "FLUSHDB", "SELECT 0",
+    ]),
+    ("lazy-expiry", "KEAnm", [
+        # One key at a time: whether active or lazy expiry removes it, its
+        # "expired" comes before the next command's events on both servers.
+        "SET a 1 PX 1", "!sleep 0.05", "GET a", "SET b 1 PX 1", "!sleep 0.05", "SET b 2",
+        "SET c 1 PX 1", "!sleep 0.05", "INCR c", "RPUSH l x", "PEXPIRE l 1", "!sleep 0.05",
+        "LPUSH l y", "EXISTS a",
+    ]),
+    ("flush-swap", "KEA", [
+        "SET a 1", "SELECT 1", "SET b 1", "SELECT 0", "SWAPDB 0 1", "FLUSHDB", "FLUSHALL",
+    ]),
+    ("scripting-reads", "KEAm", [
+        ["EVAL_RO", "return redis.call('get', KEYS[1])", "1", "nx"],
+        ["EVAL", "redis.call('set', KEYS[1], 'v', 'EX', 100); return redis.call('get', KEYS[1])",
+         "1", "k"],
+        "MULTI", "GET nx", "SET nx 1", "GETDEL nx", "EXEC",
+    ]),
     ("key-miss", "KEm", [
         "GET nx", "SET a 1", "GET a", "MGET a nx nx2", "STRLEN nx", "LRANGE nx 0 -1",
         "HGET nx f", "HGETALL nx", "SMEMBERS nx", "ZRANGE nx 0 -1", "XRANGE nx - +",
@@ -297,6 +320,10 @@ def _run_case(srv, ref_client, flags, cmds):
                 _, src, dst, ttl, *rest = cmd.split(" ")
                 payload = ref_client.execute_command("DUMP", src)
                 words = ["RESTORE", dst, ttl, payload] + rest
+            elif isinstance(cmd, str) and cmd.startswith("!sleep "):
+                time.sleep(float(cmd.split(" ")[1]))
+                out.append((cmd, []))
+                continue
             else:
                 words = _words(cmd)
             out.append((cmd, rec.run(words)[1]))
@@ -352,7 +379,11 @@ def test_blocked_pop_served_by_push(servers):
                 (["BLMOVE", "bl", "dst", "LEFT", "RIGHT", "0"], ["LPUSH", "bl", "a", "b"]),
                 (["BZPOPMIN", "bz", "0"], ["ZADD", "bz", "1", "a"]),
                 (["BLMPOP", "0", "1", "bl", "RIGHT", "COUNT", "5"], ["RPUSH", "bl", "x"]),
+                (["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "xs", ">"],
+                 ["XADD", "xs", "*", "f", "v"]),
             ]:
+                if blocking[0] == "XREADGROUP":
+                    rec.run(["XGROUP", "CREATE", "xs", "g", "$", "MKSTREAM"])
                 waiter = srv.client(single_connection_client=True)
                 conn = waiter.connection
                 conn.send_command(*blocking)

@@ -179,6 +179,8 @@ void CmdRestore(CommandContext& ctx, CmdArgs args) {
     }
   }
   if (ctx.server != nullptr) {
+    // Redis deletes (REPLACE) and adds the key anew: "new" even over a value.
+    Notify(ctx, kNotifyNew, "new", key);
     Notify(ctx, kNotifyGeneric, "restore", key);
     ctx.server->blocking().KeyReady(db, key);
   }
