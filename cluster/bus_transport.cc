@@ -295,29 +295,10 @@ void BusTransport::WriteFrame(OutConn* c, std::string frame) {
   WriteOutBytes(c, std::move(out));
 }
 
-void BusTransport::WriteInBytes(InConn* c, std::string bytes) {
-  auto* w = new TcpWrite;
-  w->bytes = std::move(bytes);
-  w->req.data = c;
-  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
-  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c->tcp), &buf, 1,
-                    [](uv_write_t* req, int status) {
-                      auto* w = reinterpret_cast<TcpWrite*>(req);
-                      auto* c = static_cast<InConn*>(req->data);
-                      if (status != 0 && status != UV_ECANCELED && !c->closing) {
-                        c->owner->stats_.tcp_write_errors++;
-                        c->owner->DropIn(c);
-                      }
-                      delete w;
-                    });
-  if (rc != 0) {
-    delete w;
-    stats_.tcp_write_errors++;
-    DropIn(c);
-  }
-}
-
-void BusTransport::WriteOutBytes(OutConn* c, std::string bytes) {
+// Queues raw bytes on a connection of either direction; a failed write
+// drops that connection.
+template <typename Conn>
+void BusTransport::WriteRaw(Conn* c, std::string bytes) {
   auto* w = new TcpWrite;
   w->bytes = std::move(bytes);
   w->req.data = c;
@@ -326,19 +307,23 @@ void BusTransport::WriteOutBytes(OutConn* c, std::string bytes) {
   int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c->tcp), &buf, 1,
                     [](uv_write_t* req, int status) {
                       auto* w = reinterpret_cast<TcpWrite*>(req);
-                      auto* c = static_cast<OutConn*>(req->data);
+                      auto* c = static_cast<Conn*>(req->data);
                       if (status != 0 && status != UV_ECANCELED && !c->closing) {
                         c->owner->stats_.tcp_write_errors++;
-                        c->owner->DropOut(c);
+                        c->owner->Drop(c);
                       }
                       delete w;
                     });
   if (rc != 0) {
     delete w;
     stats_.tcp_write_errors++;
-    DropOut(c);
+    Drop(c);
   }
 }
+
+void BusTransport::WriteInBytes(InConn* c, std::string bytes) { WriteRaw(c, std::move(bytes)); }
+
+void BusTransport::WriteOutBytes(OutConn* c, std::string bytes) { WriteRaw(c, std::move(bytes)); }
 
 void BusTransport::DropOut(OutConn* c) {
   if (c->closing) return;

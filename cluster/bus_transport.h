@@ -101,6 +101,10 @@ class BusTransport {
   void OnOutboundCipher(OutConn* c, const char* data, size_t n);
   void DropOut(OutConn* c);
   void DropIn(InConn* c);
+  void Drop(OutConn* c) { DropOut(c); }
+  void Drop(InConn* c) { DropIn(c); }
+  template <typename Conn>
+  void WriteRaw(Conn* c, std::string bytes);
   void OnInboundData(InConn* c, const char* data, size_t n);
 
   static void OnUdpAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);

@@ -23,18 +23,9 @@ from redis.cluster import ClusterNode as PyClusterNode
 from redis.cluster import RedisCluster
 
 from conftest import SHOAL, free_port
-from test_cluster import FAST_GOSSIP, Node, wait_converged
+from test_cluster import FAST_GOSSIP, Node, migrating, slots_of, wait_converged
 from test_cluster_replicas import wait_shards, by_port, wait_writable
-
-
-def _openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def _make_ca(d, name):
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.crt", "-days", "2",
-             "-subj", f"/CN={name}", cwd=d)
+from test_tls import _make_ca, _openssl
 
 
 def _make_node_cert(d, name, ca):
@@ -130,8 +121,9 @@ def test_a_node_the_cluster_cannot_authenticate_does_not_join(pki, workdir, kind
         assert "TLS failure" in logs or "TLS handshake" in logs, logs
 
 
-class TlsNode:
-    """A TLS-only cluster member (--port 0): it announces its TLS port."""
+class TlsNode(Node):
+    """A TLS-only cluster member (--port 0): it announces its TLS port.
+    Node's kill/stop/alive apply; only the start and the clients differ."""
 
     def __init__(self, workdir, pki, join=None, extra=()):
         self.pki = pki
@@ -168,34 +160,11 @@ class TlsNode:
                     ssl_certfile=os.path.join(self.pki, "node.crt"),
                     ssl_keyfile=os.path.join(self.pki, "node.key"), **kw)
 
-    @property
-    def addr(self):
-        return f"127.0.0.1:{self.port}"
-
     def cluster_client(self):
         kw = self.ssl_kwargs()
         kw.pop("host")
         return RedisCluster(startup_nodes=[PyClusterNode("127.0.0.1", self.port)],
                             decode_responses=True, **kw)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.r.close()
-        self.log.close()
 
     def logtext(self):
         return open(self.log.name, errors="replace").read()
@@ -247,6 +216,7 @@ def test_cluster_forms_and_serves_over_a_tls_bus(pki, workdir):
     for _ in range(2):
         nodes.append(TlsNode(d, pki, join=[first], extra=["--replicas", "0"]))
     assert wait_until(lambda: cluster_ok(nodes))
+    wait_converged(nodes)
     rc = first.cluster_client()
     for i in range(300):
         rc.set(f"k{i}", i)
@@ -275,7 +245,10 @@ def test_plain_port_beside_tls_cluster_serves_local_commands_and_redirects_to_tl
     first = Node(d, extra=tls_args(pki))
     nodes.append(first)
     nodes.append(Node(d, join=[first], extra=tls_args(pki)))
-    assert wait_until(lambda: cluster_ok(nodes))
+    # Settled: both own slots, the same view everywhere, no migration left.
+    assert wait_until(lambda: cluster_ok(nodes) and not migrating(nodes) and
+                      len({o for _, _, o, _ in slots_of(first)}) == 2 and
+                      slots_of(first) == slots_of(nodes[1]))
     lines = first.r.execute_command("CLUSTER", "NODES").splitlines()
     announced = {int(l.split()[1].split("@")[0].split(":")[1]) for l in lines}
     mine = next(int(l.split()[1].split("@")[0].split(":")[1]) for l in lines if "myself" in l)
