@@ -43,8 +43,8 @@ std::string FormatNotifyFlags(uint32_t flags);
 //   Notify(ctx, kNotifyList, "lpush", key);
 // A handler that creates a key first publishes Notify(ctx, kNotifyNew, "new",
 // key), as Redis's dbAdd does, then its own event. What each command
-// publishes, and in which order, is listed in docs/commands.md ("Keyspace
-// notifications") and checked against redis-server by
+// publishes, and in which order, is listed in docs/keyspace-events.md and
+// checked against redis-server by
 // tests/test_keyspace_events.py. A no-op when ctx has no server.
 void Notify(CommandContext& ctx, uint32_t cls, std::string_view event, std::string_view key);
 // Same, for a key in database `db` rather than the client's (MOVE, COPY DB).
