@@ -19,8 +19,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cassert>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
@@ -72,7 +73,12 @@ class ABSL_LOCKABLE StoreMutex {
   // Debug builds: dies if nobody holds the lock (catches a missing
   // StripeLocks). It cannot tell which thread holds it.
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {
-    assert(state_.load(std::memory_order_relaxed) != 0);
+#ifndef NDEBUG
+    if (state_.load(std::memory_order_relaxed) == 0) {
+      fprintf(stderr, "StoreMutex: the caller should hold this lock, and nobody does\n");
+      abort();
+    }
+#endif
   }
 
  private:
