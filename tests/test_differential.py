@@ -37,6 +37,7 @@ import sys
 import time
 
 import pytest
+import redis
 
 SESSIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "differential_sessions")
 REDIS_SERVER = shutil.which("redis-server")
@@ -328,6 +329,9 @@ class RedisServer:
                 time.sleep(0.02)
         self.stop()
         raise RuntimeError("redis-server did not start listening")
+
+    def client(self, **kw):
+        return redis.Redis(host="127.0.0.1", port=self.port, **kw)
 
     def stop(self):
         if self.proc.poll() is None:

@@ -13,8 +13,6 @@ To see the differences without pytest's formatting:
 """
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 
@@ -22,7 +20,8 @@ import pytest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conftest import ShoalServer, free_port  # noqa: E402
+from conftest import ShoalServer  # noqa: E402
+from test_differential import RedisServer  # noqa: E402
 
 REDIS_SERVER = shutil.which("redis-server")
 MARKER = b"kse-test-marker"
@@ -218,37 +217,6 @@ def _words(cmd):
     if isinstance(cmd, list):
         return cmd
     return [w if w != "''" else "" for w in cmd.split(" ")]
-
-
-class RedisServer:
-    def __init__(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("redis-server exited at start-up")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
-        self.stop()
-        raise RuntimeError("redis-server did not start listening")
-
-    def client(self, **kw):
-        return redis.Redis(host="127.0.0.1", port=self.port, **kw)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class Recorder:
