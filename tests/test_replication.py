@@ -3,6 +3,8 @@ full sync (every type, TTLs) while the primary keeps taking writes, the
 write stream (scripts, transactions, SPOP, expiry, FLUSHALL/SWAPDB), WAIT,
 ROLE, INFO replication, read-only replicas and promotion (REPLICAOF NO ONE).
 """
+import shutil
+import subprocess
 import threading
 import time
 
@@ -213,20 +215,26 @@ def test_short_disconnect_resyncs_partially(pair):
     """The link is cut (ss -K kills the replica's socket): the replica
     reconnects and continues from its offset. A key written locally on the
     (writable) replica survives, which a full resync would have dropped."""
-    import shutil
-    import subprocess
     if shutil.which("ss") is None:
         pytest.skip("needs ss (iproute2) to cut the link")
     p, rep = pair
     attach(p, rep)
     c, r = p.client(), rep.client()
+    cut_link_and_expect_partial_resync(c, r, p.port)
+
+
+def cut_link_and_expect_partial_resync(c, r, port):
+    """Cuts the replica's link to the primary's `port` (ss -K kills its
+    socket) and checks that it continues from its offset: a key written
+    locally on the (writable) replica survives, which a full resync would
+    have dropped. c: the primary's client, r: the replica's."""
     r.config_set("replica-read-only", "no")
     r.set("local-only", "kept")
     c.set("before", 1)
     assert c.execute_command("WAIT", 1, 2000) == 1
-    res = subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", str(p.port)],
+    res = subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", str(port)],
                          capture_output=True, text=True)
-    if str(p.port) not in res.stdout:
+    if str(port) not in res.stdout:
         pytest.skip("this kernel cannot kill sockets (CONFIG_INET_DIAG_DESTROY)")
     c.set("after", 2)
     assert wait_until(lambda: r.get("after") == b"2", timeout=10)

@@ -15,21 +15,13 @@ import pytest
 import redis
 
 from conftest import SHOAL, free_port
+from test_replication import cut_link_and_expect_partial_resync, wait_until
 from test_tls import Certs, TlsServer
 
 
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     return Certs(str(tmp_path_factory.mktemp("tlsrepl")))
-
-
-def wait_until(pred, timeout=10.0, step=0.02):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def link_up(r):
@@ -101,18 +93,7 @@ def test_short_disconnect_resyncs_partially_over_tls(certs, servers):
     c, r = p.client(), rep.plain()
     r.execute_command("REPLICAOF", "127.0.0.1", p.tls_port)
     assert wait_until(lambda: link_up(r))
-    r.config_set("replica-read-only", "no")
-    r.set("local-only", "kept")  # a full resync would drop it
-    c.set("before", 1)
-    assert c.execute_command("WAIT", 1, 2000) == 1
-    res = subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", str(p.tls_port)],
-                         capture_output=True, text=True)
-    if str(p.tls_port) not in res.stdout:
-        pytest.skip("this kernel cannot kill sockets (CONFIG_INET_DIAG_DESTROY)")
-    c.set("after", 2)
-    assert wait_until(lambda: r.get("after") == b"2", timeout=10)
-    assert r.get("local-only") == b"kept"
-    assert c.execute_command("WAIT", 1, 2000) == 1
+    cut_link_and_expect_partial_resync(c, r, p.tls_port)
     out = rep.stop()
     assert f"partial resync with primary 127.0.0.1:{p.tls_port} over TLS" in out
 
