@@ -10,8 +10,14 @@ status=0
 echo "== unit tests (ctest) =="
 (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)") || status=1
 
-echo "== end-to-end tests (pytest) =="
+echo "== end-to-end tests (pytest, --io-engine uring: the default) =="
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests || status=1
+
+# The same suite on the other socket path: every shoal a test starts goes
+# through tests/shoal-io-engine.sh, which adds --io-engine epoll.
+echo "== end-to-end tests (pytest, --io-engine epoll) =="
+SHOAL_REAL_BIN="$ROOT/$BUILD_DIR/shoal" SHOAL_BIN="$ROOT/tests/shoal-io-engine.sh" \
+  SHOAL_IO_ENGINE=epoll /usr/bin/python3 -m pytest -q -p no:cacheprovider tests || status=1
 
 if [ -f tests/node/package.json ]; then
   echo "== client tests (node) =="

@@ -51,6 +51,9 @@ DEFINE_int32(threads, 0, "worker threads (0 = number of cores)");
 DEFINE_int32(stripes, 256, "lock stripes over the 16384 slots (power of two)");
 DEFINE_int32(databases, 16, "number of databases (SELECT 0..n-1)");
 DEFINE_int32(tcp_backlog, 511, "listen backlog");
+DEFINE_string(io_engine, "uring",
+              "socket I/O of the workers: uring (io_uring; epoll where the kernel lacks it) "
+              "or epoll");
 DEFINE_int32(tls_port, 0, "TLS port for clients (0: none; --port 0 serves TLS only)");
 DEFINE_int32(metrics_port, 0,
              "HTTP port for Prometheus's GET /metrics, on the bind addresses (0: none)");
@@ -303,6 +306,9 @@ int Main(int argc, char** argv) {
     return Fail("--stripes must be a power of two between 1 and 16384");
   }
   if (FLAGS_databases < 1 || FLAGS_databases > 16) return Fail("--databases must be 1..16");
+  if (FLAGS_io_engine != "uring" && FLAGS_io_engine != "epoll") {
+    return Fail("--io-engine must be uring or epoll");
+  }
   std::vector<std::string> bind = absl::StrSplit(FLAGS_bind, ' ', absl::SkipEmpty());
 
   CommandTable table;
@@ -469,6 +475,7 @@ int Main(int argc, char** argv) {
   no.port = FLAGS_port;
   no.threads = threads;
   no.tcp_backlog = FLAGS_tcp_backlog;
+  no.io_engine = FLAGS_io_engine == "epoll" ? IoEngine::kEpoll : IoEngine::kUring;
   no.protected_mode = &ProtectedModeSetting();
   no.tls_port = FLAGS_tls_port;
   no.tls = &tls;

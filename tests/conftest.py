@@ -26,9 +26,9 @@ def free_port():
 class ShoalServer:
     """A running shoal process on 127.0.0.1:port."""
 
-    def __init__(self, *extra_args, threads=2):
+    def __init__(self, *extra_args, threads=2, binary=None):
         self.port = free_port()
-        self.args = [SHOAL, "--port", str(self.port), "--bind", "127.0.0.1",
+        self.args = [binary or SHOAL, "--port", str(self.port), "--bind", "127.0.0.1",
                      "--threads", str(threads)] + [str(a) for a in extra_args]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)

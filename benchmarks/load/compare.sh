@@ -25,6 +25,7 @@
 # Usage: benchmarks/load/compare.sh
 # Environment (defaults in brackets):
 #   SHOAL_BIN [build/shoal]   REDIS_BIN [redis-server]   THREADS [1] (Shoal --threads)
+#   IO_ENGINE [uring] (Shoal --io-engine: uring or epoll)
 #   REPEATS [3]   REQUESTS [100000] (requests per test without pipelining)
 #   REQUESTS_PIPELINED [10 x REQUESTS] (per test with pipelining, depth > 1)
 #   PIPELINES ["1 16"]   TESTS [set,get,incr,lpush,lpop,hset,zadd,mget10]: redis-benchmark
@@ -38,6 +39,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SHOAL_BIN="${SHOAL_BIN:-$ROOT/build/shoal}"
 REDIS_BIN="${REDIS_BIN:-redis-server}"
 THREADS="${THREADS:-1}"
+IO_ENGINE="${IO_ENGINE:-uring}"
 REPEATS="${REPEATS:-3}"
 REQUESTS="${REQUESTS:-100000}"
 REQUESTS_PIPELINED="${REQUESTS_PIPELINED:-$((REQUESTS * 10))}"
@@ -104,13 +106,14 @@ taskset -c "$SERVER_CPUS" "$REDIS_BIN" --port "${PORT[redis]}" --save '' --appen
 PID[redis]=$!
 PORT[shoal]="$(free_port)"
 taskset -c "$SERVER_CPUS" "$SHOAL_BIN" --port "${PORT[shoal]}" --threads "$THREADS" \
-  >"$WORK/shoal.log" 2>&1 &
+  --io-engine "$IO_ENGINE" >"$WORK/shoal.log" 2>&1 &
 PID[shoal]=$!
 wait_ready redis
 wait_ready shoal
 
 echo "redis: $("$REDIS_BIN" --version | head -1)"
-echo "shoal: $(timeout 5 "$SHOAL_BIN" --version 2>/dev/null | head -1) ($SHOAL_BIN, --threads $THREADS)"
+echo "shoal: $(timeout 5 "$SHOAL_BIN" --version 2>/dev/null | head -1) ($SHOAL_BIN, --threads $THREADS," \
+  "$(redis-cli -p "${PORT[shoal]}" info server | grep -o 'multiplexing_api:[a-z_]*'))"
 echo "servers on cpu $SERVER_CPUS, redis-benchmark on cpu $CLIENT_CPUS;" \
   "-c $CLIENTS -d $DATA_SIZE -r $KEYSPACE; -n $REQUESTS (P=1) / $REQUESTS_PIPELINED (P>1);" \
   "$REPEATS repeats"

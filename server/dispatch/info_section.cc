@@ -190,7 +190,7 @@ void ServerSection(ServerState& server, Store& store, std::string* out) {
   Field(out, "os", os);
   Field(out, "arch_bits", sizeof(void*) * 8);
   Field(out, "monotonic_clock", "POSIX clock_gettime");
-  Field(out, "multiplexing_api", "epoll");
+  Field(out, "multiplexing_api", info.multiplexing_api);
   Field(out, "atomicvar_api", "c11-builtin");
 #ifdef __GNUC__
   Field(out, "gcc_version", StrCat(__GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__));

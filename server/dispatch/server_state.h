@@ -115,6 +115,9 @@ struct ServerInfo {
   int64_t start_ms = 0;
   int threads = 1;
   int64_t start_us_monotonic = 0;
+  // INFO's multiplexing_api: "io_uring" or "epoll" (--io-engine, after the
+  // fallback when the kernel lacks io_uring). Set before workers start.
+  std::string multiplexing_api = "epoll";
 };
 
 class ServerState {

@@ -191,6 +191,14 @@ absl::Status NetServer::Start() {
     if (!st.ok()) return st;
   }
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (options_.io_engine == IoEngine::kUring) {
+    std::string why;
+    if (!UringLoop::Probe(&why)) {
+      fprintf(stderr, "io_uring unavailable (%s): using epoll\n", why.c_str());
+      options_.io_engine = IoEngine::kEpoll;
+    }
+  }
+  server_->info().multiplexing_api = options_.io_engine == IoEngine::kUring ? "io_uring" : "epoll";
   for (int i = 0; i < options_.threads; ++i) {
     workers_.push_back(
         std::make_unique<Worker>(i, options_.threads, store_, server_, options_));

@@ -14,6 +14,12 @@
 // closed, and the spare reopened. If even that fails the listeners stop
 // polling for NetOptions::accept_backoff_ms, so a full backlog cannot make
 // the loop spin.
+//
+// Accepting stays poll + accept4 on --io-engine uring too: a multishot
+// accept takes RLIMIT_NOFILE as it was when the accept was armed, so a
+// limit lowered at run time (prlimit) would not be honoured and the
+// EMFILE path above would not run. Accepting is once per connection; the
+// ring serves what happens once per request (server/net/uring_loop.h).
 #ifndef SHOAL_SERVER_NET_ACCEPTOR_H_
 #define SHOAL_SERVER_NET_ACCEPTOR_H_
 

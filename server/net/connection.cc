@@ -36,8 +36,6 @@
 namespace shoal {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
-constexpr size_t kIdleBufferCap = 64 * 1024;
 // Bulks up to this size are left to the dispatcher's exact -OOM check;
 // bigger ones are weighed against the memory headroom from their header.
 constexpr int64_t kOomCheckFloor = 1024 * 1024;
@@ -108,24 +106,25 @@ bool Connection::Open(int fd, SSL_CTX* tls_ctx) {
       return false;
     }
   }
-  uv_tcp_init(worker_->loop(), &handle_);
-  if (uv_tcp_open(&handle_, fd) != 0) {
-    ::close(fd);
-    return false;
+  uring_ = worker_->uring();
+  if (uring_ != nullptr) {
+    if (!OpenUring(fd)) return false;
+  } else {
+    uv_tcp_init(worker_->loop(), &handle_);
+    if (uv_tcp_open(&handle_, fd) != 0) {
+      ::close(fd);
+      return false;
+    }
+    uv_tcp_nodelay(&handle_, 1);
   }
   open_ = true;
-  uv_tcp_nodelay(&handle_, 1);
   session_.fd = fd;
   session_.tls = tls_ != nullptr;
   sockaddr_storage ss;
-  int len = sizeof(ss);
-  if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    session_.addr = AddrString(ss);
-  }
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) session_.addr = AddrString(ss);
   len = sizeof(ss);
-  if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    session_.laddr = AddrString(ss);
-  }
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) session_.laddr = AddrString(ss);
   session_.authenticated = !worker_->server()->runtime().AuthRequired();
   worker_->server()->clients().Add(&session_);
   UpdateReading();
@@ -136,6 +135,7 @@ void Connection::UpdateReading() {
   if (closing_) return;
   bool want = PendingOutput() < worker_->options().pause_reading_over &&
               !session_.close_after_reply;
+  if (uring_ != nullptr) return UpdateReadingUring(want);
   if (want && !reading_) {
     uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), OnAlloc, OnRead);
     reading_ = true;
@@ -301,6 +301,7 @@ void Connection::ProcessInput() {
 }
 
 bool Connection::Send(std::string& out) {
+  if (uring_ != nullptr) return SendUring(out);
   size_t written = 0;
   if (inflight_writes_ == 0) {
     uv_buf_t b = uv_buf_init(out.data(), out.size());
@@ -556,10 +557,10 @@ void Connection::Close() {
     std::string tail;
     tls_->TakeOutput(&tail);
     if (!tail.empty() && inflight_writes_ == 0) {
-      uv_buf_t b = uv_buf_init(tail.data(), tail.size());
-      uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+      ::send(session_.fd, tail.data(), tail.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     }
   }
+  if (uring_ != nullptr) return CloseUring();
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClosed);
 }
 

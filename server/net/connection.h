@@ -17,6 +17,15 @@
 // and the ciphertext goes through the same try-write / queued-write path.
 // The plain path only pays a null check of tls_ in OnAlloc, OnRead and
 // Flush.
+//
+// io_uring (--io-engine uring, the worker has a UringLoop): the socket is
+// not a libuv handle. A multishot recv delivers bytes in provided buffers
+// (copied into the read buffer, or fed to the TLS session); Send hands the
+// reply buffer to one send op at a time (replies made meanwhile queue
+// behind it), submitted with every other connection's at the end of the
+// loop turn. Close cancels every op on the fd; the connection is deleted
+// when the last of its ops has completed (uring_ops_ == 0), never before,
+// since each CQE carries a pointer to it. connection_uring.cc.
 #ifndef SHOAL_SERVER_NET_CONNECTION_H_
 #define SHOAL_SERVER_NET_CONNECTION_H_
 
@@ -30,15 +39,16 @@
 #include "protocol/request_parser.h"
 #include "server/dispatch/client_session.h"
 #include "server/net/tls_session.h"
+#include "server/net/uring_loop.h"
 
 namespace shoal {
 
 class Worker;
 
-class Connection {
+class Connection : public UringLoop::Handler {
  public:
   Connection(Worker* worker, uint64_t id);
-  ~Connection();
+  ~Connection() override;
 
   // Adopts an accepted socket; false if libuv refuses it (the fd is
   // closed). With `tls_ctx` (a TLS port) the connection speaks TLS.
@@ -61,8 +71,13 @@ class Connection {
   void ResumePostponed();
   // Ends the blocked command: its timeout reply, or -UNBLOCKED (error).
   void EndBlocked(bool error);
+  // io_uring: one completion of this connection's ops (UringLoop::Handler).
+  void OnCompletion(UringLoop::Op op, int32_t res, bool more, std::string_view data) override;
 
  private:
+  static constexpr size_t kReadChunk = 16 * 1024;
+  static constexpr size_t kIdleBufferCap = 64 * 1024;
+
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
   static void OnWrite(uv_write_t* req, int status);
@@ -79,6 +94,15 @@ class Connection {
   // empty). False if the connection was closed.
   bool Send(std::string& out);
   void OnTlsRead(const char* data, size_t n);
+  // io_uring (connection_uring.cc): open the socket without libuv, bytes
+  // of a recv, start/stop the multishot recv, the send path, and the end.
+  bool OpenUring(int fd);
+  void OnUringData(std::string_view data);
+  void UpdateReadingUring(bool want);
+  bool SendUring(std::string& out);
+  void OnSendDone(int32_t res);
+  void CloseUring();
+  void Release();
   // Encrypts the pending replies and sends them with any handshake output.
   bool FlushTls();
   // A TLS failure: logs one line and closes.
@@ -111,6 +135,16 @@ class Connection {
   bool reading_ = false;
   bool closing_ = false;
   bool open_ = false;
+
+  // io_uring transport (null uring_: the libuv path above).
+  UringLoop* uring_ = nullptr;
+  int fd_ = -1;
+  int uring_ops_ = 0;       // ops submitted whose last CQE has not come
+  bool recv_armed_ = false;
+  bool recv_cancelling_ = false;
+  std::string sending_;     // the bytes of the send op in flight
+  size_t sent_ = 0;         // of sending_, already taken by the socket
+  std::string send_queue_;  // replies waiting behind that send
 };
 
 }  // namespace shoal

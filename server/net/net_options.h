@@ -10,6 +10,10 @@ namespace shoal {
 
 class TlsContextHolder;
 
+// How connections do their socket I/O (--io-engine): io_uring beside the
+// libuv loop (server/net/uring_loop.h), or libuv's own epoll reads/writes.
+enum class IoEngine { kEpoll, kUring };
+
 struct NetOptions {
   // Listening addresses, as redis.conf's `bind`: IPv4 or IPv6 literals,
   // "*" (every IPv4 address), "::*" (every IPv6 address); a leading '-'
@@ -33,6 +37,9 @@ struct NetOptions {
   // port 0 = TLS only). `tls` holds the context; not owned.
   int tls_port = 0;
   TlsContextHolder* tls = nullptr;
+  // NetServer::Start falls back to kEpoll when the kernel lacks what the
+  // uring engine needs (UringLoop::Probe).
+  IoEngine io_engine = IoEngine::kUring;
 };
 
 }  // namespace shoal

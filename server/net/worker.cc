@@ -46,8 +46,20 @@ Worker::~Worker() { uv_loop_close(&loop_); }
 
 void Worker::Start() {
   uv_timer_start(&cron_, OnCron, kCronIntervalMs, kCronIntervalMs);
-  if (server_->replication != nullptr) uv_prepare_start(&turn_end_, OnTurnEnd);
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  thread_ = std::thread([this] {
+    if (options_.io_engine == IoEngine::kUring) {
+      std::string why;
+      uring_ = UringLoop::Create(&loop_, &why);
+      if (uring_ == nullptr) {
+        fprintf(stderr, "worker %d: io_uring unavailable (%s), using epoll\n", index_, why.c_str());
+      }
+    }
+    if (server_->replication != nullptr || uring_ != nullptr) {
+      uv_prepare_start(&turn_end_, OnTurnEnd);
+    }
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uring_.reset();
+  });
 }
 
 void Worker::Stop() {
@@ -102,6 +114,9 @@ void Worker::Forget(Connection* c) {
   by_id_.erase(c->session().id);
   blocked_.erase(c);
   live_.fetch_sub(1, std::memory_order_relaxed);
+  // Stopping on io_uring: the ring's poll handle goes with the last
+  // connection (each waited for its cancelled ops), and the loop ends.
+  if (stopping_ && conns_.empty() && uring_ != nullptr) uring_->Close();
 }
 
 void Worker::OnAsync(uv_async_t* a) { static_cast<Worker*>(a->data)->DrainInbox(); }
@@ -159,8 +174,13 @@ void Worker::DrainInbox() {
     snapshot.assign(conns_.begin(), conns_.end());
     for (Connection* c : snapshot) c->CheckKill();
   }
-  if (stop) {
+  if (stop && !stopping_) {
+    stopping_ = true;
     for (Connection* c : snapshot) c->Close();
+    if (uring_ != nullptr) {
+      uring_->Pump();  // submits the cancels; the turn-end hook closes below
+      if (conns_.empty()) uring_->Close();
+    }
     uv_timer_stop(&cron_);
     uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
     uv_prepare_stop(&turn_end_);
@@ -201,7 +221,9 @@ void Worker::LogTlsFailure(bool handshake_done, const std::string& error,
 void Worker::OnCron(uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); }
 
 void Worker::OnTurnEnd(uv_prepare_t* p) {
-  static_cast<Worker*>(p->data)->server_->replication->LoopTurnEnd();
+  auto* w = static_cast<Worker*>(p->data);
+  if (w->uring_ != nullptr) w->uring_->Pump();
+  if (w->server_->replication != nullptr) w->server_->replication->LoopTurnEnd();
 }
 
 void Worker::Cron() {

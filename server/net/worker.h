@@ -22,6 +22,7 @@
 #include "server/dispatch/dispatcher.h"
 #include "server/dispatch/server_state.h"
 #include "server/net/net_options.h"
+#include "server/net/uring_loop.h"
 #include "server/store/store.h"
 
 namespace shoal {
@@ -56,6 +57,8 @@ class Worker : public ClientWaker {
   Dispatcher* dispatcher() { return &dispatcher_; }
   const NetOptions& options() const { return options_; }
   uv_loop_t* loop() { return &loop_; }
+  // The ring connections do their I/O through; null on the epoll engine.
+  UringLoop* uring() { return uring_.get(); }
   // Wall-clock ms as of this loop turn, without a clock read: libuv's
   // cached loop time plus an offset Cron keeps in step with the wall clock.
   // For bookkeeping that needs no better (a client's last interaction).
@@ -72,8 +75,9 @@ class Worker : public ClientWaker {
  private:
   static void OnAsync(uv_async_t* a);
   static void OnCron(uv_timer_t* t);
-  // End of a loop turn (before polling): replication sends what the turn's
-  // commands wrote, one wake-up per turn instead of one per write.
+  // End of a loop turn (before polling): the ring submits the turn's sends
+  // in one call; replication sends what the turn's commands wrote, one
+  // wake-up per turn instead of one per write.
   static void OnTurnEnd(uv_prepare_t* p);
   void DrainInbox();
   void Cron();
@@ -89,6 +93,8 @@ class Worker : public ClientWaker {
   uv_timer_t cron_;
   uv_prepare_t turn_end_;
   std::thread thread_;
+  std::unique_ptr<UringLoop> uring_;  // made and destroyed on thread_
+  bool stopping_ = false;
   absl::flat_hash_set<Connection*> conns_;
   absl::flat_hash_map<uint64_t, Connection*> by_id_;
   absl::flat_hash_set<Connection*> blocked_;
