@@ -7,6 +7,7 @@
 // the re-arm is submitted the pump has recycled every buffer it handed out.
 #include "server/net/uring_loop.h"
 
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,20 +23,12 @@ constexpr unsigned kBuffers = 128;       // power of two
 constexpr size_t kBufferSize = 4096;
 constexpr uint16_t kBufferGroup = 0;
 constexpr uintptr_t kOpMask = 7;         // low bits of user_data: the op
-constexpr int kMaxPumpRounds = 4;
 
 int InitRing(io_uring* ring) {
   io_uring_params p{};
-  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   p.cq_entries = kEntries * 4;
-  int rc = io_uring_queue_init_params(kEntries, ring, &p);
-  if (rc == -EINVAL) {  // a kernel before 6.0: no SINGLE_ISSUER
-    p = io_uring_params{};
-    p.flags = IORING_SETUP_CQSIZE;
-    p.cq_entries = kEntries * 4;
-    rc = io_uring_queue_init_params(kEntries, ring, &p);
-  }
-  return rc;
+  return io_uring_queue_init_params(kEntries, ring, &p);
 }
 
 uint64_t Tag(UringLoop::Handler* h, UringLoop::Op op) {
@@ -47,51 +40,43 @@ uint64_t Tag(UringLoop::Handler* h, UringLoop::Op op) {
 bool UringLoop::Probe(std::string* why) {
   // The real thing on a socketpair: a ring, a buffer ring, one multishot
   // recv that must come back with data in a provided buffer.
-  uv_loop_t loop;
-  if (uv_loop_init(&loop) != 0) {
-    *why = "uv_loop_init failed";
+  std::unique_ptr<UringLoop> u = Create(why);
+  if (u == nullptr) return false;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0) {
+    *why = std::string("socketpair: ") + strerror(errno);
     return false;
   }
-  bool ok = false;
-  {
-    std::unique_ptr<UringLoop> u = Create(&loop, why);
-    int sv[2];
-    if (u != nullptr && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0) {
-      struct Probe : Handler {
-        int32_t got = 0;
-        bool buffered = false;
-        void OnCompletion(Op op, int32_t res, bool, std::string_view data) override {
-          if (op == kRecv && got == 0) {
-            got = res;
-            buffered = data == "ping";
-          }
-        }
-      } probe;
-      u->Recv(sv[0], &probe);
-      u->Pump();
-      if (write(sv[1], "ping", 4) == 4) {
-        for (int i = 0; i < 100 && probe.got == 0; ++i) {
-          u->Pump();
-          if (probe.got == 0) usleep(1000);
-        }
+  struct Probe : Handler {
+    int32_t got = 0;
+    bool buffered = false;
+    void OnCompletion(Op op, int32_t res, bool, std::string_view data) override {
+      if (op == kRecv && got == 0) {
+        got = res;
+        buffered = data == "ping";
       }
-      ok = probe.got == 4 && probe.buffered;
-      if (!ok) *why = probe.got < 0 ? std::string("multishot recv: ") + strerror(-probe.got)
-                                    : "multishot recv gave no data";
-      // Cancel and drain before the handler goes out of scope.
-      u->CancelAll(sv[0], &probe);
-      u->Pump();
-      close(sv[0]);
-      close(sv[1]);
-      u->Close();
     }
-    uv_run(&loop, UV_RUN_DEFAULT);  // runs the poll handle's close callback
+  } probe;
+  u->Recv(sv[0], &probe);
+  u->Pump();
+  if (write(sv[1], "ping", 4) == 4) {
+    for (int i = 0; i < 10 && probe.got == 0; ++i) u->Wait(100);
   }
-  uv_loop_close(&loop);
+  bool ok = probe.got == 4 && probe.buffered;
+  if (!ok) {
+    *why = probe.got < 0 ? std::string("multishot recv: ") + strerror(-probe.got)
+                         : "multishot recv gave no data";
+  }
+  // Cancel and drain before the handler goes out of scope.
+  u->CancelAll(sv[0], &probe);
+  for (int i = 0; i < 10 && u->Wait(100);) {
+  }
+  close(sv[0]);
+  close(sv[1]);
   return ok;
 }
 
-std::unique_ptr<UringLoop> UringLoop::Create(uv_loop_t* loop, std::string* why) {
+std::unique_ptr<UringLoop> UringLoop::Create(std::string* why) {
   std::unique_ptr<UringLoop> u(new UringLoop);
   int rc = InitRing(&u->ring_);
   if (rc < 0) {
@@ -128,13 +113,6 @@ std::unique_ptr<UringLoop> UringLoop::Create(uv_loop_t* loop, std::string* why) 
     io_uring_buf_ring_add(u->buf_ring_, u->buffers_ + i * kBufferSize, kBufferSize, i, mask, i);
   }
   io_uring_buf_ring_advance(u->buf_ring_, kBuffers);
-  if (uv_poll_init(loop, &u->poll_, u->ring_.ring_fd) != 0) {
-    *why = "uv_poll_init on the ring fd failed";
-    return nullptr;
-  }
-  u->poll_.data = u.get();
-  uv_poll_start(&u->poll_, UV_READABLE, OnReadable);
-  u->polling_ = true;
   return u;
 }
 
@@ -142,13 +120,6 @@ UringLoop::~UringLoop() {
   if (ring_ready_) io_uring_queue_exit(&ring_);
   if (buf_ring_ != nullptr) munmap(buf_ring_, buf_ring_bytes_);
   if (buffers_ != nullptr) munmap(buffers_, kBuffers * kBufferSize);
-}
-
-void UringLoop::Close() {
-  if (!polling_) return;
-  polling_ = false;
-  uv_poll_stop(&poll_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
 }
 
 io_uring_sqe* UringLoop::NextSqe() {
@@ -186,6 +157,12 @@ void UringLoop::CancelAll(int fd, Handler* h) {
   io_uring_sqe_set_data64(sqe, Tag(h, kCancel));
 }
 
+void UringLoop::WatchReadable(int fd, Handler* h) {
+  io_uring_sqe* sqe = NextSqe();
+  io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+  io_uring_sqe_set_data64(sqe, Tag(h, kPoll));
+}
+
 void UringLoop::Recycle(uint16_t bid) {
   io_uring_buf_ring_add(buf_ring_, buffers_ + static_cast<size_t>(bid) * kBufferSize, kBufferSize,
                         bid, io_uring_buf_ring_mask(kBuffers), 0);
@@ -210,29 +187,41 @@ void UringLoop::Dispatch(io_uring_cqe* cqe) {
   h->OnCompletion(op, res, more, {});
 }
 
-void UringLoop::Pump() {
-  if (pumping_) return;  // a handler's Close() does not recurse into us
-  pumping_ = true;
-  for (int round = 0; round < kMaxPumpRounds; ++round) {
-    if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
-    unsigned seen = 0;
-    io_uring_cqe* cqe;
-    // One CQE at a time and advanced before the handler runs: a handler
-    // may queue SQEs, and a full SQ submits, which may post more CQEs.
-    while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
-      io_uring_cqe copy = *cqe;
-      io_uring_cqe_seen(&ring_, cqe);
-      ++seen;
-      Dispatch(&copy);
-    }
-    if (seen == 0 && io_uring_sq_ready(&ring_) == 0) break;
+unsigned UringLoop::Reap() {
+  unsigned seen = 0;
+  io_uring_cqe* cqe;
+  // One CQE at a time, marked seen before its handler runs: a handler may
+  // queue SQEs, and a full SQ submits, which may post more CQEs.
+  while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
+    io_uring_cqe copy = *cqe;
+    io_uring_cqe_seen(&ring_, cqe);
+    ++seen;
+    Dispatch(&copy);
   }
-  pumping_ = false;
+  return seen;
 }
 
-void UringLoop::OnReadable(uv_poll_t* p, int status, int) {
-  if (status < 0) return;
-  static_cast<UringLoop*>(p->data)->Pump();
+bool UringLoop::Wait(int timeout_ms) {
+  if (reaping_) return true;  // a handler's Close() does not recurse here
+  reaping_ = true;
+  io_uring_cqe* cqe = nullptr;
+  int rc;
+  if (timeout_ms < 0) {
+    rc = io_uring_submit_and_wait(&ring_, 1);
+  } else if (timeout_ms == 0) {
+    rc = io_uring_submit_and_get_events(&ring_);
+  } else {
+    __kernel_timespec ts{};
+    ts.tv_sec = timeout_ms / 1000;
+    ts.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1000000;
+    rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+  }
+  // What the handlers queue (sends, re-arms) goes out with the next Wait:
+  // its sends mostly complete at once, so that call returns at once too,
+  // often with the next requests already in.
+  bool any = Reap() > 0;
+  reaping_ = false;
+  return any || rc != -ETIME;
 }
 
 }  // namespace shoal

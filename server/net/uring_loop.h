@@ -1,16 +1,23 @@
-// UringLoop: one io_uring beside a worker's libuv loop (--io-engine uring).
+// UringLoop: one io_uring per worker (--io-engine uring), and the wait of
+// the worker's loop.
 //
 // The connections of the worker do their socket I/O through the ring: a
 // multishot recv per connection that picks its buffers from a ring of
-// provided buffers, and sends. libuv keeps the timers, the async wake-ups
-// and the wait: the ring's fd is polled by the loop, and Pump() — called
-// when that fd is readable and once at the end of every loop turn — submits
-// every SQE queued since the last call with one io_uring_enter and hands
-// each completion to its Handler. So a turn that served 50 clients costs one
-// epoll_wait and one io_uring_enter, not 50 reads and 50 writes.
+// provided buffers, and sends. The worker's thread waits in the ring, not in
+// epoll: Wait() submits every SQE queued since the last call and waits for
+// completions in one io_uring_enter, then hands each to its Handler. libuv
+// keeps the timers and the async wake-ups; its epoll fd is watched by a
+// multishot poll on the ring (WatchReadable), and the worker runs the libuv
+// loop without blocking only when that fires or a timer is due (Worker::
+// RunUring). So a loop turn that served 50 clients costs one system call,
+// not 50 reads and 50 writes.
 //
-// Invariants: only the thread that created the ring touches it (the worker
-// thread; the ring is set up with SINGLE_ISSUER where the kernel has it).
+// The ring is set up with SINGLE_ISSUER and DEFER_TASKRUN (Linux 6.1):
+// completion work runs only when this thread asks for completions, in
+// batches, instead of interrupting it. Without them the engine is not used
+// (Probe fails and the server uses epoll).
+//
+// Invariants: only the thread that created the ring touches it.
 // Each SQE carries its Handler and an op code in user_data; a Handler must
 // stay alive until the last CQE of every op it submitted has been handed to
 // it (Connection counts its ops for that). A provided buffer is lent to the
@@ -19,7 +26,6 @@
 #define SHOAL_SERVER_NET_URING_LOOP_H_
 
 #include <liburing.h>
-#include <uv.h>
 
 #include <cstdint>
 #include <memory>
@@ -30,7 +36,7 @@ namespace shoal {
 
 class UringLoop {
  public:
-  enum Op : uint8_t { kRecv = 1, kSend = 2, kCancel = 3 };
+  enum Op : uint8_t { kRecv = 1, kSend = 2, kCancel = 3, kPoll = 4 };
 
   class Handler {
    public:
@@ -44,9 +50,9 @@ class UringLoop {
   // Whether this kernel gives what the engine needs (a ring, provided
   // buffer rings, multishot recv); `why` says what is missing.
   static bool Probe(std::string* why);
-  // Sets up a ring polled by `loop`; null (and `why`) when it cannot.
-  // Call on the loop's thread.
-  static std::unique_ptr<UringLoop> Create(uv_loop_t* loop, std::string* why);
+  // Sets up a ring; null (and `why`) when it cannot. Call on the thread
+  // that will use it.
+  static std::unique_ptr<UringLoop> Create(std::string* why);
   ~UringLoop();
 
   // Queue an op (submitted by the next Pump).
@@ -56,29 +62,31 @@ class UringLoop {
   // has op kCancel.
   void CancelRecv(Handler* h);
   void CancelAll(int fd, Handler* h);
+  // Multishot poll for POLLIN on `fd` (kPoll CQEs while it stays armed).
+  void WatchReadable(int fd, Handler* h);
 
-  // Submits what is queued and dispatches completions until both are
-  // empty (a few rounds at most: completions may queue new sends).
-  void Pump();
-  // Stops polling the ring's fd, so the loop can end; Pump still works.
-  void Close();
+  // Submits what is queued, waits up to `timeout_ms` (-1: no limit) for a
+  // completion, and dispatches every completion there is. False when the
+  // time ran out with none.
+  bool Wait(int timeout_ms);
+  // The same without waiting.
+  void Pump() { Wait(0); }
 
  private:
   UringLoop() = default;
-  static void OnReadable(uv_poll_t* p, int status, int events);
   io_uring_sqe* NextSqe();
+  // Dispatches the completions in the CQ; how many.
+  unsigned Reap();
   void Dispatch(io_uring_cqe* cqe);
   // Gives buffer `bid` back to the kernel.
   void Recycle(uint16_t bid);
 
   io_uring ring_{};
   bool ring_ready_ = false;
-  uv_poll_t poll_{};
-  bool polling_ = false;
   io_uring_buf_ring* buf_ring_ = nullptr;  // mmap'd, page-aligned
   size_t buf_ring_bytes_ = 0;
   char* buffers_ = nullptr;  // kBuffers × kBufferSize, mmap'd
-  bool pumping_ = false;
+  bool reaping_ = false;
 };
 
 }  // namespace shoal

@@ -49,16 +49,18 @@ void Worker::Start() {
   thread_ = std::thread([this] {
     if (options_.io_engine == IoEngine::kUring) {
       std::string why;
-      uring_ = UringLoop::Create(&loop_, &why);
+      uring_ = UringLoop::Create(&why);
       if (uring_ == nullptr) {
         fprintf(stderr, "worker %d: io_uring unavailable (%s), using epoll\n", index_, why.c_str());
       }
     }
-    if (server_->replication != nullptr || uring_ != nullptr) {
-      uv_prepare_start(&turn_end_, OnTurnEnd);
+    if (uring_ != nullptr) {
+      RunUring();
+      uring_.reset();
+      return;
     }
+    if (server_->replication != nullptr) uv_prepare_start(&turn_end_, OnTurnEnd);
     uv_run(&loop_, UV_RUN_DEFAULT);
-    uring_.reset();
   });
 }
 
@@ -114,9 +116,43 @@ void Worker::Forget(Connection* c) {
   by_id_.erase(c->session().id);
   blocked_.erase(c);
   live_.fetch_sub(1, std::memory_order_relaxed);
-  // Stopping on io_uring: the ring's poll handle goes with the last
-  // connection (each waited for its cancelled ops), and the loop ends.
-  if (stopping_ && conns_.empty() && uring_ != nullptr) uring_->Close();
+}
+
+// The worker's loop on the uring engine: the thread waits in the ring (one
+// io_uring_enter per turn submits the turn's sends and waits for the next
+// completions); libuv runs without blocking when its epoll fd has events
+// (the async wake-up) or a timer is due. Ends when libuv has no handles
+// left and every connection has been released (their cancelled ops done).
+void Worker::RunUring() {
+  struct LoopWatch : UringLoop::Handler {
+    bool fired = true;  // run libuv once first
+    bool armed = false;
+    void OnCompletion(UringLoop::Op, int32_t, bool more, std::string_view) override {
+      fired = true;
+      if (!more) armed = false;
+    }
+  } watch;
+  const int backend_fd = uv_backend_fd(&loop_);
+  for (;;) {
+    if (!watch.armed) {
+      uring_->WatchReadable(backend_fd, &watch);
+      watch.armed = true;
+    }
+    if (watch.fired) {
+      watch.fired = false;
+      uv_run(&loop_, UV_RUN_NOWAIT);
+    }
+    bool alive = uv_loop_alive(&loop_);
+    if (!alive && conns_.empty()) break;
+    if (server_->replication != nullptr) server_->replication->LoopTurnEnd();
+    uv_update_time(&loop_);
+    int timeout = alive ? uv_backend_timeout(&loop_) : -1;
+    if (timeout == 0 || !uring_->Wait(timeout)) watch.fired = true;  // a timer is due
+  }
+  // The watch's poll is still armed: cancel it before `watch` goes.
+  uring_->CancelAll(backend_fd, &watch);
+  while (watch.armed && uring_->Wait(100)) {
+  }
 }
 
 void Worker::OnAsync(uv_async_t* a) { static_cast<Worker*>(a->data)->DrainInbox(); }
@@ -174,13 +210,10 @@ void Worker::DrainInbox() {
     snapshot.assign(conns_.begin(), conns_.end());
     for (Connection* c : snapshot) c->CheckKill();
   }
-  if (stop && !stopping_) {
-    stopping_ = true;
+  if (stop) {
     for (Connection* c : snapshot) c->Close();
-    if (uring_ != nullptr) {
-      uring_->Pump();  // submits the cancels; the turn-end hook closes below
-      if (conns_.empty()) uring_->Close();
-    }
+    // On io_uring the connections go when their cancelled ops are done
+    // (RunUring waits for that).
     uv_timer_stop(&cron_);
     uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
     uv_prepare_stop(&turn_end_);
@@ -221,9 +254,7 @@ void Worker::LogTlsFailure(bool handshake_done, const std::string& error,
 void Worker::OnCron(uv_timer_t* t) { static_cast<Worker*>(t->data)->Cron(); }
 
 void Worker::OnTurnEnd(uv_prepare_t* p) {
-  auto* w = static_cast<Worker*>(p->data);
-  if (w->uring_ != nullptr) w->uring_->Pump();
-  if (w->server_->replication != nullptr) w->server_->replication->LoopTurnEnd();
+  static_cast<Worker*>(p->data)->server_->replication->LoopTurnEnd();
 }
 
 void Worker::Cron() {

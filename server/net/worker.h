@@ -75,11 +75,12 @@ class Worker : public ClientWaker {
  private:
   static void OnAsync(uv_async_t* a);
   static void OnCron(uv_timer_t* t);
-  // End of a loop turn (before polling): the ring submits the turn's sends
-  // in one call; replication sends what the turn's commands wrote, one
-  // wake-up per turn instead of one per write.
+  // End of a loop turn (before polling): replication sends what the turn's
+  // commands wrote, one wake-up per turn instead of one per write (on the
+  // uring engine RunUring calls it).
   static void OnTurnEnd(uv_prepare_t* p);
   void DrainInbox();
+  void RunUring();
   void Cron();
 
   int index_;
@@ -94,7 +95,6 @@ class Worker : public ClientWaker {
   uv_prepare_t turn_end_;
   std::thread thread_;
   std::unique_ptr<UringLoop> uring_;  // made and destroyed on thread_
-  bool stopping_ = false;
   absl::flat_hash_set<Connection*> conns_;
   absl::flat_hash_map<uint64_t, Connection*> by_id_;
   absl::flat_hash_set<Connection*> blocked_;
