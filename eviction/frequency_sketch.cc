@@ -6,7 +6,7 @@
 namespace shoal {
 namespace {
 
-constexpr int kDoorkeeperProbes = 3;
+constexpr int kDoorkeeperProbes = 4;
 
 // A well-mixed 64-bit value per (hash, salt): the key's hash comes from the
 // store (XXH3) but rows and probes need independent positions.
@@ -92,9 +92,31 @@ void FrequencySketch::DoorkeeperAdd(uint64_t hash) {
   }
 }
 
-void FrequencySketch::Record(uint64_t hash) {
+void FrequencySketch::Tick() {
   if (capacity_ == 0) EnsureCapacity(kMinCapacity);
   if (++samples_ >= sample_size_) Halve();
+}
+
+void FrequencySketch::Raise(uint64_t hash, uint32_t count) {
+  if (count == 0) return;
+  if (capacity_ == 0) EnsureCapacity(kMinCapacity);
+  // The doorkeeper stands for one record; the counters for the rest.
+  if (!door_.empty()) {
+    DoorkeeperAdd(hash);
+    --count;
+  }
+  const uint64_t target = std::min(count, kMaxCount);
+  for (int r = 0; r < kDepth; ++r) {
+    const uint64_t i = Column(hash, r);
+    const uint64_t shift = (i % 16) * 4;
+    if (((counters_[i / 16] >> shift) & 0xf) < target) {
+      counters_[i / 16] = (counters_[i / 16] & ~(uint64_t{0xf} << shift)) | (target << shift);
+    }
+  }
+}
+
+void FrequencySketch::Record(uint64_t hash) {
+  Tick();
   if (!door_.empty() && !DoorkeeperHas(hash)) {
     DoorkeeperAdd(hash);
     return;

@@ -54,6 +54,13 @@ class FrequencySketch {
   void EnsureCapacity(int64_t keys);
   // One access of the key with this hash.
   void Record(uint64_t hash);
+  // One access counted elsewhere (W-TinyLFU counts its main-area keys' hits
+  // in their metadata): it only advances the aging period.
+  void Tick();
+  // Raises the key's estimate to at least `count` (capped), as if it had
+  // been recorded that often in this period: a key leaving the cache hands
+  // its own count back to the sketch.
+  void Raise(uint64_t hash, uint32_t count);
   // Estimated accesses in the current period (about; 0 to kMaxCount + 1).
   uint32_t Estimate(uint64_t hash) const;
 

@@ -1,5 +1,6 @@
 // Tests for FrequencySketch: counting (conservative, saturating), the
-// doorkeeper, halving after the sample period, and resizing. Hashes are fixed
+// doorkeeper, halving after the sample period (also by ticks alone), raising
+// an estimate, and resizing. Hashes are fixed
 // values run through the sketch's own mixing, so every figure is exact and
 // deterministic.
 #include "eviction/frequency_sketch.h"
@@ -91,6 +92,40 @@ TEST(FrequencySketch, HalvesCountersAndClearsDoorkeeperAfterTheSamplePeriod) {
   EXPECT_EQ(s.Estimate(H(2)), 3u);
   s.Record(H(1));  // back through the doorkeeper first
   EXPECT_EQ(s.Estimate(H(1)), 7u);
+}
+
+TEST(FrequencySketch, TickAdvancesThePeriodWithoutCountingAnyKey) {
+  FrequencySketchOptions o;
+  o.sample_factor = 10;
+  FrequencySketch s(o);
+  s.EnsureCapacity(100);
+  for (int i = 0; i < 5; ++i) s.Record(H(1));  // doorkeeper + 4
+  for (int64_t n = s.samples(); n < s.sample_size() - 1; ++n) s.Tick();
+  EXPECT_EQ(s.halvings(), 0);
+  EXPECT_EQ(s.Estimate(H(1)), 5u);  // ticks counted nothing
+  EXPECT_EQ(s.Estimate(H(2)), 0u);
+  s.Tick();  // the W-th sample
+  EXPECT_EQ(s.halvings(), 1);
+  EXPECT_EQ(s.Estimate(H(1)), 2u);  // 4 / 2, and the doorkeeper forgot it
+}
+
+TEST(FrequencySketch, RaiseLiftsAnEstimateToTheCountAndNeverLowersIt) {
+  FrequencySketch s;  // doorkeeper on
+  s.EnsureCapacity(1000);
+  s.Raise(H(1), 6);
+  EXPECT_EQ(s.Estimate(H(1)), 6u);  // doorkeeper + 5 in the counters
+  s.Record(H(1));
+  EXPECT_EQ(s.Estimate(H(1)), 7u);  // and it counts on from there
+  s.Raise(H(1), 3);
+  EXPECT_EQ(s.Estimate(H(1)), 7u);
+  s.Raise(H(2), 0);
+  EXPECT_EQ(s.Estimate(H(2)), 0u);
+  s.Raise(H(3), 40);
+  EXPECT_EQ(s.Estimate(H(3)), FrequencySketch::kMaxCount + 1);  // saturated
+  FrequencySketch plain(NoDoorkeeper());
+  plain.EnsureCapacity(1000);
+  plain.Raise(H(1), 6);
+  EXPECT_EQ(plain.Estimate(H(1)), 6u);
 }
 
 TEST(FrequencySketch, GrowsWithTheKeysAndKeepsItsHistory) {

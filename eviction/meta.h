@@ -5,7 +5,10 @@
 // unknown (or converts it) instead of misreading it:
 //
 //   tag 0  none     a fresh entry no policy has seen yet (payload 0), or
-//                   W-TinyLFU's (bit 29 set): window position (bits 0-22),
+//                   W-TinyLFU's (bit 29 set): window position (bits 0-22)
+//                   for a window key, or for a main-area key its access
+//                   count (bits 0-4) and the sketch halving it dates from
+//                   (5-7);
 //                   shard epoch (23-25), referenced bit (26), segment
 //                   (27-28: window, probation, protected). Other policies
 //                   read any tag-0 word as unknown, as before.
@@ -94,6 +97,24 @@ inline Segment TinyLfuSegment(uint32_t m) { return static_cast<Segment>((m >> 27
 inline bool TinyLfuReferenced(uint32_t m) { return (m >> 26) & 1; }
 inline uint32_t TinyLfuEpoch(uint32_t m) { return (m >> 23) & kEpochMask; }
 inline uint32_t TinyLfuPos(uint32_t m) { return m & kWindowPosMask; }
+// A main-area key (probation, protected) has no window position: those bits
+// hold its own access count (bits 0-4, 0..31) and the low three bits of the
+// sketch's halving count when the count was last brought up to date (5-7),
+// so that the count ages as the sketch does, lazily.
+constexpr uint32_t kTinyLfuCountMask = 31;
+inline uint32_t TinyLfuMain(Segment seg, bool referenced, uint32_t epoch, uint32_t count,
+                            uint32_t halvings) {
+  return TinyLfu(seg, referenced, epoch,
+                 (count < kTinyLfuCountMask ? count : kTinyLfuCountMask) | ((halvings & 7) << 5));
+}
+// The count aged to `halvings` (the sketch's halving count now): halved once
+// per halving since it was written. Eight or more halvings without an update
+// (a key neither hit nor passed by W-TinyLFU's CLOCK hand, which moves while
+// evicting) wrap around and age it less than that: an overestimate.
+inline uint32_t TinyLfuCount(uint32_t m, uint32_t halvings) {
+  const uint32_t since = (halvings - (m >> 5)) & 7;
+  return (m & kTinyLfuCountMask) >> since;
+}
 
 }  // namespace shoal::meta
 

@@ -8,7 +8,6 @@
 namespace shoal {
 namespace {
 
-constexpr uint32_t kReferencedBit = 1u << 26;
 // The window's ring holds at most this many slots (positions are 23 bits).
 constexpr size_t kMaxWindowSlots = size_t{1} << 22;
 // Hand steps per eviction spent demoting while protected is over its share.
@@ -119,8 +118,26 @@ bool WTinyLfuPolicy::Evictable(const HookContext& ctx, EntryRef e) const {
   return !volatile_only_ || ctx.info->HasExpire(e);
 }
 
-void WTinyLfuPolicy::ToProbation(WTinyLfuShard* shard, EntryRef e) const {
-  *e = meta::TinyLfu(meta::kProbation, options_.probation_referenced, shard->epoch, 0);
+uint32_t WTinyLfuPolicy::CountOf(const WTinyLfuShard* shard, uint32_t m) {
+  return meta::TinyLfuCount(m, static_cast<uint32_t>(shard->sketch.halvings()));
+}
+
+void WTinyLfuPolicy::SetMain(WTinyLfuShard* shard, EntryRef e, meta::Segment seg, bool referenced,
+                             uint32_t count) {
+  // No higher than the sketch's largest estimate, so that a candidate can
+  // always match a victim's count.
+  *e = meta::TinyLfuMain(seg, referenced, shard->epoch,
+                         std::min(count, FrequencySketch::kMaxCount + 1),
+                         static_cast<uint32_t>(shard->sketch.halvings()));
+}
+
+void WTinyLfuPolicy::ToProbation(WTinyLfuShard* shard, EntryRef e, uint32_t count) const {
+  SetMain(shard, e, meta::kProbation, options_.probation_referenced, count);
+}
+
+void WTinyLfuPolicy::ToProbationFromWindow(WTinyLfuShard* shard, EntryRef e,
+                                           const HookContext& ctx) const {
+  ToProbation(shard, e, shard->sketch.Estimate(ctx.info->KeyHash(e)));
 }
 
 void WTinyLfuPolicy::OnInsert(PolicyShard* s, EntryRef e, const HookContext& ctx) {
@@ -131,36 +148,41 @@ void WTinyLfuPolicy::OnInsert(PolicyShard* s, EntryRef e, const HookContext& ctx
   // A window that has never been drained (no eviction yet) past what its
   // positions can name: its oldest keys go to probation.
   if (shard->window.live() >= kMaxWindowSlots) {
-    if (EntryRef old = shard->window.PopFront()) ToProbation(shard, old);
+    if (EntryRef old = shard->window.PopFront()) ToProbationFromWindow(shard, old, ctx);
   }
   shard->window.Push(e, shard->epoch);
 }
 
 void WTinyLfuPolicy::OnAccess(PolicyShard* s, EntryRef e, const HookContext& ctx) {
   auto* shard = static_cast<WTinyLfuShard*>(s);
-  shard->sketch.Record(ctx.KeyHashOf(e));
   const uint32_t m = *e;
-  if (Ours(shard, m)) {
-    switch (meta::TinyLfuSegment(m)) {
-      case meta::kWindow:
-        if (shard->window.Holds(meta::TinyLfuPos(m), e)) {
-          shard->window.Remove(meta::TinyLfuPos(m));
-          shard->window.Push(e, shard->epoch);  // most recent
-          return;
-        }
-        break;  // not in the window after all: treat as a main key
-      case meta::kProtected:
-        *e = m | kReferencedBit;
-        return;
-      default:
-        break;
+  uint32_t count;
+  if (Ours(shard, m) && meta::TinyLfuSegment(m) == meta::kWindow &&
+      shard->window.Holds(meta::TinyLfuPos(m), e)) {
+    // A window key's accesses go to the sketch: they decide its admission.
+    shard->sketch.Record(ctx.KeyHashOf(e));
+    shard->window.Remove(meta::TinyLfuPos(m));
+    shard->window.Push(e, shard->epoch);  // most recent
+    return;
+  }
+  if (Ours(shard, m) && meta::TinyLfuSegment(m) != meta::kWindow) {
+    // A main key counts its hits itself (the sketch only ages).
+    shard->sketch.Tick();
+    count = CountOf(shard, m) + 1;
+    if (meta::TinyLfuSegment(m) == meta::kProtected) {
+      SetMain(shard, e, meta::kProtected, true, count);
+      return;
     }
   } else {
-    ++shard->tracked;  // adopted from another policy (or an earlier shard)
+    // Adopted from another policy (or an earlier shard): its history is
+    // the sketch's.
+    if (!Ours(shard, m)) ++shard->tracked;
+    shard->sketch.Record(ctx.KeyHashOf(e));
+    count = shard->sketch.Estimate(ctx.KeyHashOf(e));
   }
   // A hit in probation, or on a key adopted now: protected.
   if (shard->main_victim == e) shard->main_victim = nullptr;
-  *e = meta::TinyLfu(meta::kProtected, true, shard->epoch, 0);
+  SetMain(shard, e, meta::kProtected, true, count);
   ++shard->protected_keys;
 }
 
@@ -220,28 +242,33 @@ EntryRef WTinyLfuPolicy::MainVictim(WTinyLfuShard* shard, ShardWalker* walker,
     }
     if (!walker->Next(&e)) continue;  // the hand wrapped around
     const uint32_t m = *e;
+    uint32_t count;
     if (!Ours(shard, m)) {
       // Written under another policy: an old key, adopted into probation.
       ++shard->tracked;
-      *e = meta::TinyLfu(meta::kProbation, false, shard->epoch, 0);
+      count = shard->sketch.Estimate(ctx.info->KeyHash(e));
+      SetMain(shard, e, meta::kProbation, false, count);
     } else {
       switch (meta::TinyLfuSegment(m)) {
         case meta::kWindow:
           // In the window, or the candidate being weighed against us now.
           continue;
         case meta::kProtected:
-          if (meta::TinyLfuReferenced(m)) {
-            *e = m & ~kReferencedBit;
-          } else if (shard->protected_keys > protected_target) {
+          // Each pass also brings the count up to the sketch's age.
+          count = CountOf(shard, m);
+          if (meta::TinyLfuReferenced(m) || shard->protected_keys <= protected_target) {
+            SetMain(shard, e, meta::kProtected, false, count);
+          } else {
             // Protected's least recent (as far as the hand knows): back to
             // probation, where it waits a sweep before it can be the victim.
-            ToProbation(shard, e);
+            ToProbation(shard, e, count);
             --shard->protected_keys;
           }
           continue;
         default:  // probation
+          count = CountOf(shard, m);
           if (meta::TinyLfuReferenced(m)) {
-            *e = m & ~kReferencedBit;
+            SetMain(shard, e, meta::kProbation, false, count);
             continue;
           }
           break;
@@ -249,12 +276,11 @@ EntryRef WTinyLfuPolicy::MainVictim(WTinyLfuShard* shard, ShardWalker* walker,
     }
     if (victim != nullptr || !Evictable(ctx, e)) continue;
     // A probation key the hand would evict. Of the first victim_samples
-    // met, the least frequent is the victim (one, with the default, is a
-    // CLOCK probation; more leans the main area towards LFU).
-    const uint32_t f = shard->sketch.Estimate(ctx.info->KeyHash(e));
-    if (best == nullptr || f < best_freq) {
+    // met, the least frequent (by its own count) is the victim (one sample
+    // is a CLOCK probation; more leans the main area towards LFU).
+    if (best == nullptr || count < best_freq) {
       best = e;
-      best_freq = f;
+      best_freq = count;
     }
     if (++seen >= options_.victim_samples) victim = best;
   }
@@ -276,37 +302,41 @@ EntryRef WTinyLfuPolicy::Pick(WTinyLfuShard* shard, ShardWalker* walker,
   // Far over its share (the cache filled up without evicting, or this
   // stripe got many inserts since its last eviction): the excess joins
   // probation without a contest, as while a cache fills up.
-  while (window.live() > 2 * target + 8) ToProbation(shard, window.PopFront());
+  while (window.live() > 2 * target + 8) ToProbationFromWindow(shard, window.PopFront(), ctx);
   // The contest: the window's least recent key against the main victim.
   for (size_t rounds = window.live(); window.live() > target && rounds > 0; --rounds) {
     EntryRef candidate = window.PopFront();
     if (!Evictable(ctx, candidate)) {
-      ToProbation(shard, candidate);
+      ToProbationFromWindow(shard, candidate, ctx);
       continue;
     }
     EntryRef victim = MainVictim(shard, walker, ctx);
     if (victim == nullptr) return candidate;
     const uint32_t cf = shard->sketch.Estimate(ctx.info->KeyHash(candidate));
-    const uint32_t vf = shard->sketch.Estimate(ctx.info->KeyHash(victim));
-    if (Admit(cf, vf)) {
-      ToProbation(shard, candidate);
-      shard->main_victim = nullptr;
-      return victim;
+    if (Admit(cf, CountOf(shard, *victim))) {
+      ToProbation(shard, candidate, cf);
+      return Evicting(shard, victim, ctx);
     }
     return candidate;
   }
   // The window is within its share: the main area gives the victim.
-  if (EntryRef victim = MainVictim(shard, walker, ctx)) {
-    shard->main_victim = nullptr;
-    return victim;
-  }
+  if (EntryRef victim = MainVictim(shard, walker, ctx)) return Evicting(shard, victim, ctx);
   // Nothing evictable in main: the window's least recent evictable key.
   for (size_t rounds = window.live(); rounds > 0; --rounds) {
     EntryRef candidate = window.PopFront();
     if (Evictable(ctx, candidate)) return candidate;
-    ToProbation(shard, candidate);
+    ToProbationFromWindow(shard, candidate, ctx);
   }
   return nullptr;
+}
+
+EntryRef WTinyLfuPolicy::Evicting(WTinyLfuShard* shard, EntryRef victim,
+                                  const HookContext& ctx) const {
+  // The sketch saw none of the victim's hits since it left the window: its
+  // own count goes back, so that it returns with its history.
+  shard->sketch.Raise(ctx.info->KeyHash(victim), CountOf(shard, *victim));
+  shard->main_victim = nullptr;
+  return victim;
 }
 
 int64_t WTinyLfuPolicy::Evict(EvictionHost* host, int64_t bytes) {

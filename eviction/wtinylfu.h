@@ -18,24 +18,36 @@
 // outlives its eviction (the sketch remembers keys, not entries), and it
 // ages by halving rather than by the clock.
 //
+// Counts: the sketch records the accesses of keys outside the main area
+// (misses, window hits); a main-area key counts its own hits in its
+// metadata (5 bits, aged lazily by the sketch's halvings), starting from the
+// sketch's estimate when it leaves the window, and hands its count back to
+// the sketch (Raise) when it is evicted. So the main victim's frequency is
+// its own (its hits since admission counted exactly, not blurred by
+// collisions) and costs no hashing, and the sketch is not crowded by the hot
+// keys, which take most of the accesses (docs/memory.md has the gain).
+//
 // Leanness, as S3-FIFO here (s3fifo.h): only the window is a queue (a ring
 // of 8-byte EntryRefs, ~1% of the keys; every key before the first eviction).
 // The main area has no lists: a key's segment and a referenced bit live in
 // its metadata, and a CLOCK hand over the stripe's own tables (ShardWalker)
 // stands in for the two LRU orders: passing a protected key clears its
 // referenced bit, or demotes it to probation when protected is over its
-// share and the bit was clear; the first probation key met with a clear bit
-// is the main area's victim, and stays so (the shard remembers it) until it
-// is evicted, hit or removed. A hit in probation promotes at once. The sketch
-// costs counters_per_key / 2 bytes plus doorkeeper_bits_per_key / 8 per key.
+// share and the bit was clear; of the first victim_samples probation keys
+// met with a clear bit, the one with the lowest count is the main area's
+// victim, and stays so (the shard remembers it) until it is evicted, hit or
+// removed. Each pass also brings a key's count up to the sketch's age. A hit
+// in probation promotes at once. The sketch costs counters_per_key / 2 bytes
+// plus doorkeeper_bits_per_key / 8 per key.
 // docs/memory.md has the figures and when this policy wins.
 //
 // Metadata (meta.h, tag 0 with the W-TinyLFU mark): segment, referenced bit,
-// the shard's epoch and the key's window position. A window position is
-// trusted only if the window holds this very entry there; a segment only if
-// the epoch is the shard's (a policy switch makes new shards, with a new
-// epoch). Keys written under another policy are adopted lazily: into
-// protected when hit, into probation when the hand meets them.
+// the shard's epoch and the key's window position (window keys) or its count
+// (main keys). A window position is trusted only if the window holds this
+// very entry there; a segment only if the epoch is the shard's (a policy
+// switch makes new shards, with a new epoch). Keys written under another
+// policy are adopted lazily: into protected when hit, into probation when the
+// hand meets them, each with the sketch's estimate as its count.
 //
 // volatile-wtinylfu tracks every key the same way (the sketch needs them
 // all) but only evicts keys with an expire; a candidate without one passes to
@@ -52,27 +64,26 @@
 #include <vector>
 
 #include "eviction/frequency_sketch.h"
+#include "eviction/meta.h"
 #include "eviction/policy.h"
 
 namespace shoal {
 
 // Defaults measured on the hit-ratio streams (docs/memory.md): the window,
 // protected's share and the referenced bit hardly matter there (±0.05
-// points); victim_samples 4 gains 0.2-0.4 over 1; a 16-bit doorkeeper and a
-// period of 5x the keys gain 0.2 on scan-mixed streams.
+// points); 16 victim samples gain ~0.1 over 4 and 0.4-0.7 over 1, and cost
+// no hashing (a key's count is in its metadata); a 16-bit doorkeeper gains
+// 0.2 (zipf) to 0.6 (scan-mixed) over an 8-bit one.
 struct WTinyLfuOptions {
-  WTinyLfuOptions() {
-    sketch.doorkeeper_bits_per_key = 16;
-    sketch.sample_factor = 5;
-  }
+  WTinyLfuOptions() { sketch.doorkeeper_bits_per_key = 16; }
   int window_permille = 10;     // the window's share of the keys, in 1/1000
   int protected_percent = 80;   // protected's share of the main area
   // A key entering probation has its referenced bit set: the hand passes it
   // once before it can be the victim (the MRU end of an LRU probation).
   bool probation_referenced = true;
   // Probation keys the hand looks at for the main victim; the least
-  // frequent of them (by the sketch) is taken.
-  int victim_samples = 4;
+  // frequent of them (by their own counts) is taken.
+  int victim_samples = 16;
   FrequencySketchOptions sketch;
 };
 
@@ -137,6 +148,9 @@ class WTinyLfuPolicy : public EvictionPolicy {
 
   // One victim from the shard (exposed for tests); nullptr when it has none.
   EntryRef Pick(WTinyLfuShard* shard, ShardWalker* walker, const HookContext& ctx) const;
+  // A main-area key's own count, aged to the shard's sketch (meaningless for
+  // a window key, whose metadata holds its position instead).
+  static uint32_t CountOf(const WTinyLfuShard* shard, uint32_t m);
   // Whether a candidate with estimated frequency `candidate` displaces a
   // victim with `victim` (ties keep the victim: it is already cached).
   static bool Admit(uint32_t candidate, uint32_t victim) { return candidate > victim; }
@@ -145,7 +159,11 @@ class WTinyLfuPolicy : public EvictionPolicy {
   bool Ours(const WTinyLfuShard* shard, uint32_t m) const;
   bool InWindow(const WTinyLfuShard* shard, EntryRef e) const;
   bool Evictable(const HookContext& ctx, EntryRef e) const;
-  void ToProbation(WTinyLfuShard* shard, EntryRef e) const;
+  static void SetMain(WTinyLfuShard* shard, EntryRef e, meta::Segment seg, bool referenced,
+                      uint32_t count);
+  void ToProbation(WTinyLfuShard* shard, EntryRef e, uint32_t count) const;
+  void ToProbationFromWindow(WTinyLfuShard* shard, EntryRef e, const HookContext& ctx) const;
+  EntryRef Evicting(WTinyLfuShard* shard, EntryRef victim, const HookContext& ctx) const;
   EntryRef MainVictim(WTinyLfuShard* shard, ShardWalker* walker, const HookContext& ctx) const;
 
   const bool volatile_only_;

@@ -142,7 +142,8 @@ TEST_F(WTinyLfuSampledTest, TheMainVictimIsTheLeastFrequentOfItsSamples) {
   shard()->sketch.EnsureCapacity(1000);
   for (int i = 0; i < 100; ++i) Insert("m" + std::to_string(i));
   // m0..m3 are the first four probation keys the hand meets; m2 is the
-  // rarest of them.
+  // rarest of them (each takes the sketch's estimate as its count when it
+  // leaves the window).
   for (int round = 0; round < 3; ++round) {
     for (int i : {0, 1, 3}) {
       shard()->sketch.Record(info_.KeyHash(&entries_.at("m" + std::to_string(i))->meta));
@@ -212,8 +213,12 @@ TEST_F(WTinyLfuPlainTest, AMoreFrequentCandidateIsAdmittedAndTheVictimLeaves) {
 }
 
 TEST_F(WTinyLfuPlainTest, ARareCandidateIsRejectedWhateverItsRecency) {
-  Fill100();
+  shard()->sketch.EnsureCapacity(1000);
+  for (int i = 0; i < 100; ++i) Insert("m" + std::to_string(i));
   for (int i = 0; i < 90; ++i) Record("m" + std::to_string(i), 2);
+  // The first eviction moves m0..m89 to probation, each with a count of 3.
+  ASSERT_EQ(EvictOne(), "m90");
+  ASSERT_EQ(policy_.CountOf(shard(), entries_.at("m0")->meta), 3u);
   // A miss, then an eviction, 30 times (a full cache's steady state): every
   // candidate (1 record) loses against probation's keys (3), so the window
   // drains in LRU order and main is untouched.
@@ -254,6 +259,65 @@ TEST_F(WTinyLfuPlainTest, ProtectedOverItsShareIsDemotedToProbation) {
   int in_protected = 0;
   for (auto& [k, e] : entries_) in_protected += meta::TinyLfuSegment(e->meta) == meta::kProtected;
   EXPECT_EQ(in_protected, shard()->protected_keys);
+}
+
+TEST_F(WTinyLfuPlainTest, AMainKeyCountsItsHitsInItsMetadataNotInTheSketch) {
+  Fill100();
+  const uint64_t h = info_.KeyHash(&entries_.at("m0")->meta);
+  ASSERT_EQ(policy_.CountOf(shard(), entries_.at("m0")->meta), 1u);  // its insert
+  const int64_t samples = shard()->sketch.samples();
+  Access("m0", 4);
+  EXPECT_EQ(SegmentOf("m0"), meta::kProtected);
+  EXPECT_EQ(policy_.CountOf(shard(), entries_.at("m0")->meta), 5u);
+  EXPECT_EQ(shard()->sketch.Estimate(h), 1u);         // not recorded there
+  EXPECT_EQ(shard()->sketch.samples(), samples + 4);  // but the period moved on
+  // A window key's hits do go to the sketch: they decide its admission.
+  const uint64_t w = info_.KeyHash(&entries_.at("m95")->meta);
+  Access("m95", 2);
+  EXPECT_EQ(SegmentOf("m95"), meta::kWindow);
+  EXPECT_EQ(shard()->sketch.Estimate(w), 3u);
+}
+
+TEST_F(WTinyLfuPlainTest, MainKeysCountsAgeWithTheSketch) {
+  Fill100();
+  Access("m0", 11);  // 12 with its insert
+  ASSERT_EQ(policy_.CountOf(shard(), entries_.at("m0")->meta), 12u);
+  FrequencySketch& sketch = shard()->sketch;
+  for (int halving = 1; halving <= 2; ++halving) {
+    while (sketch.halvings() < halving) sketch.Tick();
+    EXPECT_EQ(policy_.CountOf(shard(), entries_.at("m0")->meta), 12u >> halving);
+  }
+  Access("m0");  // counts on from the aged value
+  EXPECT_EQ(policy_.CountOf(shard(), entries_.at("m0")->meta), 4u);
+  while (sketch.halvings() < 3) sketch.Tick();
+  EXPECT_EQ(policy_.CountOf(shard(), entries_.at("m0")->meta), 2u);
+}
+
+TEST(WTinyLfuMeta, AMainKeysCountSaturatesAndAgesByTheHalvingsSinceItWasWritten) {
+  const uint32_t m = meta::TinyLfuMain(meta::kProbation, false, 5, 12, 6);
+  EXPECT_TRUE(meta::IsTinyLfu(m));
+  EXPECT_EQ(meta::TinyLfuSegment(m), meta::kProbation);
+  EXPECT_EQ(meta::TinyLfuEpoch(m), 5u);
+  EXPECT_EQ(meta::TinyLfuCount(m, 6), 12u);
+  EXPECT_EQ(meta::TinyLfuCount(m, 7), 6u);
+  EXPECT_EQ(meta::TinyLfuCount(m, 9), 1u);
+  EXPECT_EQ(meta::TinyLfuCount(m, 6 + 8), 12u);  // 3 bits of halvings wrap
+  EXPECT_EQ(meta::TinyLfuCount(meta::TinyLfuMain(meta::kProtected, true, 0, 500, 0), 0),
+            meta::kTinyLfuCountMask);
+}
+
+TEST_F(WTinyLfuPlainTest, AnEvictedMainKeyHandsItsCountToTheSketch) {
+  Fill100();
+  // m0, probation's first key, as if it had been hit 9 times since it left
+  // the window (a hit would promote it; the count is what matters here).
+  FakeEntry* m0 = entries_.at("m0").get();
+  const uint64_t h = info_.KeyHash(&m0->meta);
+  m0->meta = meta::TinyLfuMain(meta::kProbation, false, shard()->epoch, 10,
+                               static_cast<uint32_t>(shard()->sketch.halvings()));
+  ASSERT_EQ(shard()->sketch.Estimate(h), 1u);
+  Record("m91", 12);  // the candidate, more frequent still
+  EXPECT_EQ(EvictOne(), "m0");
+  EXPECT_EQ(shard()->sketch.Estimate(h), 10u);  // back with its history
 }
 
 TEST_F(WTinyLfuTest, AOneOffScanDoesNotFlushTheHotSet) {
