@@ -22,7 +22,7 @@ QUICK=0
 if [ "${1:-}" = "--quick" ]; then QUICK=1; shift; fi
 BUILD_DIR="${1:-build-asan}"
 JOBS="${JOBS:-$(nproc)}"
-QUICK_SUITES="tests/test_bad_input.py tests/test_connection.py"
+QUICK_SUITES="tests/test_bad_input.py tests/test_connection.py tests/test_io_engine.py"
 if [ $QUICK = 1 ]; then SUITES="${ASAN_SUITES:-$QUICK_SUITES}"; else SUITES="${ASAN_SUITES:-tests}"; fi
 
 # -O1 keeps ASan's stacks readable and the build quicker than -O2; asserts

@@ -50,11 +50,14 @@ bool UringLoop::Probe(std::string* why) {
   struct Probe : Handler {
     int32_t got = 0;
     bool buffered = false;
-    void OnCompletion(Op op, int32_t res, bool, std::string_view data) override {
-      if (op == kRecv && got == 0) {
+    bool ended = false;  // the recv's last CQE came
+    void OnCompletion(Op op, int32_t res, bool more, std::string_view data) override {
+      if (op != kRecv) return;
+      if (got == 0) {
         got = res;
         buffered = data == "ping";
       }
+      if (!more) ended = true;
     }
   } probe;
   u->Recv(sv[0], &probe);
@@ -69,8 +72,7 @@ bool UringLoop::Probe(std::string* why) {
   }
   // Cancel and drain before the handler goes out of scope.
   u->CancelAll(sv[0], &probe);
-  for (int i = 0; i < 10 && u->Wait(100);) {
-  }
+  for (int i = 0; i < 10 && !probe.ended; ++i) u->Wait(100);
   close(sv[0]);
   close(sv[1]);
   return ok;

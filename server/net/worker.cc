@@ -127,7 +127,8 @@ void Worker::RunUring() {
   struct LoopWatch : UringLoop::Handler {
     bool fired = true;  // run libuv once first
     bool armed = false;
-    void OnCompletion(UringLoop::Op, int32_t, bool more, std::string_view) override {
+    void OnCompletion(UringLoop::Op op, int32_t, bool more, std::string_view) override {
+      if (op != UringLoop::kPoll) return;  // the final cancel's own CQE
       fired = true;
       if (!more) armed = false;
     }
