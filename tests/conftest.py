@@ -15,6 +15,9 @@ import redis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOAL = os.environ.get("SHOAL_BIN", os.path.join(ROOT, "build", "shoal"))
+# The executable itself: SHOAL may be tests/shoal-io-engine.sh, which runs
+# it on another --io-engine (scripts/run-tests.sh); packaging needs the file.
+SHOAL_EXE = os.environ.get("SHOAL_REAL_BIN", SHOAL)
 
 
 def free_port():

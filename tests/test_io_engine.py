@@ -18,7 +18,7 @@ import time
 import pytest
 import redis
 
-from conftest import SHOAL, ShoalServer, free_port
+from conftest import SHOAL_EXE, ShoalServer, free_port
 
 ENGINES = ["uring", "epoll"]
 # The engine INFO names for each --io-engine value on a kernel with io_uring.
@@ -27,7 +27,7 @@ API = {"uring": "io_uring", "epoll": "epoll"}
 
 def real_binary():
     """The shoal binary itself, even when SHOAL_BIN is the engine wrapper."""
-    return os.environ.get("SHOAL_REAL_BIN", SHOAL)
+    return SHOAL_EXE
 
 
 def start(engine, *args, threads=2):

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SHOAL, free_port
+from conftest import ROOT, SHOAL_EXE as SHOAL, free_port
 
 UNIT = "lib/systemd/system/shoal.service"
 CONF = "etc/shoal/shoal.conf"
