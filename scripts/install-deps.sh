@@ -15,7 +15,7 @@ PACKAGES=(
   nodejs npm
   iproute2 procps util-linux
   clang libclang-rt-dev systemd
-  liburing-dev
+  liburing-dev linux-perf
 )
 
 missing=()

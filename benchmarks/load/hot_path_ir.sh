@@ -13,7 +13,8 @@
 #     GET hit, GET of a missing key, INCR of an existing counter.
 # Each figure is the server's total Ir over the phase divided by its requests,
 # so the P=1 ones include the event loop's share of each request (one read
-# and one write per request).
+# and one write per request on epoll; the ring's share on io_uring). Shoal
+# runs on each --io-engine (rows "shoal uring" and "shoal epoll").
 #
 # Usage: benchmarks/load/hot_path_ir.sh
 # Environment: SHOAL_BIN [build/shoal] BEFORE_BIN [none] REDIS_BIN [redis-server]
@@ -51,9 +52,10 @@ phase() {
   per_request "$n"
 }
 
-# run NAME KIND BIN: KIND is shoal or redis.
+# run NAME KIND BIN [ARGS...]: KIND is shoal or redis; ARGS go to shoal.
 run() {
   local name=$1 kind=$2 bin=$3 mix set get miss incr
+  shift 3
   p=$(port)
   out=$(mktemp -d)
   if [ "$kind" = redis ]; then
@@ -61,7 +63,7 @@ run() {
       --port "$p" --save '' --appendonly no >/dev/null 2>&1 &
   else
     valgrind --tool=callgrind --dump-instr=no --callgrind-out-file="$out/cg.%p" "$bin" \
-      --port "$p" --threads 1 >/dev/null 2>&1 &
+      --port "$p" --threads 1 "$@" >/dev/null 2>&1 &
   fi
   vg=$!
   wait_port "$p"
@@ -80,5 +82,6 @@ run() {
 echo "Ir/request (callgrind): mix = SET+GET -P 16 -c 50; the rest P=1 -c 1 on a warm key"
 printf '%-14s %8s %8s %8s %8s %8s\n' server mix SET GET GET-miss INCR
 [ -n "$BEFORE_BIN" ] && run "shoal before" shoal "$BEFORE_BIN"
-run shoal shoal "$SHOAL_BIN"
+run "shoal uring" shoal "$SHOAL_BIN" --io-engine uring
+run "shoal epoll" shoal "$SHOAL_BIN" --io-engine epoll
 run redis-server redis "$REDIS_BIN"

@@ -4,7 +4,9 @@
 #
 # Method: the three servers run at once, pinned to SERVER_CPUS; for each
 # server, test and pipeline depth, redis-benchmark (pinned to CLIENT_CPUS,
-# -c CLIENTS -d 32 -r 100000) sends REQUESTS requests while `perf stat -e
+# -c CLIENTS -d 32 -r 100000) sends REQUESTS requests (10x that pipelined,
+# so that CPU time spans enough clock ticks; SET runs first, so GETs hit)
+# while `perf stat -e
 # raw_syscalls:sys_enter` counts the server's system calls (every thread)
 # and /proc/<pid>/stat gives its user+sys CPU. Printed: syscalls per request
 # and CPU microseconds per request, medians of REPEATS runs. The count of
@@ -13,14 +15,14 @@
 #
 # Usage: benchmarks/load/syscalls.sh
 # Environment: SHOAL_BIN [build/shoal]  REDIS_BIN [redis-server]
-#   TESTS ["get set"]  PIPELINES ["1 16"]  REQUESTS [200000]  CLIENTS [50]
+#   TESTS ["set get"]  PIPELINES ["1 16"]  REQUESTS [200000]  CLIENTS [50]
 #   REPEATS [3]  SERVER_CPUS [0]  CLIENT_CPUS [1]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SHOAL_BIN="${SHOAL_BIN:-$ROOT/build/shoal}"
 REDIS_BIN="${REDIS_BIN:-redis-server}"
-TESTS="${TESTS:-get set}"
+TESTS="${TESTS:-set get}"
 PIPELINES="${PIPELINES:-1 16}"
 REQUESTS="${REQUESTS:-200000}"
 CLIENTS="${CLIENTS:-50}"
@@ -72,17 +74,19 @@ printf '%-5s %-3s  %-22s %-22s %-22s\n' test P "redis sys/req cpu_us" "uring sys
 for t in $TESTS; do
   for p in $PIPELINES; do
     line="$(printf '%-5s %-3s' "$t" "$p")"
+    n_req=$REQUESTS
+    [ "$p" -gt 1 ] && n_req=$((REQUESTS * 10))
     for s in redis uring epoll; do
       : >"$WORK/sys"; : >"$WORK/cpu"
       for _ in $(seq "$REPEATS"); do
         c0="$(cpu_ticks "${PID[$s]}")"
         perf stat -x, -e raw_syscalls:sys_enter -p "${PID[$s]}" -o "$WORK/perf" -- \
           taskset -c "$CLIENT_CPUS" redis-benchmark -p "${PORT[$s]}" -t "$t" -P "$p" \
-          -n "$REQUESTS" -c "$CLIENTS" -d 32 -r 100000 -q >/dev/null 2>&1
+          -n "$n_req" -c "$CLIENTS" -d 32 -r 100000 -q >/dev/null 2>&1
         c1="$(cpu_ticks "${PID[$s]}")"
         n="$(grep raw_syscalls "$WORK/perf" | cut -d, -f1)"
-        awk -v n="$n" -v r="$REQUESTS" 'BEGIN {printf "%.3f\n", n / r}' >>"$WORK/sys"
-        awk -v a="$c0" -v b="$c1" -v r="$REQUESTS" -v hz="$TICK" \
+        awk -v n="$n" -v r="$n_req" 'BEGIN {printf "%.3f\n", n / r}' >>"$WORK/sys"
+        awk -v a="$c0" -v b="$c1" -v r="$n_req" -v hz="$TICK" \
           'BEGIN {printf "%.3f\n", (b - a) / hz * 1e6 / r}' >>"$WORK/cpu"
       done
       line+="$(printf '  %-9s %-12s' "$(median <"$WORK/sys")" "$(median <"$WORK/cpu")")"
