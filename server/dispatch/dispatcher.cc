@@ -476,6 +476,14 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     std::optional<std::string> err = MovingSlotVerdict(ctx.db(), args, key_scratch_);
     if (err.has_value()) {
       locks.Release();
+      if (client->block.blocked) {
+        // A blocked client re-run because another slot flipped: its own
+        // slot is still on its way, and it keeps waiting until that one
+        // flips too (then -MOVED), as Redis keeps blocked clients during a
+        // resharding. Only a new command is told -TRYAGAIN.
+        client->block.reblocked = true;
+        return;
+      }
       Reject(ctx, *err);
       return;
     }

@@ -1,5 +1,6 @@
-// UringLoop implementation: ring set-up (with fallbacks for older
-// kernels), the provided-buffer ring, and the submit/complete pump.
+// UringLoop implementation: ring set-up (SINGLE_ISSUER + DEFER_TASKRUN, or
+// nothing: the server then uses epoll), the provided-buffer ring, and the
+// submit/wait/dispatch cycle.
 //
 // Buffers: kBuffers of kBufferSize in one anonymous mapping, so only the
 // pages the kernel wrote into count in RSS. A multishot recv that finds the
@@ -12,13 +13,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace shoal {
 namespace {
 
-constexpr unsigned kEntries = 256;       // SQ size; the CQ is 4x
+constexpr unsigned kEntries = 256;       // SQ size; the CQ is 8x
 constexpr unsigned kBuffers = 128;       // power of two
 constexpr size_t kBufferSize = 4096;
 constexpr uint16_t kBufferGroup = 0;
@@ -27,7 +29,7 @@ constexpr uintptr_t kOpMask = 7;         // low bits of user_data: the op
 int InitRing(io_uring* ring) {
   io_uring_params p{};
   p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-  p.cq_entries = kEntries * 4;
+  p.cq_entries = kEntries * 8;
   return io_uring_queue_init_params(kEntries, ring, &p);
 }
 
@@ -126,8 +128,13 @@ UringLoop::~UringLoop() {
 
 io_uring_sqe* UringLoop::NextSqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  while (sqe == nullptr) {  // the SQ is full: hand it to the kernel now
-    io_uring_submit(&ring_);
+  while (sqe == nullptr) {
+    // The SQ is full: hand it to the kernel now. -EBUSY: completions wait
+    // in the kernel's overflow list; taking them into the CQ (Reap marks
+    // each CQE seen before its handler runs, so there is room) lets the
+    // submission go on.
+    int rc = io_uring_submit(&ring_);
+    if (rc == -EBUSY || rc == -EAGAIN) io_uring_get_events(&ring_);
     sqe = io_uring_get_sqe(&ring_);
   }
   return sqe;
@@ -142,6 +149,9 @@ void UringLoop::Recv(int fd, Handler* h) {
 }
 
 void UringLoop::Send(int fd, const char* data, size_t n, Handler* h) {
+  // An SQE's length is 32 bits: a bigger reply goes in several sends (the
+  // connection sends the rest when this one completes).
+  n = std::min<size_t>(n, size_t{1} << 30);
   io_uring_sqe* sqe = NextSqe();
   io_uring_prep_send(sqe, fd, data, n, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, Tag(h, kSend));
@@ -220,7 +230,9 @@ bool UringLoop::Wait(int timeout_ms) {
   }
   // What the handlers queue (sends, re-arms) goes out with the next Wait:
   // its sends mostly complete at once, so that call returns at once too,
-  // often with the next requests already in.
+  // often with the next requests already in. (liburing 2.3 returns the
+  // number submitted, not -ETIME, when it submitted and then timed out;
+  // the caller's next look at its timers catches that case.)
   bool any = Reap() > 0;
   reaping_ = false;
   return any || rc != -ETIME;

@@ -67,7 +67,7 @@ class UringLoop {
 
   // Submits what is queued, waits up to `timeout_ms` (-1: no limit) for a
   // completion, and dispatches every completion there is. False when the
-  // time ran out with none.
+  // time ran out with none (not always: see Wait's note on liburing 2.3).
   bool Wait(int timeout_ms);
   // The same without waiting.
   void Pump() { Wait(0); }
