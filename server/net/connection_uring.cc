@@ -144,7 +144,8 @@ void Connection::OnCompletion(UringLoop::Op op, int32_t res, bool more, std::str
       --uring_ops_;
       recv_cancelling_ = false;
       break;
-    case UringLoop::kPoll:  // a connection submits none
+    case UringLoop::kPoll:  // a connection submits neither
+    case UringLoop::kTimeout:
       break;
   }
   if (closing_ && uring_ops_ == 0) Release();  // last: deletes this

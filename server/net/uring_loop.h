@@ -36,7 +36,7 @@ namespace shoal {
 
 class UringLoop {
  public:
-  enum Op : uint8_t { kRecv = 1, kSend = 2, kCancel = 3, kPoll = 4 };
+  enum Op : uint8_t { kRecv = 1, kSend = 2, kCancel = 3, kPoll = 4, kTimeout = 5 };
 
   class Handler {
    public:
@@ -64,10 +64,16 @@ class UringLoop {
   void CancelAll(int fd, Handler* h);
   // Multishot poll for POLLIN on `fd` (kPoll CQEs while it stays armed).
   void WatchReadable(int fd, Handler* h);
+  // A timer: one kTimeout CQE, res -ETIME, `ms` after the next Wait submits
+  // it (-ECANCELED when removed first). CancelTimeout removes h's pending
+  // timeouts' first (its own CQE has op kCancel).
+  void Timeout(int ms, Handler* h);
+  void CancelTimeout(Handler* h);
 
   // Submits what is queued, waits up to `timeout_ms` (-1: no limit) for a
   // completion, and dispatches every completion there is. False when the
-  // time ran out with none (not always: see Wait's note on liburing 2.3).
+  // time ran out with none (not always: a wait that also submitted returns
+  // the submit count, not -ETIME).
   bool Wait(int timeout_ms);
   // The same without waiting.
   void Pump() { Wait(0); }
@@ -80,6 +86,8 @@ class UringLoop {
   void Dispatch(io_uring_cqe* cqe);
   // Gives buffer `bid` back to the kernel.
   void Recycle(uint16_t bid);
+  // Publishes the queued SQEs to the kernel; how many it has not consumed.
+  unsigned FlushSq();
 
   io_uring ring_{};
   bool ring_ready_ = false;
@@ -87,6 +95,9 @@ class UringLoop {
   size_t buf_ring_bytes_ = 0;
   char* buffers_ = nullptr;  // kBuffers × kBufferSize, mmap'd
   bool reaping_ = false;
+  static constexpr unsigned kTimeoutSlots = 4;
+  __kernel_timespec timeouts_[kTimeoutSlots] = {};  // read by the kernel at submit
+  unsigned next_timeout_ = 0;
 };
 
 }  // namespace shoal

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,41 @@ TEST_F(UringLoopTest, LargeTransferArrivesWholeAndInOrder) {
   }
   EXPECT_EQ(got.size(), sent.size());
   EXPECT_TRUE(got == sent);
+}
+
+TEST_F(UringLoopTest, TimeoutCompletesWithEtimeNoSooner) {
+  Recorder r;
+  const auto start = std::chrono::steady_clock::now();
+  ring_->Timeout(30, &r);
+  for (int i = 0; i < 20 && r.events.empty(); ++i) ring_->Wait(-1);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].op, UringLoop::kTimeout);
+  EXPECT_EQ(r.events[0].res, -ETIME);
+  EXPECT_GE(waited, std::chrono::milliseconds(30));
+}
+
+TEST_F(UringLoopTest, CancelledTimeoutEndsWithEcanceledAndNeverFires) {
+  Recorder r;
+  ring_->Timeout(20, &r);
+  ring_->Pump();
+  ring_->CancelTimeout(&r);
+  for (int i = 0; i < 20 && r.events.size() < 2; ++i) ring_->Wait(50);
+  ASSERT_EQ(r.events.size(), 2u);
+  int timeouts = 0;
+  for (const Recorder::Event& e : r.events) {
+    if (e.op == UringLoop::kTimeout) {
+      ++timeouts;
+      EXPECT_EQ(e.res, -ECANCELED);
+    } else {
+      EXPECT_EQ(e.op, UringLoop::kCancel);
+      EXPECT_EQ(e.res, 0);  // it found the timeout
+    }
+  }
+  EXPECT_EQ(timeouts, 1);
+  // Past the time it would have fired: nothing more comes.
+  ring_->Wait(60);
+  EXPECT_EQ(r.events.size(), 2u);
 }
 
 }  // namespace

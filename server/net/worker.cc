@@ -120,8 +120,11 @@ void Worker::Forget(Connection* c) {
 
 // The worker's loop on the uring engine: the thread waits in the ring (one
 // io_uring_enter per turn submits the turn's sends and waits for the next
-// completions); libuv runs without blocking when its epoll fd has events
-// (the async wake-up) or a timer is due. Ends when libuv has no handles
+// completions, with no timeout); libuv runs without blocking when its epoll
+// fd has events (the async wake-up) or its next timer is due. That time is
+// a timeout op on the ring, armed after each libuv run: libuv's timers
+// change only while it runs (a worker's only timer is the cron), so a turn
+// that just serves sockets reads no clock. Ends when libuv has no handles
 // left and every connection has been released (their cancelled ops done).
 void Worker::RunUring() {
   struct LoopWatch : UringLoop::Handler {
@@ -133,26 +136,53 @@ void Worker::RunUring() {
       if (!more) armed = false;
     }
   } watch;
+  // libuv's next timer: a timeout op, armed for the earliest due time.
+  struct TimerWatch : UringLoop::Handler {
+    bool fired = false;
+    int pending = 0;          // timeout ops not yet completed
+    uint64_t due = 0;         // uv_now() when the newest one fires
+    void OnCompletion(UringLoop::Op op, int32_t res, bool, std::string_view) override {
+      if (op != UringLoop::kTimeout) return;  // a remove's own CQE
+      --pending;
+      if (res == -ETIME) fired = true;
+    }
+  } timer;
   const int backend_fd = uv_backend_fd(&loop_);
+  bool alive = true;
+  bool again = false;  // libuv has work due now (closing handles, a timer)
   for (;;) {
     if (!watch.armed) {
       uring_->WatchReadable(backend_fd, &watch);
       watch.armed = true;
     }
-    if (watch.fired) {
-      watch.fired = false;
+    if (watch.fired || timer.fired || again) {
+      watch.fired = timer.fired = false;
       uv_run(&loop_, UV_RUN_NOWAIT);
+      alive = uv_loop_alive(&loop_);
+      uv_update_time(&loop_);
+      const int timeout = alive ? uv_backend_timeout(&loop_) : -1;
+      again = timeout == 0;
+      if (timeout > 0) {
+        const uint64_t due = uv_now(&loop_) + timeout;
+        // One armed op for the earliest due time: a later one (the cron
+        // armed again while its op still waits) needs nothing; an earlier
+        // one replaces it.
+        if (timer.pending > 0 && due < timer.due) uring_->CancelTimeout(&timer);
+        if (timer.pending == 0 || due < timer.due) {
+          uring_->Timeout(timeout, &timer);
+          ++timer.pending;
+          timer.due = due;
+        }
+      }
     }
-    bool alive = uv_loop_alive(&loop_);
     if (!alive && conns_.empty()) break;
     if (server_->replication != nullptr) server_->replication->LoopTurnEnd();
-    uv_update_time(&loop_);
-    int timeout = alive ? uv_backend_timeout(&loop_) : -1;
-    if (timeout == 0 || !uring_->Wait(timeout)) watch.fired = true;  // a timer is due
+    uring_->Wait(again ? 0 : -1);
   }
-  // The watch's poll is still armed: cancel it before `watch` goes.
+  // The poll and the timeout are still armed: cancel them before they go.
   uring_->CancelAll(backend_fd, &watch);
-  while (watch.armed && uring_->Wait(100)) {
+  if (timer.pending > 0) uring_->CancelTimeout(&timer);
+  while ((watch.armed || timer.pending > 0) && uring_->Wait(100)) {
   }
 }
 
