@@ -8,7 +8,8 @@
       touch undeclared keys (names from ARGV), scripts mixing both, and
       MULTI/EXEC transactions, all on overlapping keys in random orders from
       several threads. Every call returns within a socket timeout (no
-      deadlock) and the per-key totals are exact.
+      deadlock) and the per-key totals are exact. Also two clients running
+      a script that writes its declared key, then the other's, crossed.
   (c) Busy script: with busy-reply-threshold 200 ms, `while true do end`
       makes other clients get BUSY; SCRIPT KILL ends it; the looping client
       gets Redis's "Script killed by user" error; everybody can PING again.
@@ -209,6 +210,36 @@ def test_mixed_scripts_and_transactions_no_deadlock_exact_totals(server, r):
     # Every kind of operation really ran.
     for kind in ("declared", "undeclared", "half", "multi", "eval"):
         assert sum(o[kind] for o in op_counts) > 0, kind
+
+
+# Writes its declared key, then the key named in ARGV: run from two clients
+# with the roles crossed, each holds the stripe the other reaches for last.
+CROSSED_SCRIPT = """
+redis.call('INCR', KEYS[1])
+redis.call('INCR', ARGV[1])
+return 1
+"""
+
+
+def test_write_then_undeclared_key_in_crossed_order_never_fails(server, r):
+    """The shape that cannot be served by waiting (each run holds what the
+    other waits for) still never returns an error: the script is learned to
+    need every stripe before it may run on its declared stripes alone."""
+    threads, runs = 8, 300
+    pair = ["cross:{x}", "cross:[y]"]
+    sha = r.script_load(CROSSED_SCRIPT)
+
+    def worker(i):
+        c = client(server)
+        try:
+            mine, other = pair if i % 2 == 0 else pair[::-1]
+            for _ in range(runs):
+                assert c.evalsha(sha, 1, mine, other) == 1
+        finally:
+            c.close()
+
+    run_threads([lambda i=i: worker(i) for i in range(threads)])
+    assert [int(v) for v in r.mget(pair)] == [threads * runs] * 2
 
 
 # ------------------------------------------------------------ (c), (d) busy scripts

@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "server/scripting/script_lock_history.h"
 
 namespace shoal {
 
@@ -23,7 +24,7 @@ struct FunctionInfo {
   std::string name;
   std::string description;  // empty: none
   uint32_t flags = 0;       // ScriptFlag bits
-  mutable std::atomic<bool> needs_all_stripes{false};
+  mutable ScriptLockHistory lock_history;
 };
 
 struct LibraryInfo {

@@ -1,9 +1,8 @@
 // ScriptCache: the EVAL scripts every worker can run by sha (SCRIPT LOAD on
 // one connection serves EVALSHA on any). Shared by all workers; thread-safe.
 //
-// Entries are immutable once added except `needs_all_stripes`, which the
-// workers learn (docs/scripting.md): a script that touched a key outside
-// its declared keys' stripes runs under every stripe from then on.
+// Entries are immutable once added except `lock_history`, which the
+// workers learn (script_lock_history.h): which stripes the next run takes.
 // SCRIPT FLUSH bumps the generation so that workers drop what they compiled.
 #ifndef SHOAL_SERVER_SCRIPTING_SCRIPT_CACHE_H_
 #define SHOAL_SERVER_SCRIPTING_SCRIPT_CACHE_H_
@@ -17,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "server/scripting/script_lock_history.h"
 
 namespace shoal {
 
@@ -25,7 +25,7 @@ struct CachedScript {
   std::string body;
   uint32_t flags = 0;      // ScriptFlag bits from the shebang
   size_t shebang_len = 0;  // bytes of the shebang line (blanked when compiled)
-  mutable std::atomic<bool> needs_all_stripes{false};
+  mutable ScriptLockHistory lock_history;
 };
 
 class ScriptCache {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "base/strings.h"
@@ -31,6 +32,8 @@ constexpr int64_t kLuaMemoryLimit = 1LL << 30;
 constexpr int kHookInstructions = 100000;
 // FUNCTION LOAD: library code must finish registering within this time.
 constexpr int64_t kLoadTimeoutMs = 500;
+// A script that wrote tries this long for a stripe below one it holds.
+constexpr int64_t kOutOfOrderWaitMs = 20;
 
 constexpr char kErrRoWriteFlag[] = "ERR Can not execute a script with write flag using *_ro command.";
 
@@ -59,6 +62,7 @@ struct ScriptWorker::Run {
   std::vector<std::unique_ptr<StripeLocks>> extra;
   bool wrote = false;
   bool retry_all = false;
+  bool undeclared = false;  // touched a key outside the declared stripes
   int resp = 2;
   int cluster_slot = -1;
   int64_t start_ms = 0;
@@ -143,7 +147,7 @@ void ScriptWorker::RunScript(CommandContext& ctx, const CachedScript& script, Cm
   run.read_only = ro || (flags & kScriptNoWrites);
   std::string err;
   if (!PushScriptFunction(script, &err)) return ctx.Error(err);
-  Execute(ctx, run, keys, args, script.needs_all_stripes, false);
+  Execute(ctx, run, keys, args, script.lock_history, false);
 }
 
 void ScriptWorker::RunFunction(CommandContext& ctx, std::string_view name, CmdArgs keys,
@@ -171,11 +175,11 @@ void ScriptWorker::RunFunction(CommandContext& ctx, std::string_view name, CmdAr
     rs.command.insert(rs.command.end(), args.begin(), args.end());
   }
   lua_rawgeti(sandbox_.state(), LUA_REGISTRYINDEX, ref->second);
-  Execute(ctx, run, keys, args, info->needs_all_stripes, true);
+  Execute(ctx, run, keys, args, info->lock_history, true);
 }
 
 void ScriptWorker::Execute(CommandContext& ctx, Run& run, CmdArgs keys, CmdArgs args,
-                           const std::atomic<bool>& needs_all, bool as_function) {
+                           ScriptLockHistory& history, bool as_function) {
   lua_State* L = sandbox_.state();
   Store* store = ctx.store;
   ServerState* server = ctx.server;
@@ -198,17 +202,15 @@ void ScriptWorker::Execute(CommandContext& ctx, Run& run, CmdArgs keys, CmdArgs 
   }
   int fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   for (;;) {
-    bool all = ctx.in_exec || needs_all.load(std::memory_order_relaxed);
+    bool all = ctx.in_exec || history.RunUnderAllStripes();
     StripeLocks locks(store);
-    run.stripes.clear();
+    run.stripes.clear();  // the declared stripes (held unless `all`)
+    for (std::string_view k : keys) run.stripes.push_back(store->StripeOfSlot(KeySlot(k)));
     if (!ctx.in_exec) {
       if (all) {
         locks.AddAll();
       } else {
-        for (std::string_view k : keys) {
-          locks.AddKey(k);
-          run.stripes.push_back(store->StripeOfSlot(KeySlot(k)));
-        }
+        for (std::string_view k : keys) locks.AddKey(k);
       }
       locks.Acquire();
     }
@@ -217,15 +219,14 @@ void ScriptWorker::Execute(CommandContext& ctx, Run& run, CmdArgs keys, CmdArgs 
     run.all_stripes = all;
     run.retry_all = false;
     run.wrote = false;
+    run.undeclared = false;
     run.cluster_slot = keys.empty() ? -1 : KeySlot(keys[0]);
     bool ok = CallOnce(ctx, run, keys, args, as_function, fn_ref, ctx.reply);
     run.extra.clear();
-    if (!ok && run.retry_all && !all) {
-      // Undeclared key before any write: nothing happened; run again under
-      // every stripe, and from now on always.
-      const_cast<std::atomic<bool>&>(needs_all).store(true, std::memory_order_relaxed);
-      continue;
-    }
+    history.Record(run.undeclared, all);
+    // Undeclared key before any write: nothing happened; run again under
+    // every stripe (and, the history says, from now on always).
+    if (!ok && run.retry_all && !all) continue;
     break;
   }
   luaL_unref(L, LUA_REGISTRYINDEX, fn_ref);
@@ -449,13 +450,28 @@ bool ScriptWorker::Execute(CmdArgs argv, std::string* err) {
   return true;
 }
 
-bool ScriptWorker::StripeHeld(uint32_t stripe) const {
-  if (run_->all_stripes) return true;
+bool ScriptWorker::StripeDeclared(uint32_t stripe) const {
   return std::binary_search(run_->stripes.begin(), run_->stripes.end(), stripe);
 }
 
 // Locks one more stripe for a script that already wrote: only where that
 // cannot deadlock (see script_worker.h).
+namespace {
+
+// A stripe below one held cannot be waited for (its holder may be waiting
+// for ours), but most holders are a command that ends within microseconds:
+// retries the try-lock for up to `ms`, yielding the core in between.
+bool TryAcquireFor(StripeLocks& locks, int64_t ms) {
+  int64_t deadline = NowMs() + ms;
+  while (!locks.TryAcquire()) {
+    if (NowMs() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+}  // namespace
+
 bool ScriptWorker::AddStripe(uint32_t stripe) {
   Store* store = run_->caller->store;
   bool above_all = run_->stripes.empty() || stripe > run_->stripes.back();
@@ -463,7 +479,7 @@ bool ScriptWorker::AddStripe(uint32_t stripe) {
   locks->AddSlot(static_cast<int>(stripe));  // slot s is in stripe s (s < stripes)
   if (above_all) {
     locks->Acquire();
-  } else if (!locks->TryAcquire()) {
+  } else if (!TryAcquireFor(*locks, kOutOfOrderWaitMs)) {
     return false;
   }
   run_->extra.push_back(std::move(locks));
@@ -496,17 +512,18 @@ bool ScriptWorker::CheckKeys(const CommandSpec& spec, CmdArgs argv, std::string*
       }
     }
   }
-  if (run_->all_stripes) return true;
   absl::InlinedVector<uint32_t, 4> missing;
   if (needs_all) {
     missing.push_back(UINT32_MAX);
   } else {
     for (int i : idx) {
       uint32_t st = store->StripeOfSlot(KeySlot(argv[i]));
-      if (!StripeHeld(st)) missing.push_back(st);
+      if (!StripeDeclared(st)) missing.push_back(st);
     }
   }
   if (missing.empty()) return true;
+  run_->undeclared = true;
+  if (run_->all_stripes) return true;
   if (!run_->wrote) {
     run_->retry_all = true;
     *err = "script restarted";

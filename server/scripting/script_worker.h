@@ -2,17 +2,19 @@
 // and functions on it. Used only by its worker thread (no lock on the hot
 // path); the shared parts live in ScriptEngine.
 //
-// Atomicity (docs/scripting.md): a script runs holding the stripes of its
-// declared keys (KEYS), so scripts on different stripes run in parallel and
-// no other client sees part of a script's effects. A redis.call on a key
-// outside those stripes (or a command that needs every stripe, like KEYS
-// or SCAN) is "undeclared": if the script has not written yet, its run is
-// abandoned (it had no effects) and started again holding every stripe, and
-// the script is marked to take every stripe from then on. If it already
-// wrote, the extra stripe is locked in place when that cannot deadlock
-// (it is above every stripe held, or free right now); otherwise the call
-// fails with an error rather than risking a deadlock. Inside MULTI/EXEC the
-// transaction already holds every stripe.
+// Atomicity (docs/scripting.md): a script runs holding every stripe until
+// its history (script_lock_history.h) shows it touches only its declared
+// keys (KEYS); then it holds just their stripes, so scripts on different
+// stripes run in parallel and no other client sees part of a script's
+// effects. A redis.call on a key outside those stripes (or a command that
+// needs every stripe, like KEYS or SCAN) is "undeclared": the history marks
+// the script to take every stripe from then on, and if the run has not
+// written yet it is abandoned (it had no effects) and started again under
+// every stripe. If it already wrote, the extra stripe is locked in place
+// when that cannot deadlock (it is above every stripe held, or a try-lock
+// gets it within kOutOfOrderWaitMs); otherwise the call fails with an
+// error rather than risking a deadlock. Inside MULTI/EXEC the transaction
+// already holds every stripe.
 #ifndef SHOAL_SERVER_SCRIPTING_SCRIPT_WORKER_H_
 #define SHOAL_SERVER_SCRIPTING_SCRIPT_WORKER_H_
 
@@ -77,7 +79,7 @@ class ScriptWorker {
   // reply bytes are in call_reply_ otherwise).
   bool Execute(CmdArgs argv, std::string* err);
   bool CheckKeys(const CommandSpec& spec, CmdArgs argv, std::string* err);
-  bool StripeHeld(uint32_t stripe) const;
+  bool StripeDeclared(uint32_t stripe) const;
   bool AddStripe(uint32_t stripe);
 
   // Pushes the compiled function for `script` (compiling it on first use).
@@ -85,9 +87,10 @@ class ScriptWorker {
   // Makes this state's functions match the registry (after LOAD/DELETE...).
   void SyncLibraries();
   // The common part of RunScript / RunFunction: locks, runs the function on
-  // the stack with (keys, args), replies. `needs_all` is learned.
+  // the stack with (keys, args), replies. `history` decides the stripes
+  // taken, and learns from the run.
   void Execute(CommandContext& ctx, Run& run, CmdArgs keys, CmdArgs args,
-               const std::atomic<bool>& needs_all, bool as_function);
+               ScriptLockHistory& history, bool as_function);
   bool CallOnce(CommandContext& ctx, Run& run, CmdArgs keys, CmdArgs args, bool as_function,
                 int fn_ref, ReplyBuilder* out);
 
