@@ -12,6 +12,7 @@
 #include "absl/base/optimization.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "server/dispatch/command_clock.h"
 #include "server/dispatch/errors.h"
 #include "server/dispatch/info_section.h"  // kUsedMemoryBaseline
 #include "server/dispatch/latency_histogram.h"
@@ -28,15 +29,6 @@ constexpr std::string_view kErrCrossSlot = "CROSSSLOT Keys in request don't hash
 // command).
 LatencyTracking& g_latency_tracking = ProcessLatencyTracking();
 LatencyMonitor& g_latency_monitor = ProcessLatencyMonitor();
-
-// The same clock as std::chrono::steady_clock, read straight from
-// clock_gettime: steady_clock::now() adds a call into libstdc++ (~10 Ir),
-// and every command reads this twice.
-int64_t MonotonicUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-}
 
 bool ArityOk(const CommandSpec& spec, size_t argc) {
   int n = static_cast<int>(argc);
@@ -59,6 +51,7 @@ Dispatcher::Dispatcher(Store* store, ServerState* server, int worker)
     : store_(store), server_(server), worker_(worker), stats_(&server->worker_stats(worker)) {
   const CommandSpec* exec = server->table().Find("exec");
   exec_handler_ = exec != nullptr ? exec->handler : nullptr;
+  CommandClock::Now();  // its one-time set-up (a few ms) before any command
 }
 
 void Dispatcher::Reject(CommandContext& ctx, std::string_view text) {
@@ -278,7 +271,7 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
       !(spec.flags & kCmdAdmin)) {
     FeedMonitors(ctx, args);
   }
-  int64_t start = MonotonicUs();
+  const uint64_t start = CommandClock::Now();
   ctx.failed = false;
   // Client-side caching: keys a tracking client reads (self-locking commands
   // note them first: their stripes are released before they return).
@@ -300,7 +293,7 @@ void Dispatcher::Run(CommandContext& ctx, CmdArgs args) {
       server_->replication != nullptr && !ctx.failed) {
     server_->replication->NoteCommand(ctx, args);
   }
-  int64_t elapsed = MonotonicUs() - start;
+  const int64_t elapsed = CommandClock::ElapsedUs(start, CommandClock::Now());
   SlowLog& slowlog = ProcessSlowLog();
   if (ABSL_PREDICT_FALSE(slowlog.ShouldLog(elapsed)) && !(spec.flags & kCmdSkipSlowlog)) {
     slowlog.Add(args, elapsed, ctx.NowMs() / 1000, ctx.client->addr, ctx.client->Name());
