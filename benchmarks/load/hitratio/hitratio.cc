@@ -3,14 +3,9 @@
 // ratio. The same seed gives the same stream, so Shoal (each policy) and
 // redis-server are compared on identical requests (run.sh drives them).
 //
-// Streams:
-//   zipf:S        ranks drawn from Zipf(S) over --keys keys; rank r is mapped
-//                 to a key id by a seeded random permutation, so popular keys
-//                 are spread over the keyspace (and over Shoal's slots).
-//   scanmix:S     the zipf:S stream, interrupted every --scan-every requests
-//                 by a one-pass scan of --scan-len keys read once each
-//                 (taken in order from a separate keyspace of --keys keys, so
-//                 a scan never repeats a key while it could still be cached).
+// Streams (zipf:S, scanmix:S): see streams.h, which ceiling.cc and
+// policy_replay.cc share. A zipf key id i is sent as "key:%08u", scan key
+// i (of the scans' own keyspace) as "scan:%08lld".
 // Requests are sent in pipelined batches of --batch GETs, then one batch of
 // SETs for the misses: a miss is filled within the same batch, as a cache-
 // aside client with a little concurrency would. Hits are counted after the
@@ -28,7 +23,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -36,86 +30,50 @@
 #include <string>
 #include <vector>
 
+#include "streams.h"
+
 namespace {
 
-uint64_t SplitMix(uint64_t* s) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-double Uniform(uint64_t* s) { return (SplitMix(s) >> 11) * (1.0 / 9007199254740992.0); }
+using shoal::hitratio::Flag;
+using shoal::hitratio::KeyStream;
+using shoal::hitratio::ParseStreamFlag;
+using shoal::hitratio::StreamOptions;
+using shoal::hitratio::ValidStreamSpec;
 
 struct Options {
   int port = 6379;
   std::string host = "127.0.0.1";
-  std::string stream = "zipf:0.99";
-  int64_t keys = 600000;
-  int64_t requests = 3000000;
-  int64_t warmup = 1000000;
   int value_size = 64;
   int batch = 32;
-  int64_t scan_every = 100000;
-  int64_t scan_len = 30000;
-  uint64_t seed = 42;
+  StreamOptions stream{.keys = 600000,
+                       .requests = 3000000,
+                       .warmup = 1000000,
+                       .scan_every = 100000,
+                       .scan_len = 30000};
 };
 
-// The key stream.
+// The stream as the keys sent.
 class Stream {
  public:
-  explicit Stream(const Options& o) : o_(o), rng_(o.seed) {
-    const size_t colon = o.stream.find(':');
-    kind_ = o.stream.substr(0, colon);
-    const double s = colon == std::string::npos ? 0.99 : std::atof(o.stream.c_str() + colon + 1);
-    if (kind_ != "zipf" && kind_ != "scanmix") {
-      std::fprintf(stderr, "unknown stream %s\n", o.stream.c_str());
-      std::exit(2);
-    }
-    cdf_.resize(o.keys);
-    double sum = 0;
-    for (int64_t r = 0; r < o.keys; ++r) {
-      sum += 1.0 / std::pow(static_cast<double>(r + 1), s);
-      cdf_[r] = sum;
-    }
-    for (double& c : cdf_) c /= sum;
-    perm_.resize(o.keys);
-    for (int64_t i = 0; i < o.keys; ++i) perm_[i] = static_cast<uint32_t>(i);
-    uint64_t prng = o.seed ^ 0xABCDEF;
-    for (int64_t i = o.keys - 1; i > 0; --i) {
-      std::swap(perm_[i], perm_[SplitMix(&prng) % (i + 1)]);
-    }
-  }
+  explicit Stream(const StreamOptions& o) : keys_(o.keys), ids_(o) {}
 
   // Next key into *key; returns whether it is a zipf (not scan) request.
   bool Next(std::string* key) {
     char buf[32];
-    ++n_;
-    if (kind_ == "scanmix" && o_.scan_every > 0) {
-      if (scan_left_ == 0 && n_ % o_.scan_every == 0) scan_left_ = o_.scan_len;
-      if (scan_left_ > 0) {
-        --scan_left_;
-        std::snprintf(buf, sizeof(buf), "scan:%08lld",
-                      static_cast<long long>(scan_pos_++ % o_.keys));
-        key->assign(buf);
-        return false;
-      }
+    bool zipf;
+    const uint64_t id = ids_.Next(&zipf);
+    if (zipf) {
+      std::snprintf(buf, sizeof(buf), "key:%08u", static_cast<unsigned>(id));
+    } else {
+      std::snprintf(buf, sizeof(buf), "scan:%08lld", static_cast<long long>(id - keys_));
     }
-    const double u = Uniform(&rng_);
-    const int64_t rank = std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
-    std::snprintf(buf, sizeof(buf), "key:%08u", perm_[std::min<int64_t>(rank, o_.keys - 1)]);
     key->assign(buf);
-    return true;
+    return zipf;
   }
 
  private:
-  const Options& o_;
-  uint64_t rng_;
-  std::string kind_;
-  std::vector<double> cdf_;
-  std::vector<uint32_t> perm_;
-  int64_t n_ = 0;
-  int64_t scan_left_ = 0;
-  int64_t scan_pos_ = 0;
+  int64_t keys_;
+  KeyStream ids_;
 };
 
 // A blocking RESP connection with just what this needs.
@@ -202,32 +160,17 @@ class Conn {
   size_t pos_ = 0, len_ = 0;
 };
 
-bool ParseArg(const char* a, const char* name, std::string* v) {
-  const size_t n = std::strlen(name);
-  if (std::strncmp(a, name, n) == 0 && a[n] == '=') {
-    *v = a + n + 1;
-    return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string v;
-    if (ParseArg(argv[i], "--port", &v)) o.port = std::atoi(v.c_str());
-    else if (ParseArg(argv[i], "--host", &v)) o.host = v;
-    else if (ParseArg(argv[i], "--stream", &v)) o.stream = v;
-    else if (ParseArg(argv[i], "--keys", &v)) o.keys = std::atoll(v.c_str());
-    else if (ParseArg(argv[i], "--requests", &v)) o.requests = std::atoll(v.c_str());
-    else if (ParseArg(argv[i], "--warmup", &v)) o.warmup = std::atoll(v.c_str());
-    else if (ParseArg(argv[i], "--value-size", &v)) o.value_size = std::atoi(v.c_str());
-    else if (ParseArg(argv[i], "--batch", &v)) o.batch = std::atoi(v.c_str());
-    else if (ParseArg(argv[i], "--scan-every", &v)) o.scan_every = std::atoll(v.c_str());
-    else if (ParseArg(argv[i], "--scan-len", &v)) o.scan_len = std::atoll(v.c_str());
-    else if (ParseArg(argv[i], "--seed", &v)) o.seed = std::strtoull(v.c_str(), nullptr, 10);
+    if (ParseStreamFlag(argv[i], &o.stream)) continue;
+    if (Flag(argv[i], "--port", &v)) o.port = std::atoi(v.c_str());
+    else if (Flag(argv[i], "--host", &v)) o.host = v;
+    else if (Flag(argv[i], "--value-size", &v)) o.value_size = std::atoi(v.c_str());
+    else if (Flag(argv[i], "--batch", &v)) o.batch = std::atoi(v.c_str());
     else {
       std::fprintf(stderr,
                    "usage: hitratio --port=P [--stream=zipf:0.99|scanmix:0.99] [--keys=N] "
@@ -236,7 +179,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  Stream stream(o);
+  if (!ValidStreamSpec(o.stream.spec)) {
+    std::fprintf(stderr, "unknown stream %s\n", o.stream.spec.c_str());
+    return 2;
+  }
+  Stream stream(o.stream);
   Conn c;
   if (!c.Connect(o.host, o.port)) {
     std::fprintf(stderr, "cannot connect to %s:%d\n", o.host.c_str(), o.port);
@@ -248,8 +195,8 @@ int main(int argc, char** argv) {
   std::vector<bool> zipf(o.batch);
   std::vector<int> misses;
   const auto t0 = std::chrono::steady_clock::now();
-  while (sent < o.requests) {
-    const int n = static_cast<int>(std::min<int64_t>(o.batch, o.requests - sent));
+  while (sent < o.stream.requests) {
+    const int n = static_cast<int>(std::min<int64_t>(o.batch, o.stream.requests - sent));
     for (int i = 0; i < n; ++i) {
       zipf[i] = stream.Next(&keys[i]);
       c.AppendCommand({"GET", keys[i]});
@@ -261,7 +208,7 @@ int main(int argc, char** argv) {
       if (t == 0) return 1;
       const bool hit = t == 'b';
       if (t == '-') ++errors;
-      if (sent + i >= o.warmup) {
+      if (sent + i >= o.stream.warmup) {
         ++counted;
         hits += hit;
         if (zipf[i]) {

@@ -1,7 +1,7 @@
-// policy_replay: hitratio.cc's streams replayed in-process through the
-// eviction policies' own code (eviction/), with a memory model in place of
-// the store, so that a policy's parameters can be swept in a second per run
-// instead of five minutes of server runs.
+// policy_replay: hitratio.cc's streams (streams.h) replayed in-process
+// through the eviction policies' own code (eviction/), with a memory model in
+// place of the store, so that a policy's parameters can be swept in a second
+// per run instead of five minutes of server runs.
 //
 // The model: 256 stripes (the store's default), each with its own policy
 // shard and a CLOCK walker over its keys; every key costs --key-bytes (131:
@@ -21,21 +21,20 @@
 //     benchmarks/load/hitratio/policy_replay.cc $(ls eviction/*.cc | grep -v _test)
 // Usage: policy_replay --policy=allkeys-wtinylfu --stream=scanmix:0.99
 //   [--budget=19480000 --key-bytes=131 --keys=1000000 --requests=2000000
-//    --warmup=1000000 --scan-every=500000 --scan-len=50000]
+//    --warmup=1000000 --scan-every=500000 --scan-len=50000 --seed=42]
 //   W-TinyLFU's options: --window-permille, --protected-percent,
 //   --victim-samples, --counters-per-key, --doorkeeper-bits, --sample-factor.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "benchmarks/load/hitratio/streams.h"
 #include "eviction/policies.h"
 #include "eviction/policy.h"
 #include "eviction/settings.h"
@@ -218,97 +217,24 @@ class Host : public EvictionHost {
 
 struct Options {
   std::string policy = "allkeys-wtinylfu";
-  std::string stream = "zipf:0.99";
+  hitratio::StreamOptions stream;  // its defaults: docs/memory.md's runs
   int64_t budget = 19480000;
   int64_t key_bytes = 131;
-  int64_t keys = 1000000;
-  int64_t requests = 2000000;
-  int64_t warmup = 1000000;
-  int64_t scan_every = 500000;
-  int64_t scan_len = 50000;
-  uint64_t seed = 42;
   WTinyLfuOptions wtinylfu;
 };
 
-// hitratio.cc's stream: key ids 0..keys-1 for zipf requests, keys.. upwards
-// for scan keys (never repeated).
-class Stream {
- public:
-  explicit Stream(const Options& o) : o_(o), rng_(o.seed) {
-    const size_t colon = o.stream.find(':');
-    scanmix_ = o.stream.substr(0, colon) == "scanmix";
-    const double s = colon == std::string::npos ? 0.99 : std::atof(o.stream.c_str() + colon + 1);
-    cdf_.resize(o.keys);
-    double sum = 0;
-    for (int64_t r = 0; r < o.keys; ++r) {
-      sum += 1.0 / std::pow(static_cast<double>(r + 1), s);
-      cdf_[r] = sum;
-    }
-    for (double& c : cdf_) c /= sum;
-    perm_.resize(o.keys);
-    for (int64_t i = 0; i < o.keys; ++i) perm_[i] = static_cast<uint32_t>(i);
-    uint64_t prng = o.seed ^ 0xABCDEF;
-    for (int64_t i = o.keys - 1; i > 0; --i) {
-      std::swap(perm_[i], perm_[NextRandom(&prng) % (i + 1)]);
-    }
-  }
-  // The next key's id; *zipf says whether it is a zipf (not scan) request.
-  uint64_t Next(bool* zipf) {
-    ++n_;
-    *zipf = true;
-    if (scanmix_ && o_.scan_every > 0) {
-      if (scan_left_ == 0 && n_ % o_.scan_every == 0) scan_left_ = o_.scan_len;
-      if (scan_left_ > 0) {
-        --scan_left_;
-        *zipf = false;
-        return static_cast<uint64_t>(o_.keys + scan_pos_++ % o_.keys);
-      }
-    }
-    const double u = (NextRandom(&rng_) >> 11) * (1.0 / 9007199254740992.0);
-    const int64_t rank = std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
-    return perm_[std::min<int64_t>(rank, o_.keys - 1)];
-  }
-
- private:
-  const Options& o_;
-  uint64_t rng_;
-  bool scanmix_ = false;
-  std::vector<double> cdf_;
-  std::vector<uint32_t> perm_;
-  int64_t n_ = 0;
-  int64_t scan_left_ = 0;
-  int64_t scan_pos_ = 0;
-};
-
-bool Flag(const char* arg, const char* name, std::string* value) {
-  const size_t n = std::strlen(name);
-  if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
-  *value = arg + n + 1;
-  return true;
-}
-
 bool ParseFlags(int argc, char** argv, Options* o) {
+  using hitratio::Flag;
   for (int i = 1; i < argc; ++i) {
     std::string v;
     const char* a = argv[i];
+    if (hitratio::ParseStreamFlag(a, &o->stream)) continue;
     if (Flag(a, "--policy", &v)) {
       o->policy = v;
-    } else if (Flag(a, "--stream", &v)) {
-      o->stream = v;
     } else if (Flag(a, "--budget", &v)) {
       o->budget = std::atoll(v.c_str());
     } else if (Flag(a, "--key-bytes", &v)) {
       o->key_bytes = std::atoll(v.c_str());
-    } else if (Flag(a, "--keys", &v)) {
-      o->keys = std::atoll(v.c_str());
-    } else if (Flag(a, "--requests", &v)) {
-      o->requests = std::atoll(v.c_str());
-    } else if (Flag(a, "--warmup", &v)) {
-      o->warmup = std::atoll(v.c_str());
-    } else if (Flag(a, "--scan-every", &v)) {
-      o->scan_every = std::atoll(v.c_str());
-    } else if (Flag(a, "--scan-len", &v)) {
-      o->scan_len = std::atoll(v.c_str());
     } else if (Flag(a, "--window-permille", &v)) {
       o->wtinylfu.window_permille = std::atoi(v.c_str());
     } else if (Flag(a, "--protected-percent", &v)) {
@@ -325,6 +251,10 @@ bool ParseFlags(int argc, char** argv, Options* o) {
       std::fprintf(stderr, "unknown flag %s\n", a);
       return false;
     }
+  }
+  if (!hitratio::ValidStreamSpec(o->stream.spec)) {
+    std::fprintf(stderr, "unknown stream %s\n", o->stream.spec.c_str());
+    return false;
   }
   return true;
 }
@@ -348,18 +278,18 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "unknown policy %s\n", o.policy.c_str());
     return 2;
   }
-  Cache cache(policy.get(), 2 * o.keys);
+  Cache cache(policy.get(), 2 * o.stream.keys);
   Host host(&cache, o.key_bytes);
-  Stream stream(o);
+  hitratio::KeyStream stream(o.stream);
   const int64_t target = o.budget - std::min<int64_t>(64 * 1024, o.budget / 512);
   int64_t counted = 0, hits = 0, zipf_counted = 0, zipf_hits = 0;
   std::vector<uint64_t> batch, misses;
   std::vector<char> is_zipf;
-  for (int64_t n = 0; n < o.requests;) {
+  for (int64_t n = 0; n < o.stream.requests;) {
     batch.clear();
     is_zipf.clear();
     misses.clear();
-    for (int b = 0; b < kBatch && n + b < o.requests; ++b) {
+    for (int b = 0; b < kBatch && n + b < o.stream.requests; ++b) {
       bool zipf;
       batch.push_back(stream.Next(&zipf));
       is_zipf.push_back(zipf);
@@ -374,7 +304,7 @@ int Main(int argc, char** argv) {
       } else {
         misses.push_back(batch[i]);
       }
-      if (n >= o.warmup) {
+      if (n >= o.stream.warmup) {
         ++counted;
         hits += k != nullptr;
         zipf_counted += is_zipf[i];
@@ -395,7 +325,7 @@ int Main(int argc, char** argv) {
     }
   }
   std::printf("policy=%s stream=%s hit=%.2f zipf_hit=%.2f keys=%lld policy_bytes=%lld\n",
-              o.policy.c_str(), o.stream.c_str(), 100.0 * hits / std::max<int64_t>(1, counted),
+              o.policy.c_str(), o.stream.spec.c_str(), 100.0 * hits / std::max<int64_t>(1, counted),
               100.0 * zipf_hits / std::max<int64_t>(1, zipf_counted),
               static_cast<long long>(cache.count()),
               static_cast<long long>(cache.Used(o.key_bytes) - cache.count() * o.key_bytes));
