@@ -8,6 +8,7 @@ Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/
 import os
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -102,6 +103,29 @@ def raw_command(port, payload: bytes, read_timeout=2.0):
         except socket.timeout:
             pass
         return b"".join(chunks)
+
+
+def run_clients(work, n, timeout=60):
+    """Runs work(i) for i in 0..n-1, each in its own thread (a client each),
+    and returns what failed as repr strings: [] when every one passed. A
+    thread still running after `timeout` seconds (all told) is a failure."""
+    errors = []
+
+    def run(i):
+        try:
+            work(i)
+        except Exception as e:  # noqa: BLE001 - returned to the caller
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    errors += [f"client {i} still running after {timeout}s"
+               for i, t in enumerate(threads) if t.is_alive()]
+    return errors
 
 
 class Raw:

@@ -12,13 +12,12 @@ import os
 import socket
 import struct
 import subprocess
-import threading
 import time
 
 import pytest
 import redis
 
-from conftest import SHOAL_EXE, ShoalServer, free_port
+from conftest import SHOAL_EXE, ShoalServer, free_port, run_clients
 
 ENGINES = ["uring", "epoll"]
 # The engine INFO names for each --io-engine value on a kernel with io_uring.
@@ -87,25 +86,16 @@ def test_long_pipeline_in_one_write_is_answered_in_order(engine_server):
 
 def test_many_clients_at_once_each_get_their_own_answers(engine_server):
     engine_server.client().flushall()
-    errors = []
 
     def run(i):
-        try:
-            c = redis.Redis(host="127.0.0.1", port=engine_server.port)
-            for j in range(200):
-                c.set(f"k{i}:{j}", f"{i}-{j}")
-                assert c.get(f"k{i}:{j}") == f"{i}-{j}".encode()
-                c.incr("shared")
-            c.close()
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(repr(e))
+        c = redis.Redis(host="127.0.0.1", port=engine_server.port)
+        for j in range(200):
+            c.set(f"k{i}:{j}", f"{i}-{j}")
+            assert c.get(f"k{i}:{j}") == f"{i}-{j}".encode()
+            c.incr("shared")
+        c.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(60)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    assert run_clients(run, 60) == []
     assert int(engine_server.client().get("shared")) == 60 * 200
 
 
