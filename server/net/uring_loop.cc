@@ -2,10 +2,20 @@
 // nothing: the server then uses epoll), the provided-buffer ring, and the
 // submit/wait/dispatch cycle.
 //
-// Buffers: kBuffers of kBufferSize in one anonymous mapping, so only the
-// pages the kernel wrote into count in RSS. A multishot recv that finds the
-// ring empty ends with -ENOBUFS; its connection re-arms it, and by the time
-// the re-arm is submitted the pump has recycled every buffer it handed out.
+// Buffers: up to kMaxBuffers of kBufferSize in one anonymous mapping, so
+// only the pages the kernel wrote into count in RSS. The kernel takes them
+// from the ring in order and Recycle puts each back at the tail, so every
+// buffer in the ring is written sooner or later: RSS follows how many are
+// provided, not how many a turn needs. So the ring starts with
+// kFirstBuffers and grows when multishot recvs find it empty (-ENOBUFS,
+// seen in Dispatch before the handler; RanDry): a worker holds about as many
+// buffers as its busiest turn took, e.g. 8 (32 KB) for a few pipelining
+// clients, ~50 for 50 clients at P=1, against 128 (512 KB) always. The recv
+// that ran out is re-armed by its connection; by the time the re-arm is
+// submitted the pump has recycled every buffer it handed out. And a ring
+// that took no data for a while (a bulk load over, clients gone quiet)
+// gives its buffers' pages back (ReleaseIdleBuffers): the next recvs fault
+// in fresh zero pages, a few microseconds once per idle spell.
 #include "server/net/uring_loop.h"
 
 #include <poll.h>
@@ -21,7 +31,8 @@ namespace shoal {
 namespace {
 
 constexpr unsigned kEntries = 256;       // SQ size; the CQ is 8x
-constexpr unsigned kBuffers = 128;       // power of two
+constexpr unsigned kMaxBuffers = 128;    // the ring's entries; power of two
+constexpr unsigned kFirstBuffers = 8;    // provided at start
 constexpr size_t kBufferSize = 4096;
 constexpr uint16_t kBufferGroup = 0;
 constexpr uintptr_t kOpMask = 7;         // low bits of user_data: the op
@@ -88,15 +99,15 @@ std::unique_ptr<UringLoop> UringLoop::Create(std::string* why) {
     return nullptr;
   }
   u->ring_ready_ = true;
-  // The buffer ring: kBuffers io_uring_buf entries, page-aligned.
-  u->buf_ring_bytes_ = kBuffers * sizeof(io_uring_buf);
+  // The buffer ring: kMaxBuffers io_uring_buf entries, page-aligned.
+  u->buf_ring_bytes_ = kMaxBuffers * sizeof(io_uring_buf);
   void* ring_mem = mmap(nullptr, u->buf_ring_bytes_, PROT_READ | PROT_WRITE,
                         MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-  void* bufs = mmap(nullptr, kBuffers * kBufferSize, PROT_READ | PROT_WRITE,
+  void* bufs = mmap(nullptr, kMaxBuffers * kBufferSize, PROT_READ | PROT_WRITE,
                     MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (ring_mem == MAP_FAILED || bufs == MAP_FAILED) {
     if (ring_mem != MAP_FAILED) munmap(ring_mem, u->buf_ring_bytes_);
-    if (bufs != MAP_FAILED) munmap(bufs, kBuffers * kBufferSize);
+    if (bufs != MAP_FAILED) munmap(bufs, kMaxBuffers * kBufferSize);
     *why = "mmap of the buffer ring failed";
     return nullptr;
   }
@@ -105,25 +116,33 @@ std::unique_ptr<UringLoop> UringLoop::Create(std::string* why) {
   io_uring_buf_ring_init(u->buf_ring_);
   io_uring_buf_reg reg{};
   reg.ring_addr = reinterpret_cast<uintptr_t>(ring_mem);
-  reg.ring_entries = kBuffers;
+  reg.ring_entries = kMaxBuffers;
   reg.bgid = kBufferGroup;
   rc = io_uring_register_buf_ring(&u->ring_, &reg, 0);
   if (rc < 0) {
     *why = std::string("provided buffer ring: ") + strerror(-rc);
     return nullptr;
   }
-  const int mask = io_uring_buf_ring_mask(kBuffers);
-  for (unsigned i = 0; i < kBuffers; ++i) {
-    io_uring_buf_ring_add(u->buf_ring_, u->buffers_ + i * kBufferSize, kBufferSize, i, mask, i);
-  }
-  io_uring_buf_ring_advance(u->buf_ring_, kBuffers);
+  u->AddBuffers(kFirstBuffers);
   return u;
+}
+
+void UringLoop::AddBuffers(unsigned n) {
+  n = std::min(n, kMaxBuffers - provided_);
+  const int mask = io_uring_buf_ring_mask(kMaxBuffers);
+  for (unsigned i = 0; i < n; ++i) {
+    const uint16_t bid = static_cast<uint16_t>(provided_ + i);
+    io_uring_buf_ring_add(buf_ring_, buffers_ + static_cast<size_t>(bid) * kBufferSize,
+                          kBufferSize, bid, mask, static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(buf_ring_, static_cast<int>(n));
+  provided_ += n;
 }
 
 UringLoop::~UringLoop() {
   if (ring_ready_) io_uring_queue_exit(&ring_);
   if (buf_ring_ != nullptr) munmap(buf_ring_, buf_ring_bytes_);
-  if (buffers_ != nullptr) munmap(buffers_, kBuffers * kBufferSize);
+  if (buffers_ != nullptr) munmap(buffers_, kMaxBuffers * kBufferSize);
 }
 
 io_uring_sqe* UringLoop::NextSqe() {
@@ -194,8 +213,36 @@ void UringLoop::CancelTimeout(Handler* h) {
 
 void UringLoop::Recycle(uint16_t bid) {
   io_uring_buf_ring_add(buf_ring_, buffers_ + static_cast<size_t>(bid) * kBufferSize, kBufferSize,
-                        bid, io_uring_buf_ring_mask(kBuffers), 0);
+                        bid, io_uring_buf_ring_mask(kMaxBuffers), 0);
   io_uring_buf_ring_advance(buf_ring_, 1);
+}
+
+void UringLoop::RanDry() {
+  // Each recv that found the ring empty this turn gets a buffer of its own
+  // before its handler re-arms it, and the first doubles the ring (a large
+  // upload, one recv running dry turn after turn, grows it as fast as 50
+  // clients at once do).
+  ++dry_this_turn_;
+  const unsigned want = std::max(dry_this_turn_, provided_at_turn_);
+  if (added_this_turn_ < want) {
+    const unsigned before = provided_;
+    AddBuffers(want - added_this_turn_);
+    added_this_turn_ += provided_ - before;
+  }
+}
+
+void UringLoop::ReleaseIdleBuffers() {
+  // Outside Wait no buffer is lent, so every provided one sits in the ring
+  // holding nothing; the kernel writes into them only within this thread's
+  // io_uring_enter (DEFER_TASKRUN), so it cannot race the madvise.
+  if (reaping_) return;
+  if (took_buffers_) {
+    took_buffers_ = false;  // busy since the last call
+    return;
+  }
+  if (released_) return;
+  madvise(buffers_, static_cast<size_t>(provided_) * kBufferSize, MADV_DONTNEED);
+  released_ = true;
 }
 
 void UringLoop::Dispatch(io_uring_cqe* cqe) {
@@ -205,8 +252,11 @@ void UringLoop::Dispatch(io_uring_cqe* cqe) {
   const int32_t res = cqe->res;
   const uint32_t flags = cqe->flags;
   const bool more = (flags & IORING_CQE_F_MORE) != 0;
+  if (op == kRecv && res == -ENOBUFS) RanDry();
   if (flags & IORING_CQE_F_BUFFER) {
     uint16_t bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    took_buffers_ = true;
+    released_ = false;
     std::string_view data;
     if (res > 0) data = std::string_view(buffers_ + static_cast<size_t>(bid) * kBufferSize, res);
     h->OnCompletion(op, res, more, data);
@@ -244,6 +294,9 @@ unsigned UringLoop::FlushSq() {
 bool UringLoop::Wait(int timeout_ms) {
   if (reaping_) return true;  // a handler's Close() does not recurse here
   reaping_ = true;
+  provided_at_turn_ = provided_;
+  dry_this_turn_ = 0;
+  added_this_turn_ = 0;
   // One io_uring_enter: submit, run the deferred completion work, wait.
   // (Called directly, not through liburing's submit-and-wait, which costs
   // a few hundred instructions a turn in its CQ bookkeeping.)

@@ -78,6 +78,14 @@ class UringLoop {
   // The same without waiting.
   void Pump() { Wait(0); }
 
+  // Buffers provided to the kernel so far (they grow as turns need more;
+  // each costs 4 KB of RSS once written).
+  unsigned provided_buffers() const { return provided_; }
+  // Gives the buffers' pages back to the kernel (MADV_DONTNEED) if no
+  // buffer was taken since the previous call; call between turns, e.g.
+  // from a timer every 100 ms. The buffers stay provided.
+  void ReleaseIdleBuffers();
+
  private:
   UringLoop() = default;
   io_uring_sqe* NextSqe();
@@ -88,12 +96,24 @@ class UringLoop {
   void Recycle(uint16_t bid);
   // Publishes the queued SQEs to the kernel; how many it has not consumed.
   unsigned FlushSq();
+  // Provides up to `n` buffers never provided before (up to kMaxBuffers).
+  void AddBuffers(unsigned n);
+  // A recv ended with -ENOBUFS: grow the ring for its re-arm.
+  void RanDry();
 
   io_uring ring_{};
   bool ring_ready_ = false;
   io_uring_buf_ring* buf_ring_ = nullptr;  // mmap'd, page-aligned
   size_t buf_ring_bytes_ = 0;
-  char* buffers_ = nullptr;  // kBuffers × kBufferSize, mmap'd
+  char* buffers_ = nullptr;  // kMaxBuffers × kBufferSize, mmap'd (reserved)
+  unsigned provided_ = 0;    // buffers [0, provided_) are in use
+  // This turn (one Wait): provided_ at its start, recvs that ran dry,
+  // buffers added for them.
+  unsigned provided_at_turn_ = 0;
+  unsigned dry_this_turn_ = 0;
+  unsigned added_this_turn_ = 0;
+  bool took_buffers_ = false;  // since the last ReleaseIdleBuffers
+  bool released_ = true;       // no buffer page written since the last release
   bool reaping_ = false;
   static constexpr unsigned kTimeoutSlots = 4;
   __kernel_timespec timeouts_[kTimeoutSlots] = {};  // read by the kernel at submit

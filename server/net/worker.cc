@@ -321,6 +321,13 @@ void Worker::Cron() {
     next_sample_ms = now + 100;
     SampleInstantaneousMetrics(*server_, store_->clock().NowUs());
   }
+  // The uring engine's receive buffers go back to the kernel after
+  // 100-200 ms without data (UringLoop::ReleaseIdleBuffers).
+  static thread_local int64_t next_buffer_check_ms = 0;
+  if (uring_ != nullptr && now >= next_buffer_check_ms) {
+    next_buffer_check_ms = now + 100;
+    uring_->ReleaseIdleBuffers();
+  }
   int64_t timeout_s = server_->runtime().timeout_s.load(std::memory_order_relaxed);
   static thread_local int64_t next_idle_check_ms = 0;
   if (timeout_s > 0 && now >= next_idle_check_ms) {
