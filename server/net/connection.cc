@@ -26,6 +26,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "eviction/settings.h"
+#include "protocol/pipeline_scan.h"
 #include "server/dispatch/errors.h"
 #include "server/dispatch/info_section.h"
 #include "server/events/blocking.h"
@@ -247,6 +248,7 @@ void Connection::FailTls() {
 void Connection::ProcessInput() {
   session_.last_interaction_ms.store(worker_->LoopNowMs(), std::memory_order_relaxed);
   parser_.set_admit_check_over(BulkHeadroom());
+  size_t until_prefetch = 0;  // commands to run before the next look ahead
   while (rstart_ < rend_ && !session_.close_after_reply && !session_.block.blocked) {
     if (session_.kill_requested.load(std::memory_order_relaxed)) {
       Close();
@@ -274,6 +276,10 @@ void Connection::ProcessInput() {
       if (consumed == 0) break;
       continue;
     }
+    // More requests behind this one (a pipeline): hint their keys' memory
+    // now, so that the lookups' cache misses overlap.
+    if (until_prefetch == 0) until_prefetch = rstart_ < rend_ ? PrefetchAhead() : SIZE_MAX;
+    --until_prefetch;
     worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(args_));
     if (session_.postponed) {
       NotePostponed(CmdArgs(args_));
@@ -298,6 +304,18 @@ void Connection::ProcessInput() {
     }
   }
   session_.query_buffer_bytes.store(rend_ - rstart_, std::memory_order_relaxed);
+}
+
+size_t Connection::PrefetchAhead() {
+  constexpr size_t kAhead = 16;
+  std::string_view keys[kAhead + 1];
+  size_t n = 0;
+  if (args_.size() >= 2) keys[n++] = args_[1];  // the request about to run
+  const size_t behind =
+      ScanPipelineKeys(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), keys + n, kAhead);
+  if (behind == 0) return SIZE_MAX;
+  worker_->store()->PrefetchLookups(session_.db.load(std::memory_order_relaxed), keys, n + behind);
+  return behind + 1;
 }
 
 bool Connection::Send(std::string& out) {

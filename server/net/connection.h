@@ -86,6 +86,11 @@ class Connection : public UringLoop::Handler {
   // Makes room at rbuf_[rend_] for the next read (at least a chunk).
   void ReserveRead();
   void ProcessInput();
+  // Prefetch hints for the keys of the request just parsed (args_) and of
+  // the complete ones behind it in the read buffer (a pipeline's;
+  // protocol/pipeline_scan.h). Returns how many requests they cover,
+  // SIZE_MAX when none behind is complete (nothing to overlap).
+  size_t PrefetchAhead();
   // After new bytes landed in the read buffer: parse and run, then check
   // the query buffer limit.
   void AfterInput(size_t nread);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/base/attributes.h"
+
 namespace shoal {
 namespace {
 
@@ -15,6 +17,29 @@ bool OverLoaded(size_t n, size_t cap) { return n * 10 > cap * 9; }
 }  // namespace
 
 SlotTable::~SlotTable() { std::free(slots_); }
+
+// Racy by design when another worker changes the table: slots_ and cap_ may
+// come from two versions; a prefetch of any address is harmless.
+ABSL_ATTRIBUTE_NO_SANITIZE_THREAD void SlotTable::PrefetchProbe(uint64_t hash) const {
+  const uint64_t* slots = slots_;
+  const uint64_t cap = cap_;
+  if (slots == nullptr) return;
+  __builtin_prefetch(slots + ((static_cast<uint64_t>(TagOfHash(hash)) * cap) >> kTagBits));
+}
+
+void SlotTable::PrefetchEntry(uint64_t hash) const {
+  if (size_ == 0) return;
+  const uint32_t tag = TagOfHash(hash);
+  size_t i = Home(tag);
+  for (int probes = 0; probes < 4; ++probes, i = Next(i)) {
+    const uint64_t s = slots_[i];
+    if (s == 0) return;
+    if (TagOf(s) == tag) {
+      __builtin_prefetch(PtrOf(s));
+      return;
+    }
+  }
+}
 
 size_t SlotTable::IndexOf(std::string_view key, uint64_t hash) const {
   if (size_ == 0) return npos;

@@ -57,6 +57,13 @@ class SlotTable {
   }
   Entry* Find(std::string_view key) const { return Find(key, KeyHash(key)); }
 
+  // Prefetches the slot a lookup of `hash` reads first. Safe without the
+  // stripe lock (store.h, PrefetchLookups): reads the header only.
+  void PrefetchProbe(uint64_t hash) const;
+  // Prefetches the entry a lookup of `hash` would compare first (the first
+  // of a few slots from its home whose tag matches). Under the stripe lock.
+  void PrefetchEntry(uint64_t hash) const;
+
   // Inserts e, or puts it in place of the entry with the same key and returns
   // that entry (which the caller frees).
   Entry* InsertOrReplace(Entry* e, uint64_t hash);

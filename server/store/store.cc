@@ -158,6 +158,30 @@ SlotTable* Store::Table(int db, int slot, bool create) {
   return &tables[slot];
 }
 
+void Store::PrefetchLookups(int db, const std::string_view* keys, size_t n) const {
+  if (db < 0 || db >= databases_) return;
+  const SlotTable* tables = tables_[db].load(std::memory_order_acquire);
+  if (tables == nullptr) return;
+  constexpr size_t kMax = 32;
+  uint64_t hashes[kMax];
+  int slots[kMax];
+  n = std::min(n, kMax);
+  for (size_t i = 0; i < n; ++i) {
+    slots[i] = KeySlot(keys[i]);
+    hashes[i] = KeyHash(keys[i]);
+    __builtin_prefetch(&tables[slots[i]]);
+  }
+  for (size_t i = 0; i < n; ++i) tables[slots[i]].PrefetchProbe(hashes[i]);
+  // The entries: reading a slot needs its stripe (another worker may be
+  // rebuilding the table), so only where the stripe is free right now.
+  for (size_t i = 0; i < n; ++i) {
+    Stripe& st = *stripes_[StripeOfSlot(slots[i])];
+    if (!st.mu.TryLock()) continue;
+    tables[slots[i]].PrefetchEntry(hashes[i]);
+    st.mu.Unlock();
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Accounting helpers
 

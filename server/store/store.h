@@ -157,6 +157,13 @@ class Store {
   const Clock& clock() const { return *clock_; }
   int StripeOfSlot(int slot) const { return slot & (stripes() - 1); }
 
+  // Prefetch hints for keys that commands about to run will look up (a
+  // pipeline's, protocol/pipeline_scan.h): their slot tables, then the first
+  // slot each probe reads, so the misses overlap. Needs no lock: it reads
+  // table headers only, and a stale one costs a useless prefetch, never a
+  // fault.
+  void PrefetchLookups(int db, const std::string_view* keys, size_t n) const;
+
   // ---- Key operations: the caller holds the key's stripe. ----
   //
   // The hot ones take the key as a HashedKey (slot_hash.h), so that one
