@@ -15,6 +15,9 @@
 //    chunked run ends without an error the two runs agree exactly. (The
 //    chunked run may fail earlier: "too big inline request" is judged on
 //    what has arrived, as in Redis.)
+//  - the pipeline look-ahead (protocol/pipeline_scan.h) reads within the
+//    buffer, and each request it reports has, where the parser (default
+//    limits) parses it, the same second argument.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/pipeline_scan.h"
 #include "protocol/request_parser.h"
 
 namespace {
@@ -129,6 +133,23 @@ std::vector<Event> Drive(std::string_view data, const ParserLimits& limits,
   }
 }
 
+// `parsed`: the whole run's events under default limits, or null.
+void CheckScan(std::string_view stream, const std::vector<Event>* parsed) {
+  constexpr size_t kMax = 8;
+  std::string_view keys[kMax];
+  const size_t n = shoal::ScanPipelineKeys(stream, keys, kMax);
+  Check(n <= kMax, "scan reports at most max requests");
+  for (size_t i = 0; i < n; ++i) {
+    Check(keys[i].empty() || (keys[i].data() >= stream.data() &&
+                              keys[i].data() + keys[i].size() <= stream.data() + stream.size()),
+          "scanned key lies within the buffer");
+    if (parsed == nullptr || i >= parsed->size() || (*parsed)[i].status != ParseStatus::kOk) break;
+    const std::vector<std::string>& args = (*parsed)[i].args;
+    Check(args.size() >= 2 ? keys[i] == args[1] : keys[i].empty(),
+          "scanned key is the parsed second argument");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -141,6 +162,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const Event& e : whole) {
     if (e.status == ParseStatus::kOk) CheckRoundTrip(e.args);
   }
+
+  CheckScan(stream, (opts & 7) == 0 ? &whole : nullptr);
 
   // Read sizes from the option byte's high bits: 1..8 bytes, varying.
   std::vector<size_t> reads;
