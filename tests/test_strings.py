@@ -295,6 +295,32 @@ def test_mset(r, raw):
     assert r.mget("t", "u") == [b"w", b"s"]
 
 
+def test_many_keys_cross_prefetch_batches_in_argument_order(r):
+    # MGET, MSET, EXISTS and DEL walk their keys in batches of 16 (their
+    # lookups prefetched together): 45 keys span three batches, with
+    # duplicates inside a batch and across batches, keys of another type and
+    # missing keys, and every reply must still follow argument order.
+    keys = ["k%d" % i for i in range(40)]
+    pairs = []
+    for i, k in enumerate(keys):
+        pairs += [k, "v%d" % i]
+    pairs += ["k3", "late3", "k20", "late20"]  # the last value of a key wins
+    assert r.execute_command("MSET", *pairs) is True
+    r.rpush("alist", "x")
+    final = {k: "v%d" % i for i, k in enumerate(keys)}
+    final.update(k3="late3", k20="late20")
+    asked = keys[:20] + ["missing", "alist", "k3"] + keys[20:] + ["k39", "nope"]
+    want = [final.get(k) for k in asked]
+    assert want[3] == want[22] == "late3" and want[23] == "late20"
+    got = r.mget(asked)
+    assert [g.decode() if g is not None else None for g in got] == want
+    assert r.exists(*asked) == len(asked) - 2  # all but "missing" and "nope"
+    doomed = keys[::2] + keys[::4] + ["alist", "missing"]  # duplicates count once
+    assert r.delete(*doomed) == 20 + 1
+    assert r.exists(*keys) == 20
+    assert r.mget(keys[:4]) == [None, b"v1", None, b"late3"]
+
+
 def test_msetnx(r, raw):
     assert raw.cmd("MSETNX", "a", "1", "b", "2") == b":1\r\n"
     assert raw.cmd("MSETNX", "b", "3", "c", "4") == b":0\r\n"

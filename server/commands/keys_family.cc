@@ -25,6 +25,7 @@
 
 #include "absl/strings/match.h"
 #include "server/commands/families.h"
+#include "server/commands/key_batches.h"
 #include "server/events/blocking.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
@@ -69,11 +70,11 @@ bool ClusterEnabled(const CommandContext& ctx) {
 // background reclaimer would be the place to change that.
 void CmdDel(CommandContext& ctx, CmdArgs args) {
   int64_t removed = 0;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (!ctx.store->Erase(ctx.db(), args[i])) continue;
+  ForEachKeyPrefetched(ctx, args, 1, 1, [&](size_t i, const HashedKey&) {
+    if (!ctx.store->Erase(ctx.db(), args[i])) return;
     ++removed;
     Notify(ctx, kNotifyGeneric, "del", args[i]);
-  }
+  });
   ctx.reply->Integer(removed);
 }
 
@@ -81,9 +82,9 @@ void CmdDel(CommandContext& ctx, CmdArgs args) {
 // twice counts twice). The lookup itself is the "touch".
 void CmdExists(CommandContext& ctx, CmdArgs args) {
   int64_t found = 0;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (ctx.store->Find(ctx.db(), args[i], Store::Lookup::kRead) != nullptr) ++found;
-  }
+  ForEachKeyPrefetched(ctx, args, 1, 1, [&](size_t, const HashedKey& key) {
+    if (ctx.store->Find(ctx.db(), key, Store::Lookup::kRead) != nullptr) ++found;
+  });
   ctx.reply->Integer(found);
 }
 

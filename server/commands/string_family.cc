@@ -31,6 +31,7 @@
 #include <string_view>
 
 #include "server/commands/families.h"
+#include "server/commands/key_batches.h"
 #include "server/commands/string_family.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
@@ -337,25 +338,25 @@ void CmdPSetEx(CommandContext& ctx, CmdArgs args) { SetWithExpire(ctx, args, fal
 void CmdMGet(CommandContext& ctx, CmdArgs args) {
   ctx.reply->ArrayHeader(static_cast<int64_t>(args.size() - 1));
   char buf[kIntBufSize];
-  for (size_t i = 1; i < args.size(); ++i) {
-    Entry* e = ctx.store->Find(ctx.db(), args[i], Lookup::kRead);
+  ForEachKeyPrefetched(ctx, args, 1, 1, [&](size_t, const HashedKey& key) {
+    Entry* e = ctx.store->Find(ctx.db(), key, Lookup::kRead);
     if (e == nullptr || e->type() != ValueType::kString) {
       ctx.reply->NullBulk();
     } else {
       ctx.reply->Bulk(ValueOf(e, buf));
     }
-  }
+  });
 }
 
 void CmdMSet(CommandContext& ctx, CmdArgs args) {
   // Arity is -3; the pairs must be complete.
   if ((args.size() - 1) % 2 != 0) return ctx.Error(WrongArityText(ctx.spec->name));
-  for (size_t i = 1; i + 1 < args.size(); i += 2) {
-    Entry* e = ctx.store->Find(ctx.db(), args[i], Lookup::kWrite);
+  ForEachKeyPrefetched(ctx, args, 1, 2, [&](size_t i, const HashedKey& key) {
+    Entry* e = ctx.store->Find(ctx.db(), key, Lookup::kWrite);
     const bool created = e == nullptr;
-    WriteString(ctx, e, args[i], args[i + 1], 0);
+    WriteString(ctx, e, key, args[i + 1], 0);
     NotifyWrite(ctx, args[i], created, "set");
-  }
+  });
   ctx.reply->Ok();
 }
 

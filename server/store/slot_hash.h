@@ -26,6 +26,7 @@ uint64_t KeyHash(std::string_view key);
 // instead of hashing the key again (docs/benchmarks.md, "One hash per key").
 // Views the key's bytes: it lives no longer than the arguments it came from.
 struct HashedKey {
+  HashedKey() = default;
   explicit HashedKey(std::string_view k) : HashedKey(k, KeySlot(k)) {}
   // `slot` must be KeySlot(k).
   HashedKey(std::string_view k, int slot) : key(k), hash(KeyHash(k)), slot(slot) {
@@ -33,8 +34,8 @@ struct HashedKey {
   }
 
   std::string_view key;
-  uint64_t hash;
-  int slot;
+  uint64_t hash = 0;
+  int slot = 0;
 };
 
 }  // namespace shoal

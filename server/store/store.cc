@@ -159,22 +159,42 @@ SlotTable* Store::Table(int db, int slot, bool create) {
 }
 
 void Store::PrefetchLookups(int db, const std::string_view* keys, size_t n) const {
-  if (db < 0 || db >= databases_) return;
-  const SlotTable* tables = tables_[db].load(std::memory_order_acquire);
-  if (tables == nullptr) return;
-  constexpr size_t kMax = 32;
-  uint64_t hashes[kMax];
-  int slots[kMax];
-  n = std::min(n, kMax);
+  uint64_t hashes[kPrefetchBatch];
+  int slots[kPrefetchBatch];
+  n = std::min(n, kPrefetchBatch);
   for (size_t i = 0; i < n; ++i) {
     slots[i] = KeySlot(keys[i]);
     hashes[i] = KeyHash(keys[i]);
-    __builtin_prefetch(&tables[slots[i]]);
   }
+  PrefetchBatch(db, slots, hashes, n, /*held=*/false);
+}
+
+void Store::PrefetchHeld(int db, const HashedKey* keys, size_t n) const {
+  uint64_t hashes[kPrefetchBatch];
+  int slots[kPrefetchBatch];
+  n = std::min(n, kPrefetchBatch);
+  for (size_t i = 0; i < n; ++i) {
+    slots[i] = keys[i].slot;
+    hashes[i] = keys[i].hash;
+  }
+  PrefetchBatch(db, slots, hashes, n, /*held=*/true);
+}
+
+void Store::PrefetchBatch(int db, const int* slots, const uint64_t* hashes, size_t n,
+                          bool held) const {
+  if (db < 0 || db >= databases_) return;
+  const SlotTable* tables = tables_[db].load(std::memory_order_acquire);
+  if (tables == nullptr) return;
+  for (size_t i = 0; i < n; ++i) __builtin_prefetch(&tables[slots[i]]);
   for (size_t i = 0; i < n; ++i) tables[slots[i]].PrefetchProbe(hashes[i]);
   // The entries: reading a slot needs its stripe (another worker may be
-  // rebuilding the table), so only where the stripe is free right now.
+  // rebuilding the table), so only where the caller holds it or it is
+  // free right now.
   for (size_t i = 0; i < n; ++i) {
+    if (held) {
+      tables[slots[i]].PrefetchEntry(hashes[i]);
+      continue;
+    }
     Stripe& st = *stripes_[StripeOfSlot(slots[i])];
     if (!st.mu.TryLock()) continue;
     tables[slots[i]].PrefetchEntry(hashes[i]);

@@ -163,6 +163,11 @@ class Store {
   // table headers only, and a stale one costs a useless prefetch, never a
   // fault.
   void PrefetchLookups(int db, const std::string_view* keys, size_t n) const;
+  // The same for a multi-key command (MGET) about to look its keys up one
+  // by one: the caller holds every key's stripe, so each key's first
+  // matching entry is prefetched as well. At most kPrefetchBatch keys.
+  static constexpr size_t kPrefetchBatch = 32;
+  void PrefetchHeld(int db, const HashedKey* keys, size_t n) const;
 
   // ---- Key operations: the caller holds the key's stripe. ----
   //
@@ -301,6 +306,10 @@ class Store {
  private:
   friend class StripeLocks;
   struct Stripe;
+  // PrefetchLookups / PrefetchHeld: `held` says the caller holds the
+  // stripes (else an entry is prefetched only where TryLock succeeds).
+  void PrefetchBatch(int db, const int* slots, const uint64_t* hashes, size_t n,
+                     bool held) const;
   struct ExpireState;
   struct ExpireRun;
   class EvictionHostImpl;
