@@ -80,3 +80,33 @@ def test_eviction_publishes_evicted_events(r, server):
         r.config_set("maxmemory", "0")
         r.config_set("maxmemory-policy", "noeviction")
         r.config_set("notify-keyspace-events", "")
+
+
+def test_set_with_a_past_exat_publishes_set_expire_then_expired(r, server):
+    # redis-server stores the key with its past expire time and lets lazy or
+    # active expiry remove it: subscribers see set, expire, then expired,
+    # and expired_keys counts it (GETEX and EXPIRE in the past give "del").
+    r.config_set("notify-keyspace-events", "KEA")
+    p = server.client().pubsub()
+    p.psubscribe("__keyevent@0__:*")
+    try:
+        before = r.info("stats")["expired_keys"]
+        r.set("gone", "old")
+        assert r.set("gone", "new", exat=100) is True
+        assert r.set("never", "v", pxat=100) is True
+        assert r.exists("gone", "never") == 0
+        assert r.get("gone") is None
+        events = []
+        while len(events) < 7:  # set; set, expire (x2); expired (x2)
+            m = next_message(p)
+            assert m is not None, "missing events, got %r" % events
+            events.append((m["channel"].decode().split(":")[-1], m["data"].decode()))
+        # Each key's expired event comes after its set and expire; the two
+        # keys may expire in either order (lookup or the expiry cycle).
+        for key in ("gone", "never"):
+            mine = [e for e, k in events if k == key][-3:]
+            assert mine == ["set", "expire", "expired"], (key, events)
+        assert r.info("stats")["expired_keys"] == before + 2
+    finally:
+        p.close()
+        r.config_set("notify-keyspace-events", "")

@@ -183,15 +183,13 @@ void ReplyExpireError(CommandContext& ctx, OpStatus s) {
 
 // Stores `value` at `key` with `expire_ms` (0: none), over `existing` (the
 // live entry from Find, or null). An integer written over an int-encoded
-// entry with the same expire is changed in place; an expire already in the
-// past deletes the key instead (as if it had expired at once).
+// entry with the same expire is changed in place. An expire already in the
+// past (SET ... EXAT/PXAT) is stored as it is, as redis-server does: the
+// key is logically gone at once, and the next lookup or the expiry cycle
+// deletes it with an `expired` event and counts it in expired_keys.
 void WriteString(CommandContext& ctx, Entry* existing, const HashedKey& key,
                  std::string_view value, int64_t expire_ms) {
   const int db = ctx.db();
-  if (expire_ms > 0 && expire_ms <= ctx.NowMs()) {
-    if (existing != nullptr) ctx.store->Erase(db, key.key);
-    return;
-  }
   if (existing != nullptr && existing->type() == ValueType::kString &&
       existing->encoding() == Encoding::kInt && existing->expire_ms() == expire_ms) {
     int64_t v;
