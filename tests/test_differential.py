@@ -467,3 +467,69 @@ def main(argv):
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main(sys.argv)
+
+
+def _command_table(port):
+    """COMMAND's reply as {name: entry}, subcommands included."""
+    conn = RespConnection(port)
+    try:
+        _, value = conn.call([b"COMMAND"])
+    finally:
+        conn.close()
+    table = {}
+    for entry in value:
+        table[entry[0]] = entry
+        for sub in entry[9] or []:
+            table[sub[0]] = sub
+    return table
+
+
+def _key_specs(entry):
+    """An entry's key specs without their free-text notes."""
+    specs = []
+    for spec in entry[8]:
+        fields = dict(zip(spec[::2], spec[1::2]))
+        fields.pop(b"notes", None)
+        specs.append(fields)
+    return specs
+
+
+def test_key_specs_match_redis(servers):
+    """COMMAND's key positions and key specs (begin_search / find_keys:
+    index, keyword, range, keynum) equal redis-server's for every command
+    both serve; only the specs' free-text notes are left out."""
+    reference, shoal = servers
+    theirs, ours = _command_table(reference.port), _command_table(shoal.port)
+    common = sorted(set(theirs) & set(ours))
+    assert len(common) > 200
+    differ = [name.decode() for name in common
+              if _key_specs(theirs[name]) != _key_specs(ours[name])
+              or theirs[name][3:6] != ours[name][3:6]]
+    assert not differ, "key specs differ from redis-server: %s" % differ
+
+
+@pytest.mark.parametrize("command", [
+    [b"EVAL", b"return 1", b"2", b"a", b"b", b"c"],
+    [b"FCALL_RO", b"f", b"1", b"a", b"arg"],
+    [b"ZUNIONSTORE", b"dst", b"2", b"a", b"b", b"WEIGHTS", b"1", b"2"],
+    [b"ZINTERCARD", b"2", b"a", b"b", b"LIMIT", b"3"],
+    [b"LMPOP", b"2", b"a", b"b", b"LEFT"],
+    [b"BZMPOP", b"0", b"2", b"a", b"b", b"MIN"],
+    [b"XREAD", b"COUNT", b"2", b"STREAMS", b"s1", b"s2", b"0", b"0"],
+    [b"XREADGROUP", b"GROUP", b"g", b"c", b"STREAMS", b"s1", b">"],
+    [b"GEORADIUS", b"k", b"0", b"0", b"1", b"km", b"STORE", b"d"],
+    [b"GEORADIUSBYMEMBER", b"k", b"m", b"1", b"km", b"STOREDIST", b"d"],
+    [b"MIGRATE", b"h", b"1", b"", b"0", b"10", b"KEYS", b"a", b"b"],
+    [b"SORT", b"k", b"BY", b"w_*", b"STORE", b"d"],
+])
+def test_getkeys_matches_redis_for_keys_found_by_code(servers, command):
+    """The keys those specs describe are the ones COMMAND GETKEYS finds."""
+    reference, shoal = servers
+    got = []
+    for port in (reference.port, shoal.port):
+        conn = RespConnection(port)
+        try:
+            got.append(conn.call([b"COMMAND", b"GETKEYS"] + command)[1])
+        finally:
+            conn.close()
+    assert got[1] == got[0]

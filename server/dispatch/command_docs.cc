@@ -15,6 +15,7 @@
 #include <functional>
 
 #include "base/strings.h"
+#include "server/dispatch/command_key_search.h"
 #include "server/dispatch/key_flags.h"
 
 namespace shoal {
@@ -397,6 +398,60 @@ void ReplyKeySpec(ReplyBuilder* rb, uint16_t key_flags, int first, int lastkey, 
   rb->Integer(0);
 }
 
+// A key spec for keys found by code, as CodeKeySearch describes them.
+void ReplyCodeKeySpec(ReplyBuilder* rb, uint16_t key_flags, const CodeKeySearch& k) {
+  using Kind = CodeKeySearch::Kind;
+  if (k.kind == Kind::kUnknown) return ReplyKeySpec(rb, key_flags, -1, 0, 0);
+  if (k.incomplete) key_flags |= kKeyIncomplete;
+  std::vector<std::string_view> flags = KeyFlagNames(key_flags);
+  rb->MapHeader(3);
+  rb->Bulk("flags");
+  rb->SetHeader(static_cast<int64_t>(flags.size()));
+  for (std::string_view f : flags) rb->SimpleString(f);
+  rb->Bulk("begin_search");
+  rb->MapHeader(2);
+  rb->Bulk("type");
+  if (k.kind == Kind::kKeynum) {
+    rb->Bulk("index");
+    rb->Bulk("spec");
+    rb->MapHeader(1);
+    rb->Bulk("index");
+    rb->Integer(k.index);
+  } else {
+    rb->Bulk("keyword");
+    rb->Bulk("spec");
+    rb->MapHeader(2);
+    rb->Bulk("keyword");
+    rb->Bulk(k.keyword);
+    rb->Bulk("startfrom");
+    rb->Integer(k.startfrom);
+  }
+  rb->Bulk("find_keys");
+  rb->MapHeader(2);
+  rb->Bulk("type");
+  if (k.kind == Kind::kKeynum) {
+    rb->Bulk("keynum");
+    rb->Bulk("spec");
+    rb->MapHeader(3);
+    rb->Bulk("keynumidx");
+    rb->Integer(k.keynumidx);
+    rb->Bulk("firstkey");
+    rb->Integer(k.firstkey);
+    rb->Bulk("keystep");
+    rb->Integer(k.keystep);
+  } else {
+    rb->Bulk("range");
+    rb->Bulk("spec");
+    rb->MapHeader(3);
+    rb->Bulk("lastkey");
+    rb->Integer(k.lastkey);
+    rb->Bulk("keystep");
+    rb->Integer(k.keystep);
+    rb->Bulk("limit");
+    rb->Integer(k.limit);
+  }
+}
+
 // The key specs of a command: one range from first_key (lastkey relative to
 // it when counted from the front, as Redis writes it) and/or one unknown
 // spec for keys found by code. A command whose first key is treated unlike
@@ -413,8 +468,12 @@ void ReplyKeySpecs(ReplyBuilder* rb, const CommandSpec& spec) {
   // Split with keys found by code: the range (or first unknown spec) takes
   // the first key's flags, an unknown spec the others'.
   const bool split_code = split && code;
-  int n = (range ? 1 : 0) + (code ? 1 : 0) + (split_range ? 1 : 0) +
-          (split_code && !range ? 1 : 0);
+  // Keys found by code that Redis describes (keynum, keyword) replace the
+  // unknown spec(s).
+  const std::vector<CodeKeySearch>* search = code ? CodeKeySearchOf(spec.name) : nullptr;
+  const int code_specs = search != nullptr ? static_cast<int>(search->size())
+                                           : (code ? 1 : 0) + (split_code && !range ? 1 : 0);
+  const int n = (range ? 1 : 0) + (split_range ? 1 : 0) + code_specs;
   rb->SetHeader(n);
   if (range) {
     const int last = spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key;
@@ -426,6 +485,13 @@ void ReplyKeySpecs(ReplyBuilder* rb, const CommandSpec& spec) {
     } else {
       ReplyKeySpec(rb, spec.key_flags, spec.first_key, last, step);
     }
+  }
+  if (search != nullptr) {
+    for (const CodeKeySearch& k : *search) {
+      ReplyCodeKeySpec(rb, k.first_key_flags || !split_code ? spec.key_flags : spec.other_key_flags,
+                       k);
+    }
+    return;
   }
   if (code) {
     if (split_code && !range) ReplyKeySpec(rb, spec.key_flags, -1, 0, 0);

@@ -175,12 +175,29 @@ TEST(CommandInfo, Resp3UsesSetsAndMaps) {
 }
 
 TEST(CommandInfo, MovableKeysGetAnUnknownKeySpec) {
+  CommandSpec cmd = TestSpec("notinthetable", -3, kCmdNoScript);
+  cmd.keys_finder = NumKeysFinder;
+  ReplyBuilder rb(2);
+  ReplyCommandInfo(&rb, cmd);
+  EXPECT_NE(rb.buffer().find("+movablekeys\r\n"), std::string::npos);
+  EXPECT_NE(rb.buffer().find("$4\r\ntype\r\n$7\r\nunknown\r\n"), std::string::npos);
+}
+
+// EVAL's keys are found by code, and described as Redis does: numkeys at
+// index 2, the keys after it (command_key_search.h).
+TEST(CommandInfo, NumKeysCommandsGetAKeynumKeySpec) {
   CommandSpec eval = TestSpec("eval", -3, kCmdNoScript);
   eval.keys_finder = NumKeysFinder;
   ReplyBuilder rb(2);
   ReplyCommandInfo(&rb, eval);
-  EXPECT_NE(rb.buffer().find("+movablekeys\r\n"), std::string::npos);
-  EXPECT_NE(rb.buffer().find("$4\r\ntype\r\n$7\r\nunknown\r\n"), std::string::npos);
+  EXPECT_EQ(rb.buffer().find("unknown"), std::string::npos) << rb.buffer();
+  EXPECT_NE(rb.buffer().find("$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+                             "$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n"
+                             "$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n"
+                             "$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n"
+                             "$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n"),
+            std::string::npos)
+      << rb.buffer();
 }
 
 TEST(CommandInfo, DerivedAclCategoriesFollowRedisOrder) {
