@@ -204,6 +204,20 @@ def test_cat(admin):
     assert "client|kill" in acl(admin, "CAT", "CONNECTION") or "client|kill" in acl(admin, "CAT", "admin")
 
 
+def test_publish_is_fast_as_in_redis(server, admin):
+    # PUBLISH and SPUBLISH carry the "fast" flag, so they are in @fast (not
+    # @slow): a user allowed +@fast and every channel may publish.
+    assert "publish" in acl(admin, "CAT", "fast") and "spublish" in acl(admin, "CAT", "fast")
+    assert "publish" not in acl(admin, "CAT", "slow")
+    assert "subscribe" in acl(admin, "CAT", "slow")
+    acl(admin, "SETUSER", "fastonly", "on", ">pw", "+@fast", "&*")
+    c = server.client(username="fastonly", password="pw", decode_responses=True)
+    try:
+        assert c.publish("news", "hello") == 0
+    finally:
+        c.close()
+
+
 def bulk_list(raw):
     """The strings of a RESP array of bulk strings."""
     lines = raw.split(b"\r\n")

@@ -290,6 +290,23 @@ def test_blmpop(server, r):
     assert r.execute_command("BLMPOP", "0.05", 1, "k3", "LEFT") is None
 
 
+def test_scripts_may_call_blmpop_and_bzmpop_but_never_block(r):
+    # Redis 7 flags BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BZPOPMIN/BZPOPMAX "noscript"
+    # but not BLMPOP and BZMPOP: a script may call those, and they answer at
+    # once (nil on empty keys, whatever the timeout), as inside MULTI.
+    call = "return redis.call(ARGV[1], ARGV[2], 1, KEYS[1], ARGV[3])"
+    t0 = time.time()
+    assert r.eval(call, 1, "sl", "BLMPOP", "0", "LEFT") is None
+    assert r.eval(call, 1, "sz", "BZMPOP", "5", "MIN") is None
+    assert time.time() - t0 < 2
+    r.rpush("sl", "a", "b")
+    r.zadd("sz", {"m": 1})
+    assert r.eval(call, 1, "sl", "BLMPOP", "0", "LEFT") == [b"sl", [b"a"]]
+    assert r.eval(call, 1, "sz", "BZMPOP", "0", "MIN") == [b"sz", [[b"m", b"1"]]]
+    with pytest.raises(redis.ResponseError, match="not allowed from script"):
+        r.eval("return redis.call('BLPOP', KEYS[1], 0)", 1, "sl")
+
+
 def test_same_key_blmove_rotation_when_data_present(r):
     r.rpush("rot", "a", "b")
     assert r.blmove("rot", "rot", 1, "LEFT", "RIGHT") == b"a"

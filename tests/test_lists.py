@@ -640,7 +640,7 @@ def test_resp3_replies(r, w):
     ("brpop", -3, {"write", "noscript", "blocking"}, 1, -2, 1),
     ("blmove", 6, {"write", "denyoom", "noscript", "blocking"}, 1, 2, 1),
     ("brpoplpush", 4, {"write", "denyoom", "noscript", "blocking"}, 1, 2, 1),
-    ("blmpop", -5, {"write", "noscript", "blocking", "movablekeys"}, 0, 0, 0),
+    ("blmpop", -5, {"write", "blocking", "movablekeys"}, 0, 0, 0),  # scripts may call it
 ])
 def test_command_info(r, name, arity, flags, first, last, step):
     # "COMMAND INFO" as one name: redis-py then leaves the reply unparsed.

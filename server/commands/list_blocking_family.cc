@@ -176,7 +176,9 @@ void RegisterBlocking(CommandTable* table) {
        .syntax = "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout",
        .acl_categories = kAcl}));
   CommandSpec blmpop = MakeSpec(
-      "blmpop", -5, kW | kBlock | kCmdMovableKeys, {}, &CmdBLMPop,
+      // Unlike the other blocking list commands, Redis 7 lets scripts call
+      // BLMPOP (it does not block there, as in MULTI): no noscript flag.
+      "blmpop", -5, kW | kCmdBlocking | kCmdMovableKeys, {}, &CmdBLMPop,
       {.group = "list",
        .since = "7.0.0",
        .summary = "Pops the first element from one of multiple lists. Blocks until an element is "

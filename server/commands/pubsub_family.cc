@@ -162,6 +162,7 @@ CommandSpec Sub(std::string_view name, int arity, CommandHandler h, std::string_
 void RegisterPubSubCommands(CommandTable* table) {
   constexpr uint32_t kSubFlags = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale |
                                  kCmdPubSubContext;
+  // PUBLISH and SPUBLISH are fast (@fast, as in Redis); the others @slow.
   auto reg = [&](std::string_view name, int arity, uint32_t flags, CommandHandler h,
                  std::string_view summary, std::string_view since, std::string_view syntax,
                  int first_key = 0, int last_key = 0) {
@@ -171,7 +172,8 @@ void RegisterPubSubCommands(CommandTable* table) {
                               .summary = summary,
                               .complexity = "O(N) where N is the number of channels",
                               .syntax = syntax,
-                              .acl_categories = "@pubsub @slow"}));
+                              .acl_categories = (flags & kCmdFast) ? "@pubsub @fast"
+                                                                   : "@pubsub @slow"}));
   };
   reg("subscribe", -2, kSubFlags, CmdSubscribe<SubKind::kChannel>,
       "Listens for messages published to channels.", "2.0.0", "channel [channel ...]");
