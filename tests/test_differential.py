@@ -508,6 +508,18 @@ def test_key_specs_match_redis(servers):
     assert not differ, "key specs differ from redis-server: %s" % differ
 
 
+def test_command_tips_match_redis(servers):
+    """COMMAND's tips (request_policy / response_policy for cluster clients,
+    nondeterministic_output...) equal redis-server's for every command both
+    serve."""
+    reference, shoal = servers
+    theirs, ours = _command_table(reference.port), _command_table(shoal.port)
+    common = sorted(set(theirs) & set(ours))
+    differ = [name.decode() for name in common if theirs[name][7] != ours[name][7]]
+    assert not differ, "tips differ from redis-server: %s" % differ
+    assert ours[b"dbsize"][7] == [b"request_policy:all_shards", b"response_policy:agg_sum"]
+
+
 @pytest.mark.parametrize("command", [
     [b"EVAL", b"return 1", b"2", b"a", b"b", b"c"],
     [b"FCALL_RO", b"f", b"1", b"a", b"arg"],

@@ -16,6 +16,7 @@
 
 #include "base/strings.h"
 #include "server/dispatch/command_key_search.h"
+#include "server/dispatch/command_tips.h"
 #include "server/dispatch/key_flags.h"
 
 namespace shoal {
@@ -653,7 +654,9 @@ void ReplyCommandInfo(ReplyBuilder* rb, const CommandSpec& spec) {
   std::vector<std::string> cats = AclCategories(spec);
   rb->SetHeader(static_cast<int64_t>(cats.size()));
   for (const std::string& c : cats) rb->SimpleString(c);
-  rb->SetHeader(0);  // tips: Shoal's specs carry none
+  const std::vector<std::string_view>& tips = CommandTipsOf(spec.name);
+  rb->SetHeader(static_cast<int64_t>(tips.size()));
+  for (std::string_view t : tips) rb->Bulk(t);
   ReplyKeySpecs(rb, spec);
   rb->SetHeader(static_cast<int64_t>(spec.subcommands.size()));
   for (const CommandSpec& sub : spec.subcommands) ReplyCommandInfo(rb, sub);
