@@ -99,10 +99,15 @@ def main():
             status = "yes" if name in ours else "no"
             if name in REFUSED:
                 status = "refused: the ring places slots (docs/cluster.md)"
+            elif name in NO_MODULES:
+                status = "no: Shoal loads no Redis modules (MODULE LIST is empty)"
             summary = (d.get("summary") or "").replace("|", "\\|")
             print(f"| `{name.upper().replace('|', ' ')}` | {status} | {summary} |")
         print()
 
+
+# Redis modules are C against redis-server's internals: none can load here.
+NO_MODULES = {"module|load", "module|loadex", "module|unload"}
 
 # In the command table only to refuse with a clear error (docs/cluster.md).
 REFUSED = {f"cluster|{s}" for s in (

@@ -769,6 +769,25 @@ def test_memory_other_subcommands(r):
     assert any(line.startswith(b"USAGE") for line in lines)
 
 
+def test_module_list_is_empty_and_loading_is_not_served(r):
+    # Tools probe MODULE LIST for RedisJSON/RediSearch: Shoal has no modules.
+    assert r.module_list() == []
+    assert r.execute_command("MODULE", "LIST") == []
+    lines = r.execute_command("MODULE", "HELP")
+    assert lines[0].startswith(b"MODULE <subcommand>") and b"LIST" in lines
+    assert not any(line.startswith(b"LOAD") for line in lines)
+    for sub in ("LOAD", "LOADEX", "UNLOAD"):
+        with pytest.raises(redis.ResponseError,
+                           match=r"^unknown subcommand '%s'. Try MODULE HELP.$" % sub.lower()):
+            r.execute_command("MODULE", sub.lower(), "/tmp/x.so")
+    with pytest.raises(redis.ResponseError,
+                       match=r"^wrong number of arguments for 'module\|list' command$"):
+        r.execute_command("MODULE", "LIST", "extra")
+    with pytest.raises(redis.ResponseError,
+                       match=r"^wrong number of arguments for 'module' command$"):
+        r.execute_command("MODULE")
+
+
 # --- SHUTDOWN ------------------------------------------------------------------
 
 def test_shutdown_errors(r):

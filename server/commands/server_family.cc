@@ -1,4 +1,10 @@
-// The server family: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SHUTDOWN, MEMORY.
+// The server family: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SHUTDOWN, MEMORY,
+// MODULE LIST/HELP.
+//
+// Shoal loads no Redis modules (they are C against redis-server's internal
+// API): MODULE LIST answers, truthfully, an empty list, which is what tools
+// that probe for RedisJSON or RediSearch at connect time ask; MODULE LOAD,
+// LOADEX and UNLOAD are not served (unknown subcommand).
 //
 // These commands read the server rather than the keyspace: the command
 // table (COMMAND, through command_docs), the configuration registry (CONFIG),
@@ -600,6 +606,13 @@ void MemoryHelp(CommandContext& ctx, CmdArgs args) {
              "    Return the bytes used by <key> and its value."});
 }
 
+// MODULE LIST: the loaded modules, one map each; none here.
+void ModuleList(CommandContext& ctx, CmdArgs) { ctx.reply->ArrayHeader(0); }
+
+void ModuleHelp(CommandContext& ctx, CmdArgs) {
+  ReplyHelp(ctx, "MODULE", {"LIST", "    Return a list of loaded modules."});
+}
+
 // --------------------------------------------------------- registration
 
 constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;
@@ -792,6 +805,28 @@ void RegisterServerCommands(CommandTable* table) {
       std::move(usage),
   };
   table->Register(std::move(memory));
+
+  CommandSpec module = MakeSpec("module", -2, 0, {}, ContainerArity,
+                                {.group = "server",
+                                 .since = "4.0.0",
+                                 .summary = "A container for module commands.",
+                                 .complexity = "Depends on subcommand.",
+                                 .acl_categories = "@slow"});
+  module.subcommands = {
+      MakeSpec("module|help", 2, kLoadingStale, {}, ModuleHelp,
+               {.group = "server",
+                .since = "5.0.0",
+                .summary = "Returns helpful text about the different subcommands.",
+                .complexity = "O(1)",
+                .acl_categories = "@slow"}),
+      MakeSpec("module|list", 2, kCmdAdmin | kCmdNoScript, {}, ModuleList,
+               {.group = "server",
+                .since = "4.0.0",
+                .summary = "Returns all loaded modules.",
+                .complexity = "O(N) where N is the number of loaded modules.",
+                .acl_categories = "@admin @slow @dangerous"}),
+  };
+  table->Register(std::move(module));
 }
 
 }  // namespace shoal

@@ -59,6 +59,7 @@ const absl::flat_hash_map<std::string_view, std::vector<std::string_view>>& Tabl
       {"migrate", {"nondeterministic_output"}},
       {"mset", {"request_policy:multi_shard", "response_policy:all_succeeded"}},
       {"msetnx", {"request_policy:multi_shard", "response_policy:agg_min"}},
+      {"module|list", {"nondeterministic_output_order"}},
       {"object|encoding", {"nondeterministic_output"}},
       {"object|freq", {"nondeterministic_output"}},
       {"object|idletime", {"nondeterministic_output"}},
