@@ -211,6 +211,71 @@ def test_wait_without_replicas_and_bad_input():
         s.stop()
 
 
+def _unblock_after(server, client_id, mode, delay=0.3):
+    def run():
+        time.sleep(delay)
+        server.client().execute_command("CLIENT", "UNBLOCK", client_id, mode)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def test_wait_and_waitaof_answer_their_counts_when_client_unblock_times_them_out():
+    """CLIENT UNBLOCK (TIMEOUT) ends WAIT and WAITAOF as their timeout would:
+    with what was acknowledged (an integer, [local, replicas]), not a null;
+    CLIENT UNBLOCK ERROR gives -UNBLOCKED."""
+    s = ShoalServer()
+    try:
+        c = s.client()
+        c.set("k", 1)
+        for cmd, mode, want in [(("WAIT", 1, 0), "TIMEOUT", 0),
+                                (("WAITAOF", 0, 1, 0), "TIMEOUT", [0, 0])]:
+            t = _unblock_after(s, c.client_id(), mode)
+            assert c.execute_command(*cmd) == want
+            t.join()
+        t = _unblock_after(s, c.client_id(), "ERROR")
+        with pytest.raises(redis.ResponseError, match="^UNBLOCKED client unblocked via CLIENT UNBLOCK$"):
+            c.execute_command("WAITAOF", 0, 1, 0)
+        t.join()
+        assert c.ping()
+    finally:
+        assert s.alive()
+        s.stop()
+
+
+def test_waitaof_without_an_aof(pair):
+    """Shoal keeps no AOF, so WAITAOF answers as a redis-server 7.2 with
+    appendonly off: numlocal > 0 is refused; replicas acknowledge no write
+    (they have no AOF), only a client that wrote nothing is covered."""
+    p, rep = pair
+    c = p.client()
+    assert c.execute_command("WAITAOF", 0, 0, 0) == [0, 0]
+    with pytest.raises(redis.ResponseError,
+                       match="^WAITAOF cannot be used when numlocal is set but appendonly is disabled.$"):
+        c.execute_command("WAITAOF", 1, 0, 0)
+    for bad, text in [((-1, 0, 0), "^value is out of range, must be positive$"),
+                      ((0, "x", 0), "^value is not an integer or out of range$"),
+                      ((0, 0, -1), "^timeout is negative$"),
+                      ((0, 0, "y"), "^timeout is not an integer or out of range$")]:
+        with pytest.raises(redis.ResponseError, match=text):
+            c.execute_command("WAITAOF", *bad)
+    with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
+        c.execute_command("WAITAOF", 0, 0)
+    attach(p, rep)
+    fresh = p.client()
+    assert fresh.execute_command("WAITAOF", 0, 1, 0) == [0, 1]  # wrote nothing yet
+    fresh.set("k", "v")
+    assert fresh.execute_command("WAIT", 1, 5000) == 1          # replicated...
+    t0 = time.time()
+    assert fresh.execute_command("WAITAOF", 0, 1, 200) == [0, 0]  # ...but in no AOF
+    assert time.time() - t0 >= 0.19
+    tx = fresh.pipeline(transaction=True)
+    tx.execute_command("WAITAOF", 0, 1, 0)  # in MULTI: at once, never blocks
+    assert tx.execute() == [[0, 0]]
+    with pytest.raises(redis.ResponseError, match="^WAITAOF cannot be used with replica instances"):
+        rep.client().execute_command("WAITAOF", 0, 0, 0)
+
+
 def test_short_disconnect_resyncs_partially(pair):
     """The link is cut (ss -K kills the replica's socket): the replica
     reconnects and continues from its offset. A key written locally on the

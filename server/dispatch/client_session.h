@@ -35,8 +35,11 @@ class ClientWaker {
   virtual void WakeBlocked(uint64_t client_id) = 0;
 };
 
-// What a blocked command replies when its timeout passes.
-enum class BlockedReply { kNullArray, kNullBulk };
+// What a blocked command replies when its timeout passes (or CLIENT UNBLOCK
+// ends it as a timeout). kRerun: the command answers for itself, run once
+// more with its deadline passed (WAIT and WAITAOF reply with the acks they
+// have, not a null).
+enum class BlockedReply { kNullArray, kNullBulk, kRerun };
 
 // Per-client blocking state, owned by the ClientSession and filled by the
 // BlockingRegistry (server/events/blocking.h) when BLPOP & co park a client.

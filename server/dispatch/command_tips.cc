@@ -87,6 +87,7 @@ const absl::flat_hash_map<std::string_view, std::vector<std::string_view>>& Tabl
       {"ttl", {"nondeterministic_output"}},
       {"unlink", {"request_policy:multi_shard", "response_policy:agg_sum"}},
       {"wait", {"request_policy:all_shards", "response_policy:agg_min"}},
+      {"waitaof", {"request_policy:all_shards", "response_policy:agg_min"}},
       {"xadd", {"nondeterministic_output"}},
       {"xautoclaim", {"nondeterministic_output"}},
       {"xclaim", {"nondeterministic_output"}},

@@ -501,6 +501,10 @@ void Connection::RetryBlocked() {
   if (!session_.block.blocked) return;
   int unblock = session_.unblock_request.exchange(ClientSession::kUnblockNone);
   if (unblock != ClientSession::kUnblockNone) return EndBlocked(unblock == ClientSession::kUnblockError);
+  RerunBlocked();
+}
+
+void Connection::RerunBlocked() {
   BlockState& b = session_.block;
   b.reblocked = false;
   std::vector<std::string_view> views(b.args.begin(), b.args.end());
@@ -532,6 +536,11 @@ void Connection::TimeoutBlocked() {
 
 void Connection::EndBlocked(bool error) {
   BlockedReply kind = session_.block.timeout_reply;
+  if (!error && kind == BlockedReply::kRerun) {
+    session_.wait_forever = false;
+    session_.wait_deadline_ms = 0;  // passed: the re-run replies what it has
+    return RerunBlocked();
+  }
   worker_->server()->blocking().Unblock(&session_);
   worker_->SetBlocked(this, false);
   if (error) {

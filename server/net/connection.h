@@ -71,6 +71,8 @@ class Connection : public UringLoop::Handler {
   void ResumePostponed();
   // Ends the blocked command: its timeout reply, or -UNBLOCKED (error).
   void EndBlocked(bool error);
+  // Runs the blocked command again; it replies, or blocks once more.
+  void RerunBlocked();
   // io_uring: one completion of this connection's ops (UringLoop::Handler).
   void OnCompletion(UringLoop::Op op, int32_t res, bool more, std::string_view data) override;
 

@@ -1,8 +1,10 @@
-// The replication commands: REPLICAOF / SLAVEOF, ROLE, WAIT, and the two a
+// The replication commands: REPLICAOF / SLAVEOF, ROLE, WAIT, WAITAOF, and the two a
 // replica sends its primary, REPLCONF and PSYNC. Semantics and error texts
 // are Redis 7's; the stream format is Shoal's own (repl_records.h), so a
 // Shoal node replicates from a Shoal primary only.
 #include "server/replication/replication_family.h"
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
@@ -65,6 +67,19 @@ void CmdRole(CommandContext& ctx, CmdArgs) {
   }
 }
 
+// WAIT / WAITAOF: on the first run, notes when `timeout` (ms, 0: never)
+// ends; on every run, whether it has. A re-run after a wake-up or a CLIENT
+// UNBLOCK (which clears the deadline, connection.cc) sees the same deadline.
+bool WaitTimedOut(CommandContext& ctx, int64_t timeout) {
+  ClientSession* c = ctx.client;
+  const int64_t now = ctx.NowMs();
+  if (!c->block.blocked) {
+    c->wait_forever = timeout == 0;
+    c->wait_deadline_ms = timeout == 0 ? 0 : now + timeout;
+  }
+  return !c->wait_forever && now >= c->wait_deadline_ms;
+}
+
 // WAIT numreplicas timeout: blocks (as a blocked client, woken by the
 // replication housekeeping) until `numreplicas` replicas acknowledged this
 // client's last write, or the timeout; replies how many did.
@@ -92,19 +107,54 @@ void CmdWait(CommandContext& ctx, CmdArgs args) {
     return;
   }
   const int acked = m->CountAcked(c->repl_offset);
-  const bool rerun = c->block.blocked;
-  const int64_t now = ctx.NowMs();
-  if (!rerun) {
-    c->wait_forever = timeout == 0;
-    c->wait_deadline_ms = timeout == 0 ? 0 : now + timeout;
-  }
-  if (acked >= n || ctx.in_exec || (!c->wait_forever && now >= c->wait_deadline_ms)) {
+  if (acked >= n || ctx.in_exec || WaitTimedOut(ctx, timeout)) {
     ctx.reply->Integer(acked);
     return;
   }
   m->AddWaiter(c, c->repl_offset, static_cast<int>(std::min<int64_t>(n, 1 << 20)),
                c->wait_forever ? 0 : c->wait_deadline_ms);
-  ctx.server->blocking().Block(ctx, {}, 0, BlockedReply::kNullArray);
+  ctx.server->blocking().Block(ctx, {}, 0, BlockedReply::kRerun);
+}
+
+// WAITAOF numlocal numreplicas timeout (Redis 7.2). Shoal keeps no AOF, so
+// it answers as a redis-server with appendonly off does: numlocal > 0 is
+// refused, and no write a client made is ever fsynced to a replica's AOF
+// either (Shoal replicas keep none). Only a client that has written nothing
+// yet is covered, by every online replica (their AOF offset, 0, reaches
+// its write offset, 0). So the reply is [0, replicas] at once when that
+// meets numreplicas (or in MULTI), else [0, 0] when the timeout passes
+// (0: never, until CLIENT UNBLOCK).
+void CmdWaitAof(CommandContext& ctx, CmdArgs args) {
+  ReplicationManager* m = Manager(ctx);
+  ClientSession* c = ctx.client;
+  int64_t numlocal = 0, numreplicas = 0, timeout = 0;
+  for (auto [arg, out] : {std::pair{args[1], &numlocal}, std::pair{args[2], &numreplicas}}) {
+    if (!SimpleAtoi(arg, out)) return ctx.Error(kErrNotInteger);
+    if (*out < 0) return ctx.Error("ERR value is out of range, must be positive");
+  }
+  if (!SimpleAtoi(args[3], &timeout)) {
+    return ctx.Error("ERR timeout is not an integer or out of range");
+  }
+  if (timeout < 0) return ctx.Error("ERR timeout is negative");
+  if (m->is_replica()) {
+    return ctx.Error(
+        "ERR WAITAOF cannot be used with replica instances. Please also note that writes to "
+        "replicas are just local and are not propagated.");
+  }
+  if (numlocal > 0) {
+    return ctx.Error("ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+  }
+  const int64_t acked = c->repl_offset > 0 ? 0 : m->CountAcked(0);
+  if (acked >= numreplicas || ctx.in_exec || WaitTimedOut(ctx, timeout)) {
+    ctx.reply->ArrayHeader(2);
+    ctx.reply->Integer(0);
+    ctx.reply->Integer(acked);
+    return;
+  }
+  // Nothing can arrive that would change the answer: wait out the timeout.
+  // (At least 1 ms: 0 would mean forever.)
+  const int64_t left = c->wait_forever ? 0 : std::max<int64_t>(1, c->wait_deadline_ms - ctx.NowMs());
+  ctx.server->blocking().Block(ctx, {}, left, BlockedReply::kRerun);
 }
 
 void CmdReplConf(CommandContext& ctx, CmdArgs args) {
@@ -179,6 +229,15 @@ void RegisterReplicationCommands(CommandTable* table) {
                                        "write commands sent by the connection is completed.",
                             .complexity = "O(1)",
                             .syntax = "numreplicas timeout",
+                            .acl_categories = "@slow @connection"}));
+  table->Register(MakeSpec("waitaof", 4, kCmdNoScript, {}, CmdWaitAof,
+                           {.group = "generic",
+                            .since = "7.2.0",
+                            .summary = "Blocks until all of the preceding write commands sent by "
+                                       "the connection are written to the append-only file of "
+                                       "the master and/or replicas.",
+                            .complexity = "O(1)",
+                            .syntax = "numlocal numreplicas timeout",
                             .acl_categories = "@slow @connection"}));
   table->Register(MakeSpec("replconf", -1, kAdmin | kCmdLoading | kCmdAllowBusy, {}, CmdReplConf,
                            {.group = "server",
