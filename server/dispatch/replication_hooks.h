@@ -10,6 +10,7 @@
 #ifndef SHOAL_SERVER_DISPATCH_REPLICATION_HOOKS_H_
 #define SHOAL_SERVER_DISPATCH_REPLICATION_HOOKS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -38,6 +39,10 @@ class ReplicationHooks {
   virtual std::optional<std::string> RefuseWrite(const CommandSpec& spec) const = 0;
   // INFO replication's fields.
   virtual void AppendInfo(std::string* out) const = 0;
+  // A blocked client stopped waiting without WAIT's own reply (CLIENT
+  // UNBLOCK, disconnect): drop its WAIT waiter, if it has one, which would
+  // otherwise stay (with no deadline, for ever).
+  virtual void ForgetWaiter(uint64_t client_id) = 0;
 };
 
 }  // namespace shoal

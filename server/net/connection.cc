@@ -536,6 +536,7 @@ void Connection::TimeoutBlocked() {
 
 void Connection::EndBlocked(bool error) {
   BlockedReply kind = session_.block.timeout_reply;
+  if (ReplicationHooks* r = worker_->server()->replication) r->ForgetWaiter(session_.id);
   if (!error && kind == BlockedReply::kRerun) {
     session_.wait_forever = false;
     session_.wait_deadline_ms = 0;  // passed: the re-run replies what it has
@@ -572,6 +573,9 @@ void Connection::Close() {
   if (open_) worker_->server()->clients().Remove(&session_);
   if (session_.monitor.load(std::memory_order_relaxed)) {
     worker_->server()->monitors().Remove(&session_);
+  }
+  if (session_.block.blocked) {
+    if (ReplicationHooks* r = worker_->server()->replication) r->ForgetWaiter(session_.id);
   }
   worker_->server()->blocking().Unblock(&session_);
   worker_->server()->pubsub().RemoveAll(&session_);

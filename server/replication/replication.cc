@@ -422,6 +422,11 @@ void ReplicationManager::AddWaiter(ClientSession* client, int64_t offset, int n,
   waiters_.push_back({client->id, client->waker, offset, n, deadline_ms});
 }
 
+void ReplicationManager::ForgetWaiter(uint64_t client_id) {
+  absl::MutexLock l(&waiters_mu_);
+  std::erase_if(waiters_, [&](const Waiter& w) { return w.client_id == client_id; });
+}
+
 void ReplicationManager::WakeWaiters() {
   std::vector<Waiter> due;
   {

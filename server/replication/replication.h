@@ -90,6 +90,7 @@ class ReplicationManager : public ReplicationHooks {
   void EndCommand(CommandContext& ctx, bool stripes_held) override;
   std::optional<std::string> RefuseWrite(const CommandSpec& spec) const override;
   void AppendInfo(std::string* out) const override;
+  void ForgetWaiter(uint64_t client_id) override;
   // FLUSHALL, FLUSHDB, SWAPDB, PUBLISH: shipped as themselves (Dispatcher::Run).
   void NoteCommand(CommandContext& ctx, CmdArgs args) override;
   void LoopTurnEnd() override {
