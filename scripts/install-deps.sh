@@ -52,7 +52,7 @@ fi
 
 # npm clients used by the tests live inside the repository.
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -f "$ROOT/tests/node/package.json" ] && { [ ! -d "$ROOT/tests/node/node_modules/ioredis" ] || [ ! -d "$ROOT/tests/node/node_modules/bullmq" ]; }; then
+if [ -f "$ROOT/tests/node/package.json" ] && { [ ! -d "$ROOT/tests/node/node_modules/ioredis" ] || [ ! -d "$ROOT/tests/node/node_modules/bullmq" ] || [ ! -d "$ROOT/tests/node/node_modules/redis" ]; }; then
   echo "install-deps: npm install (tests/node)"
   (cd "$ROOT/tests/node" && npm ci --no-audit --no-fund --silent >/dev/null)
 fi
