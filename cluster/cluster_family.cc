@@ -572,7 +572,7 @@ void RegisterClusterCommands(CommandTable* table) {
                 .summary = "Returns information about the state of a node.",
                 .complexity = "O(1)",
                 .acl_categories = kSlowAcl}),
-      MakeSpec("cluster|failover", -2, kAdmin, {}, ClusterFailover,
+      MakeSpec("cluster|failover", -2, kAdmin | kCmdNoAsyncLoading, {}, ClusterFailover,
                {.group = "cluster",
                 .since = "3.0.0",
                 .summary = "Forces a replica to perform a manual failover of its master.",
@@ -593,7 +593,7 @@ void RegisterClusterCommands(CommandTable* table) {
                            "off with their keys, then shuts the node down.",
                 .complexity = "O(N) where N is the number of keys handed off",
                 .acl_categories = kAdminAcl}),
-      MakeSpec("cluster|meet", -4, kAdmin, {}, ClusterMeet,
+      MakeSpec("cluster|meet", -4, kAdmin | kCmdNoAsyncLoading, {}, ClusterMeet,
                {.group = "cluster",
                 .since = "3.0.0",
                 .summary = "Forces a node to handshake with another node.",
@@ -674,7 +674,9 @@ void RegisterClusterCommands(CommandTable* table) {
   };
   for (const Refused& r : kRefused) {
     cluster.subcommands.push_back(
-        MakeSpec(r.name, r.arity, kAdmin, {}, ClusterPlacesSlotsItself,
+        MakeSpec(r.name, r.arity,
+                 kAdmin | (r.name == "cluster|reset" ? kCmdNoScript : kCmdNoAsyncLoading), {},
+                 ClusterPlacesSlotsItself,
                  {.group = "cluster",
                   .since = "3.0.0",
                   .summary = r.summary,

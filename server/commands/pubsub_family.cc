@@ -218,6 +218,10 @@ void RegisterPubSubCommands(CommandTable* table) {
       Sub("pubsub|help", 2, CmdPubsubHelp, "Returns helpful text about the different subcommands.",
           ""),
   };
+  // PUBSUB HELP is no pub/sub command (Redis: loading stale, @slow only).
+  CommandSpec& help = pubsub.subcommands.back();
+  help.flags &= ~kCmdPubSub;
+  help.acl_categories = "@slow";
   table->Register(std::move(pubsub));
 }
 

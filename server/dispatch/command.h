@@ -38,12 +38,21 @@ enum CommandFlag : uint32_t {
   kCmdSkipSlowlog = 1u << 10,
   kCmdFast = 1u << 11,
   kCmdNoAuth = 1u << 12,
+  // CLIENT PAUSE WRITE pauses it as a write (EVAL, PUBLISH, SCRIPT LOAD...).
+  // Redis has this flag (may_replicate) but no 7.x command reports it, so
+  // COMMAND INFO leaves it out.
   kCmdMayReplicate = 1u << 13,
   kCmdNoMulti = 1u << 14,
   kCmdAllowBusy = 1u << 15,
   kCmdMovableKeys = 1u << 16,
   // Served for an importing slot as if the client sent ASKING (RESTORE-ASKING).
   kCmdAsking = 1u << 17,
+  // Its key arguments may be none (EVAL with numkeys 0): COMMAND INFO only.
+  kCmdNoMandatoryKeys = 1u << 18,
+  // Refused while a replica loads a sync in the background (Redis's
+  // repl-diskless-load swapdb): Shoal loads in the foreground, so it only
+  // shows in COMMAND INFO.
+  kCmdNoAsyncLoading = 1u << 19,
   // Shoal: takes every stripe (FLUSHALL, SWAPDB...).
   kCmdLockAll = 1u << 24,
   // Shoal: the handler locks what it needs itself (SCAN, KEYS, DBSIZE, ...).

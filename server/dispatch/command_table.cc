@@ -73,7 +73,9 @@ std::vector<std::string_view> CommandFlagNames(uint32_t flags) {
       {kCmdStale, "stale"},          {kCmdSkipMonitor, "skip_monitor"},
       {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdAsking, "asking"},
       {kCmdFast, "fast"},
-      {kCmdNoAuth, "no_auth"},       {kCmdMayReplicate, "may_replicate"},
+      {kCmdNoAuth, "no_auth"},
+      {kCmdNoMandatoryKeys, "no_mandatory_keys"},
+      {kCmdNoAsyncLoading, "no_async_loading"},
       {kCmdNoMulti, "no_multi"},     {kCmdAllowBusy, "allow_busy"},
       {kCmdMovableKeys, "movablekeys"},
   };

@@ -206,7 +206,7 @@ void CmdPsync(CommandContext& ctx, CmdArgs args) {
 void RegisterReplicationCommands(CommandTable* table) {
   const uint32_t kAdmin = kCmdAdmin | kCmdNoScript | kCmdStale;
   auto of = [&](std::string_view name, std::string_view summary) {
-    return MakeSpec(name, 3, kAdmin, {}, CmdReplicaOf,
+    return MakeSpec(name, 3, kAdmin | kCmdNoAsyncLoading, {}, CmdReplicaOf,
                     {.group = "server",
                      .since = name == "slaveof" ? "1.0.0" : "5.0.0",
                      .summary = summary,
@@ -245,7 +245,7 @@ void RegisterReplicationCommands(CommandTable* table) {
                             .summary = "An internal command for configuring the replication stream.",
                             .complexity = "O(1)",
                             .acl_categories = "@admin @slow @dangerous"}));
-  table->Register(MakeSpec("psync", -3, kAdmin | kCmdNoMulti, {}, CmdPsync,
+  table->Register(MakeSpec("psync", -3, kAdmin | kCmdNoAsyncLoading | kCmdNoMulti, {}, CmdPsync,
                            {.group = "server",
                             .since = "2.8.0",
                             .summary = "An internal command used in replication.",

@@ -508,7 +508,7 @@ void CmdFunctionHelp(CommandContext& ctx, CmdArgs) {
 void RegisterScriptingCommands(CommandTable* table) {
   // Redis 7's flags; kCmdSelfLocking: the script takes its own stripes.
   constexpr uint32_t kRun = kCmdNoScript | kCmdStale | kCmdSkipMonitor | kCmdMovableKeys |
-                            kCmdSelfLocking;
+                            kCmdNoMandatoryKeys | kCmdSelfLocking;
   constexpr uint32_t kMgmt = kCmdNoScript;
   auto spec = [](std::string_view name, int arity, uint32_t flags, CommandHandler handler,
                  std::string_view summary, std::string_view since, std::string_view syntax,
@@ -553,8 +553,9 @@ void RegisterScriptingCommands(CommandTable* table) {
     s.complexity = "O(1)";
     return s;
   };
+  // The containers themselves are only @slow, as in Redis.
   CommandSpec script = spec("script", -2, 0, nullptr, "A container for Lua scripts management commands.",
-                            "2.6.0", "", kScriptAcl);
+                            "2.6.0", "", "@slow");
   script.complexity = "Depends on subcommand.";
   script.subcommands = {
       sub("script|debug", 3, kMgmt, CmdScriptDebug, "Sets the debug mode of server-side Lua scripts.",
@@ -575,7 +576,7 @@ void RegisterScriptingCommands(CommandTable* table) {
   table->Register(std::move(script));
 
   CommandSpec function = spec("function", -2, 0, nullptr, "A container for function commands.",
-                              "7.0.0", "", kScriptAcl);
+                              "7.0.0", "", "@slow");
   function.complexity = "Depends on subcommand.";
   constexpr std::string_view kWriteAcl = "@write @slow @scripting";
   function.subcommands = {
