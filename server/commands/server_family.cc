@@ -1,10 +1,5 @@
-// The server family: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SHUTDOWN, MEMORY,
-// MODULE LIST/HELP.
-//
-// Shoal loads no Redis modules (they are C against redis-server's internal
-// API): MODULE LIST answers, truthfully, an empty list, which is what tools
-// that probe for RedisJSON or RediSearch at connect time ask; MODULE LOAD,
-// LOADEX and UNLOAD are not served (unknown subcommand).
+// The server family: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SHUTDOWN here;
+// MEMORY and MODULE in server_memory_family.cc (server_family.h).
 //
 // These commands read the server rather than the keyspace: the command
 // table (COMMAND, through command_docs), the configuration registry (CONFIG),
@@ -24,8 +19,6 @@
 // prints them) take the places of the old `user` lines in order, surplus
 // old lines are dropped and further users appended. The file is replaced
 // atomically.
-#include <malloc.h>
-
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -36,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/strings.h"
 #include "server/commands/families.h"
+#include "server/commands/server_family.h"
 #include "server/dispatch/arg_parse.h"
 #include "server/dispatch/command_context.h"
 #include "server/dispatch/command_docs.h"
@@ -47,11 +41,8 @@
 #include "server/events/tracking.h"
 
 namespace shoal {
-namespace {
 
-// Per-key bytes a slot table spends beside the entry itself (slot pointer,
-// control byte, load-factor slack): MEMORY USAGE's table overhead estimate.
-constexpr int64_t kTableOverheadPerKey = 16;
+namespace server_family {
 
 void ReplyHelp(CommandContext& ctx, std::string_view command,
                std::initializer_list<std::string_view> lines) {
@@ -63,11 +54,17 @@ void ReplyHelp(CommandContext& ctx, std::string_view command,
   ctx.reply->SimpleString("    Print this help.");
 }
 
-// Containers only run when the dispatcher could not pick a subcommand, which
-// their arity already rules out; answer like Redis would anyway.
 void ContainerArity(CommandContext& ctx, CmdArgs args) {
   ctx.Error(WrongArityText(ctx.spec->name));
 }
+
+}  // namespace server_family
+
+namespace {
+
+using server_family::ContainerArity;
+using server_family::kLoadingStale;
+using server_family::ReplyHelp;
 
 // ------------------------------------------------------------------ INFO
 
@@ -517,105 +514,8 @@ void Shutdown(CommandContext& ctx, CmdArgs args) {
   ctx.server->request_shutdown();
 }
 
-// ---------------------------------------------------------------- MEMORY
-
-void MemoryUsage(CommandContext& ctx, CmdArgs args) {
-  for (size_t i = 3; i < args.size(); ++i) {
-    if (ArgIs(args[i], "samples") && i + 1 < args.size()) {
-      int64_t samples;
-      if (!ParseInt(args[i + 1], &samples)) return ctx.Error(kErrNotInteger);
-      if (samples < 0) return ctx.Error(kErrSyntax);
-      ++i;  // values are measured whole: sampling changes nothing
-    } else {
-      return ctx.Error(kErrSyntax);
-    }
-  }
-  const Entry* e = ctx.store->Find(ctx.db(), args[2], Store::Lookup::kWrite);
-  if (e == nullptr) return ctx.reply->NullBulk();
-  ctx.reply->Integer(static_cast<int64_t>(e->MemoryBytes()) + kTableOverheadPerKey);
-}
-
-void MemoryStats(CommandContext& ctx, CmdArgs args) {
-  Store& store = *ctx.store;
-  int64_t used = ReportedUsedMemory(store);
-  int64_t peak = PeakUsedMemory();
-  int64_t rss = ProcessRssBytes();
-  int64_t keys = 0;
-  for (int db = 0; db < store.databases(); ++db) keys += store.Counts(db).keys;
-  int64_t dataset = used - kUsedMemoryBaseline;
-  ReplyBuilder* rb = ctx.reply;
-  rb->MapHeader(11);
-  auto integer = [rb](std::string_view k, int64_t v) {
-    rb->Bulk(k);
-    rb->Integer(v);
-  };
-  auto dbl = [rb](std::string_view k, double v) {
-    rb->Bulk(k);
-    rb->Double(v);
-  };
-  integer("peak.allocated", peak);
-  integer("total.allocated", used);
-  integer("startup.allocated", kUsedMemoryBaseline);
-  integer("overhead.total", kUsedMemoryBaseline);
-  integer("keys.count", keys);
-  integer("keys.bytes-per-key", keys ? dataset / keys : 0);
-  integer("dataset.bytes", dataset);
-  dbl("dataset.percentage", used ? 100.0 * dataset / used : 0);
-  dbl("peak.percentage", peak ? 100.0 * used / peak : 0);
-  dbl("fragmentation", used ? static_cast<double>(rss) / used : 0);
-  integer("fragmentation.bytes", rss - used);
-}
-
-void MemoryDoctor(CommandContext& ctx, CmdArgs args) {
-  int64_t used = ReportedUsedMemory(*ctx.store);
-  int64_t rss = ProcessRssBytes();
-  double frag = used ? static_cast<double>(rss) / used : 0;
-  std::string report;
-  if (used < 5 * 1024 * 1024) {
-    report = "This instance holds too little data for a meaningful memory diagnosis.\n";
-  } else if (frag > 1.4) {
-    char buf[160];
-    snprintf(buf, sizeof(buf),
-             "High fragmentation: the process holds %.2f times the memory its data uses "
-             "(RSS %s, data %s).\n",
-             frag, BytesToHuman(rss).c_str(), BytesToHuman(used).c_str());
-    report = buf;
-  } else {
-    report = "No memory problems detected.\n";
-  }
-  ctx.reply->Verbatim("txt", report);
-}
-
-void MemoryMallocStats(CommandContext& ctx, CmdArgs args) {
-  ctx.reply->Verbatim("txt", "Stats not supported for the current allocator");
-}
-
-void MemoryPurge(CommandContext& ctx, CmdArgs args) {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-  ctx.reply->Ok();
-}
-
-void MemoryHelp(CommandContext& ctx, CmdArgs args) {
-  ReplyHelp(ctx, "MEMORY",
-            {"DOCTOR", "    Report memory problems, if any.", "MALLOC-STATS",
-             "    Report the allocator's internal statistics.", "PURGE",
-             "    Ask the allocator to return free memory to the system.", "STATS",
-             "    Report how the server uses its memory.", "USAGE <key> [SAMPLES <count>]",
-             "    Return the bytes used by <key> and its value."});
-}
-
-// MODULE LIST: the loaded modules, one map each; none here.
-void ModuleList(CommandContext& ctx, CmdArgs) { ctx.reply->ArrayHeader(0); }
-
-void ModuleHelp(CommandContext& ctx, CmdArgs) {
-  ReplyHelp(ctx, "MODULE", {"LIST", "    Return a list of loaded modules."});
-}
-
 // --------------------------------------------------------- registration
 
-constexpr uint32_t kLoadingStale = kCmdLoading | kCmdStale;
 constexpr uint32_t kAdminCfg = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
 
 }  // namespace
@@ -754,79 +654,7 @@ void RegisterServerCommands(CommandTable* table) {
                      "when saving data, otherwise O(1)",
        .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
        .acl_categories = "@admin @slow @dangerous"}));
-
-  CommandSpec memory = MakeSpec("memory", -2, 0, {}, ContainerArity,
-                                {.group = "server",
-                                 .since = "4.0.0",
-                                 .summary = "A container for memory diagnostics commands.",
-                                 .complexity = "Depends on subcommand.",
-                                 .acl_categories = "@slow"});
-  CommandSpec usage = MakeSpec("memory|usage", -3, kCmdReadOnly, {}, MemoryUsage,
-                               {.group = "server",
-                                .since = "4.0.0",
-                                .summary = "Estimates the memory usage of a key.",
-                                .complexity = "O(N) where N is the number of samples.",
-                                .syntax = "key [SAMPLES count]",
-                                .acl_categories = "@read @slow"});
-  usage.first_key = 2;
-  usage.last_key = 2;
-  usage.key_step = 1;
-  memory.subcommands = {
-      MakeSpec("memory|doctor", 2, 0, {}, MemoryDoctor,
-               {.group = "server",
-                .since = "4.0.0",
-                .summary = "Outputs a memory problems report.",
-                .complexity = "O(1)",
-                .acl_categories = "@slow"}),
-      MakeSpec("memory|help", 2, kLoadingStale, {}, MemoryHelp,
-               {.group = "server",
-                .since = "4.0.0",
-                .summary = "Returns helpful text about the different subcommands.",
-                .complexity = "O(1)",
-                .acl_categories = "@slow"}),
-      MakeSpec("memory|malloc-stats", 2, 0, {}, MemoryMallocStats,
-               {.group = "server",
-                .since = "4.0.0",
-                .summary = "Returns the allocator statistics.",
-                .complexity = "Depends on how much memory is allocated, could be slow",
-                .acl_categories = "@slow"}),
-      MakeSpec("memory|purge", 2, 0, {}, MemoryPurge,
-               {.group = "server",
-                .since = "4.0.0",
-                .summary = "Asks the allocator to release memory.",
-                .complexity = "Depends on how much memory is allocated, could be slow",
-                .acl_categories = "@slow"}),
-      MakeSpec("memory|stats", 2, 0, {}, MemoryStats,
-               {.group = "server",
-                .since = "4.0.0",
-                .summary = "Returns details about memory usage.",
-                .complexity = "O(1)",
-                .acl_categories = "@slow"}),
-      std::move(usage),
-  };
-  table->Register(std::move(memory));
-
-  CommandSpec module = MakeSpec("module", -2, 0, {}, ContainerArity,
-                                {.group = "server",
-                                 .since = "4.0.0",
-                                 .summary = "A container for module commands.",
-                                 .complexity = "Depends on subcommand.",
-                                 .acl_categories = "@slow"});
-  module.subcommands = {
-      MakeSpec("module|help", 2, kLoadingStale, {}, ModuleHelp,
-               {.group = "server",
-                .since = "5.0.0",
-                .summary = "Returns helpful text about the different subcommands.",
-                .complexity = "O(1)",
-                .acl_categories = "@slow"}),
-      MakeSpec("module|list", 2, kCmdAdmin | kCmdNoScript, {}, ModuleList,
-               {.group = "server",
-                .since = "4.0.0",
-                .summary = "Returns all loaded modules.",
-                .complexity = "O(N) where N is the number of loaded modules.",
-                .acl_categories = "@admin @slow @dangerous"}),
-  };
-  table->Register(std::move(module));
+  server_family::RegisterServerMemoryCommands(table);
 }
 
 }  // namespace shoal
