@@ -3,20 +3,16 @@
 // refused with WRONGPASS for a bad password. Run: cd tests/node && node --test
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import Redis from 'ioredis';
-import { shoalBin, freePort, waitForPort } from './shoal_server.mjs';
+import { startNode } from './shoal_server.mjs';
 
 let server;
 let port;
 
 before(async () => {
-  port = await freePort();
-  server = spawn(shoalBin, ['--port', String(port), '--bind', '127.0.0.1', '--threads', '2',
-                            '--user', 'app on >app-secret ~app:* &events +@all -@dangerous',
-                            '--requirepass', 'admin-secret'],
-                 { stdio: 'ignore' });
-  await waitForPort(port);
+  ({ port, proc: server } = await startNode([
+    '--user', 'app on >app-secret ~app:* &events +@all -@dangerous',
+    '--requirepass', 'admin-secret']));
 });
 
 after(() => {

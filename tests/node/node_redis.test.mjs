@@ -6,18 +6,14 @@
 // Run: cd tests/node && node --test   (make test does this)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createClient } from 'redis';
-import { shoalBin, freePort, waitForPort } from './shoal_server.mjs';
+import { startNode } from './shoal_server.mjs';
 
 let server;
 let port;
 
 before(async () => {
-  port = await freePort();
-  server = spawn(shoalBin, ['--port', String(port), '--bind', '127.0.0.1', '--threads', '2'],
-                 { stdio: 'ignore' });
-  await waitForPort(port);
+  ({ port, proc: server } = await startNode());
 });
 
 after(() => {

@@ -33,6 +33,17 @@ export async function waitForPort(p) {
   throw new Error('shoal did not start');
 }
 
+// Starts one standalone node on loopback (--threads 2, then `extra` flags)
+// and returns { port, proc } once it listens.
+export async function startNode(extra = []) {
+  const port = await freePort();
+  const proc = spawn(shoalBin,
+                     ['--port', String(port), '--bind', '127.0.0.1', '--threads', '2', ...extra],
+                     { stdio: 'ignore' });
+  await waitForPort(port);
+  return { port, proc };
+}
+
 // Starts one cluster node on loopback with the test suites' fast gossip
 // timings (200 ms probes). `join` is a seed ("ip:port@bus") or undefined for
 // the first node. Returns { port, bus, seed, proc } once it listens.
