@@ -70,8 +70,8 @@ bool ClusterEnabled(const CommandContext& ctx) {
 // background reclaimer would be the place to change that.
 void CmdDel(CommandContext& ctx, CmdArgs args) {
   int64_t removed = 0;
-  ForEachKeyPrefetched(ctx, args, 1, 1, [&](size_t i, const HashedKey&) {
-    if (!ctx.store->Erase(ctx.db(), args[i])) return;
+  ForEachKeyPrefetched(ctx, args, 1, 1, [&](size_t i, const HashedKey& key) {
+    if (!ctx.store->Erase(ctx.db(), key)) return;
     ++removed;
     Notify(ctx, kNotifyGeneric, "del", args[i]);
   });

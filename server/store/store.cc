@@ -334,13 +334,12 @@ void Store::Replace(int db, const HashedKey& key, Entry* old_e, Entry* new_e,
   }
 }
 
-Entry* Store::Detach(int db, std::string_view key) {
-  const int slot = KeySlot(key);
-  Stripe& st = StripeFor(slot);
+Entry* Store::Detach(int db, const HashedKey& key) {
+  Stripe& st = StripeFor(key.slot);
   st.mu.AssertHeld();
-  SlotTable* t = Table(db, slot, false);
+  SlotTable* t = Table(db, key.slot, false);
   if (t == nullptr) return nullptr;
-  Entry* e = t->Remove(key);
+  Entry* e = t->Remove(key.key, key.hash);
   if (e == nullptr) return nullptr;
   Unlinked(st, db, t, e);
   ShrinkIfSparse(st, t);
@@ -360,7 +359,7 @@ const Entry* Store::Peek(int db, std::string_view key) const {
   return t != nullptr ? t->Find(key) : nullptr;
 }
 
-bool Store::Erase(int db, std::string_view key) {
+bool Store::Erase(int db, const HashedKey& key) {
   Entry* e = Detach(db, key);
   if (e == nullptr) return false;
   Entry::Free(e);

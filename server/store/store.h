@@ -205,13 +205,15 @@ class Store {
   bool OverwriteString(int db, const HashedKey& key, Entry* e, std::string_view value,
                        int64_t expire_ms);
   // Removes and frees the key; returns whether it existed (and was live).
-  bool Erase(int db, std::string_view key);
+  bool Erase(int db, const HashedKey& key);
+  bool Erase(int db, std::string_view key) { return Erase(db, HashedKey(key)); }
   // The key's entry as stored, expired or not, without expiring it, touching
   // the eviction policy or counting stats (replication reads the state it
   // ships). Null when absent.
   const Entry* Peek(int db, std::string_view key) const;
   // Removes the key and hands its entry to the caller instead of freeing it.
-  Entry* Detach(int db, std::string_view key);
+  Entry* Detach(int db, const HashedKey& key);
+  Entry* Detach(int db, std::string_view key) { return Detach(db, HashedKey(key)); }
   // Sets or clears (when_ms == 0) a key's expire; may reallocate the entry,
   // so returns the entry now in the table. Marks the key modified.
   Entry* SetExpire(int db, Entry* e, int64_t when_ms);
