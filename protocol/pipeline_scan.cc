@@ -10,9 +10,24 @@ namespace {
 // walking them).
 constexpr int64_t kMaxArgs = 1024;
 
-// Reads `prefix` <digits> CRLF at *p; false when not there in full.
-bool ReadCount(const char** p, const char* end, char prefix, int64_t* out) {
+// Reads `prefix` <digits> CRLF at *p; false when not there in full. One
+// and two digits (every count of a typical pipeline) take the first branch.
+inline bool ReadCount(const char** p, const char* end, char prefix, int64_t* out) {
   const char* q = *p;
+  if (end - q >= 5 && q[0] == prefix) {
+    const unsigned d0 = static_cast<unsigned char>(q[1]) - '0';
+    const unsigned d1 = static_cast<unsigned char>(q[2]) - '0';
+    if (d0 <= 9 && q[2] == '\r' && q[3] == '\n') {
+      *out = d0;
+      *p = q + 4;
+      return true;
+    }
+    if (d0 <= 9 && d1 <= 9 && q[3] == '\r' && q[4] == '\n') {
+      *out = d0 * 10 + d1;
+      *p = q + 5;
+      return true;
+    }
+  }
   if (q == end || *q != prefix) return false;
   ++q;
   int64_t v = 0;

@@ -35,6 +35,9 @@ struct CommandContext {
   // it to lock the keys' stripes; -1 when they span slots, or when no
   // dispatcher computed it (EXEC's queue, scripts, replication).
   int slot = -1;
+  // args[1] already hashed by the connection's pipeline look ahead, or null
+  // (Dispatcher::Dispatch's key_hint); Key() returns it for those bytes.
+  const HashedKey* key_hint = nullptr;
   // The first word of the last error replied ("ERR", "WRONGTYPE"...), for
   // INFO errorstats; error_code_len 0 when none.
   uint8_t error_code_len = 0;
@@ -44,6 +47,10 @@ struct CommandContext {
   // A key argument of the command (one the command table lists as a key),
   // hashed for the store with the slot the dispatcher already computed.
   HashedKey Key(std::string_view key) const {
+    if (key_hint != nullptr && key.data() == key_hint->key.data() &&
+        key.size() == key_hint->key.size()) {
+      return *key_hint;
+    }
     return slot >= 0 ? HashedKey(key, slot) : HashedKey(key);
   }
   int64_t NowMs() const { return store->clock().NowMs(); }

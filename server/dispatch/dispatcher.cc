@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cassert>
 
 #include "absl/base/optimization.h"
 #include "absl/strings/ascii.h"
@@ -115,7 +116,7 @@ const CommandSpec* Dispatcher::Resolve(CommandContext& ctx, CmdArgs args) {
 
 // CRC16 runs here once per key of a request; routing, locking and the
 // handler (ctx.slot, CommandContext::Key) all use what this found.
-void Dispatcher::FindKeys(const CommandSpec& spec, CmdArgs args) {
+void Dispatcher::FindKeys(const CommandSpec& spec, CmdArgs args, const HashedKey* key_hint) {
   key_scratch_.clear();
   key_slots_.clear();
   keys_slot_ = -1;
@@ -126,7 +127,7 @@ void Dispatcher::FindKeys(const CommandSpec& spec, CmdArgs args) {
     // One key at argument 1 (GET, SET, INCR, ...): what the general path
     // below finds, without its calls and loops.
     key_scratch_.push_back(1);
-    keys_slot_ = KeySlot(args[1]);
+    keys_slot_ = key_hint != nullptr ? key_hint->slot : KeySlot(args[1]);
     key_slots_.push_back(keys_slot_);
     return;
   }
@@ -152,7 +153,7 @@ bool Dispatcher::LockFoundKeys(const CommandSpec& spec, StripeLocks* locks) {
 }
 
 bool Dispatcher::LockKeys(const CommandSpec& spec, CmdArgs args, StripeLocks* locks) {
-  FindKeys(spec, args);
+  FindKeys(spec, args, /*key_hint=*/nullptr);
   return LockFoundKeys(spec, locks);
 }
 
@@ -325,19 +326,23 @@ void Dispatcher::FeedMonitors(CommandContext& ctx, CmdArgs args) {
                            ctx.in_script, args);
 }
 
-void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
+void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args,
+                          const HashedKey* key_hint) {
+  assert(key_hint == nullptr ||
+         (args.size() >= 2 && key_hint->key.data() == args[1].data() &&
+          key_hint->key.size() == args[1].size()));
   using Mode = ClientSession::ReplyMode;
   const Mode before = client->reply_mode;
   running_client_ = client;
   if (before == Mode::kOn) {
-    DispatchOne(client, reply, args);
+    DispatchOne(client, reply, args, key_hint);
     running_client_ = nullptr;
     if (ABSL_PREDICT_FALSE(client->asking > 0)) --client->asking;
     if (ABSL_PREDICT_FALSE(client->tracking_caching)) EndTrackingCaching(client, args);
     return;
   }
   const size_t mark = reply->size();
-  DispatchOne(client, reply, args);
+  DispatchOne(client, reply, args, key_hint);
   running_client_ = nullptr;
   if (client->asking > 0) --client->asking;
   if (client->tracking_caching) EndTrackingCaching(client, args);
@@ -350,7 +355,8 @@ void Dispatcher::Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs ar
   }
 }
 
-void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs args) {
+void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs args,
+                             const HashedKey* key_hint) {
   CommandContext ctx;
   ctx.store = store_;
   ctx.reply = reply;
@@ -400,8 +406,9 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
     return;
   }
   // The keys' positions and slots, for routing, locking and the handler.
-  FindKeys(*spec, args);
+  FindKeys(*spec, args, key_hint);
   ctx.slot = keys_slot_;
+  ctx.key_hint = key_hint;
   if (server_->router != nullptr && !RouteHere(ctx, *spec)) return;
   // A read-only replica: -READONLY for writes of normal clients.
   if (server_->replication != nullptr && (spec->flags & kCmdWrite) && !client->is_primary_link) {

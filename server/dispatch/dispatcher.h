@@ -22,8 +22,10 @@ class Dispatcher {
   Dispatcher(Store* store, ServerState* server, int worker);
 
   // Executes one request and appends its reply (unless CLIENT REPLY OFF or
-  // SKIP drops it).
-  void Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args);
+  // SKIP drops it). `key_hint`, when given, is args[1] already hashed (the
+  // connection's pipeline look ahead did): its view must be args[1]'s.
+  void Dispatch(ClientSession* client, ReplyBuilder* reply, CmdArgs args,
+                const HashedKey* key_hint = nullptr);
 
   // Runs one resolved command whose checks the caller made and whose stripes
   // it holds (redis.call from a script), counting it in commandstats.
@@ -46,7 +48,8 @@ class Dispatcher {
   void UnwatchAll(ClientSession* client);
 
  private:
-  void DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs args);
+  void DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs args,
+                   const HashedKey* key_hint);
   // Resolves container subcommands; replies an error and returns null when
   // the request cannot run (unknown command, arity).
   const CommandSpec* Resolve(CommandContext& ctx, CmdArgs args);
@@ -77,7 +80,7 @@ class Dispatcher {
   // (key_slots_) and the slot they all share (keys_slot_: -1 when they span
   // slots or there are none); keys_ok_ false when the key spec does not fit
   // args (a bad numkeys). kCmdLockAll commands have no keys here.
-  void FindKeys(const CommandSpec& spec, CmdArgs args);
+  void FindKeys(const CommandSpec& spec, CmdArgs args, const HashedKey* key_hint);
   // Adds the stripes of the keys FindKeys found (or all, for kCmdLockAll);
   // false when the keys could not be found.
   bool LockFoundKeys(const CommandSpec& spec, StripeLocks* locks);

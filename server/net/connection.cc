@@ -249,6 +249,7 @@ void Connection::ProcessInput() {
   session_.last_interaction_ms.store(worker_->LoopNowMs(), std::memory_order_relaxed);
   parser_.set_admit_check_over(BulkHeadroom());
   size_t until_prefetch = 0;  // commands to run before the next look ahead
+  hint_next_ = hint_end_ = 0;
   while (rstart_ < rend_ && !session_.close_after_reply && !session_.block.blocked) {
     if (session_.kill_requested.load(std::memory_order_relaxed)) {
       Close();
@@ -280,7 +281,7 @@ void Connection::ProcessInput() {
     // now, so that the lookups' cache misses overlap.
     if (until_prefetch == 0) until_prefetch = rstart_ < rend_ ? PrefetchAhead() : SIZE_MAX;
     --until_prefetch;
-    worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(args_));
+    worker_->dispatcher()->Dispatch(&session_, &reply_, CmdArgs(args_), TakeKeyHint());
     if (session_.postponed) {
       NotePostponed(CmdArgs(args_));
       break;
@@ -307,15 +308,32 @@ void Connection::ProcessInput() {
 }
 
 size_t Connection::PrefetchAhead() {
-  constexpr size_t kAhead = 16;
-  std::string_view keys[kAhead + 1];
+  std::string_view keys[kPrefetchAhead + 1];
   size_t n = 0;
   if (args_.size() >= 2) keys[n++] = args_[1];  // the request about to run
-  const size_t behind =
-      ScanPipelineKeys(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), keys + n, kAhead);
+  const size_t behind = ScanPipelineKeys(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_),
+                                         keys + n, kPrefetchAhead);
   if (behind == 0) return SIZE_MAX;
-  worker_->store()->PrefetchLookups(session_.db.load(std::memory_order_relaxed), keys, n + behind);
+  static_assert(kPrefetchAhead + 1 <= Store::kPrefetchBatch);
+  worker_->store()->PrefetchLookups(session_.db.load(std::memory_order_relaxed), keys, n + behind,
+                                    key_hints_);
+  hint_next_ = 0;
+  hint_end_ = n + behind;
   return behind + 1;
+}
+
+const HashedKey* Connection::TakeKeyHint() {
+  if (args_.size() < 2) return nullptr;
+  const std::string_view key = args_[1];
+  // Usually the first one left; requests with one argument left theirs
+  // (an empty view) behind.
+  for (size_t i = hint_next_; i < hint_end_; ++i) {
+    if (key_hints_[i].key.data() == key.data() && key_hints_[i].key.size() == key.size()) {
+      hint_next_ = i + 1;
+      return &key_hints_[i];
+    }
+  }
+  return nullptr;
 }
 
 bool Connection::Send(std::string& out) {

@@ -91,8 +91,12 @@ class Connection : public UringLoop::Handler {
   // Prefetch hints for the keys of the request just parsed (args_) and of
   // the complete ones behind it in the read buffer (a pipeline's;
   // protocol/pipeline_scan.h). Returns how many requests they cover,
-  // SIZE_MAX when none behind is complete (nothing to overlap).
+  // SIZE_MAX when none behind is complete (nothing to overlap). Keeps the
+  // keys it hashed in key_hints_.
   size_t PrefetchAhead();
+  // The hashed key PrefetchAhead kept for args_[1] (the same bytes of the
+  // read buffer), or null.
+  const HashedKey* TakeKeyHint();
   // After new bytes landed in the read buffer: parse and run, then check
   // the query buffer limit.
   void AfterInput(size_t nread);
@@ -129,6 +133,13 @@ class Connection : public UringLoop::Handler {
   RequestParser parser_;
   ReplyBuilder reply_;
   std::vector<std::string_view> args_;
+  // Keys of the requests PrefetchAhead looked at, hashed, in request order;
+  // [hint_next_, hint_end_) not yet taken. Their views point into rbuf_,
+  // which does not change while ProcessInput runs; it empties them on entry
+  // (so a hint never outlives the bytes it describes).
+  static constexpr size_t kPrefetchAhead = 16;
+  HashedKey key_hints_[kPrefetchAhead + 1];
+  size_t hint_next_ = 0, hint_end_ = 0;
 
   // Read buffer: unconsumed bytes are rbuf_[rstart_, rend_).
   std::unique_ptr<char[]> rbuf_;

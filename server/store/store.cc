@@ -158,16 +158,21 @@ SlotTable* Store::Table(int db, int slot, bool create) {
   return &tables[slot];
 }
 
-void Store::PrefetchLookups(int db, const std::string_view* keys, size_t n) const {
-  if (db < 0 || db >= databases_) return;
-  const SlotTable* tables = tables_[db].load(std::memory_order_acquire);
-  if (tables == nullptr) return;
+void Store::PrefetchLookups(int db, const std::string_view* keys, size_t n,
+                            HashedKey* hashed) const {
+  n = std::min(n, kPrefetchBatch);
+  const SlotTable* tables =
+      db >= 0 && db < databases_ ? tables_[db].load(std::memory_order_acquire) : nullptr;
+  if (tables == nullptr) {
+    for (size_t i = 0; i < n; ++i) hashed[i] = HashedKey(keys[i]);
+    return;
+  }
   uint64_t hashes[kPrefetchBatch];
   int slots[kPrefetchBatch];
-  n = std::min(n, kPrefetchBatch);
   for (size_t i = 0; i < n; ++i) {
-    slots[i] = KeySlot(keys[i]);
-    hashes[i] = KeyHash(keys[i]);
+    hashed[i] = HashedKey(keys[i]);
+    slots[i] = hashed[i].slot;
+    hashes[i] = hashed[i].hash;
     // The header's miss starts while the next keys are hashed
     // (PrefetchBatch asks again: a line already on its way costs nothing).
     __builtin_prefetch(&tables[slots[i]]);

@@ -161,8 +161,11 @@ class Store {
   // pipeline's, protocol/pipeline_scan.h): their slot tables, then the first
   // slot each probe reads, so the misses overlap. Needs no lock: it reads
   // table headers only, and a stale one costs a useless prefetch, never a
-  // fault.
-  void PrefetchLookups(int db, const std::string_view* keys, size_t n) const;
+  // fault. Fills hashed[0..n) with each key hashed (HashedKey), so that the
+  // commands can take their key's hash and slot from there instead of
+  // hashing it again (Dispatcher::Dispatch's key hint). At most
+  // kPrefetchBatch keys.
+  void PrefetchLookups(int db, const std::string_view* keys, size_t n, HashedKey* hashed) const;
   // The same for a multi-key command (MGET) about to look its keys up one
   // by one: the caller holds every key's stripe, so each key's first
   // matching entry is prefetched as well. At most kPrefetchBatch keys.
