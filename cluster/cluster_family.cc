@@ -362,6 +362,19 @@ void ClusterMeet(CommandContext& ctx, CmdArgs args) {
   ctx.reply->Ok();
 }
 
+// CLUSTER SAVECONFIG: the nodes file, written now (it is also written by
+// itself within 200 ms of every change).
+void ClusterSaveConfig(CommandContext& ctx, CmdArgs) {
+  ClusterRouter* router = RouterOrError(ctx);
+  if (router == nullptr) return;
+  absl::Status st = router->control() == nullptr ? absl::UnavailableError("no cluster runtime")
+                                                 : router->control()->SaveConfig();
+  if (!st.ok()) {
+    return ctx.Error(StrCat("ERR error saving the cluster node config: ", st.message()));
+  }
+  ctx.reply->Ok();
+}
+
 void ClusterHelp(CommandContext& ctx, CmdArgs) {
   if (RouterOrError(ctx) == nullptr) return;
   static constexpr std::string_view kLines[] = {
@@ -386,6 +399,8 @@ void ClusterHelp(CommandContext& ctx, CmdArgs) {
       "<slot> ...",
       "REPLICAS <node-id>",
       "    Return <node-id> replicas.",
+      "SAVECONFIG",
+      "    Force saving cluster configuration on disk.",
       "SLOTS",
       "    Return information about slots range mappings. Each range is made of:",
       "    start, end, master and replicas IP addresses, ports and ids",
@@ -639,6 +654,12 @@ void RegisterClusterCommands(CommandTable* table) {
                 .complexity = "O(N) where N is the number of "
                               "replicas.",
                 .syntax = "node-id",
+                .acl_categories = kAdminAcl}),
+      MakeSpec("cluster|saveconfig", 2, kAdmin | kCmdNoAsyncLoading, {}, ClusterSaveConfig,
+               {.group = "cluster",
+                .since = "3.0.0",
+                .summary = "Forces a node to save the cluster state on disk.",
+                .complexity = "O(1)",
                 .acl_categories = kAdminAcl}),
       MakeSpec("cluster|slots", 2, kCmdStale, {}, ClusterSlots,
                {.group = "cluster",

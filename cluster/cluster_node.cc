@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 
 #include "base/strings.h"
@@ -342,9 +343,36 @@ void ClusterNode::Publish() {
 }
 
 void ClusterNode::Save() {
-  saved_version_ = core_->persist_version();
-  absl::Status s = SaveNodesFile(options_.config_file, core_->Persistent());
+  absl::Status s = SaveFile();
   if (!s.ok()) std::fprintf(stderr, "cluster: %s\n", std::string(s.message()).c_str());
+}
+
+absl::Status ClusterNode::SaveFile() {
+  saved_version_ = core_->persist_version();
+  return SaveNodesFile(options_.config_file, core_->Persistent());
+}
+
+absl::Status ClusterNode::SaveNow(int64_t timeout_ms) {
+  if (!running_) return absl::FailedPreconditionError("cluster node not running");
+  // Shared with the task: a caller that timed out leaves it to the loop.
+  struct Result {
+    absl::Mutex mu;
+    bool done = false;
+    absl::Status status;
+  };
+  auto result = std::make_shared<Result>();
+  Post([this, result] {
+    absl::Status st = SaveFile();
+    absl::MutexLock l(&result->mu);
+    result->status = std::move(st);
+    result->done = true;
+  });
+  absl::MutexLock l(&result->mu);
+  if (!result->mu.AwaitWithTimeout(absl::Condition(&result->done),
+                                   absl::Milliseconds(timeout_ms))) {
+    return absl::DeadlineExceededError("timed out waiting for the cluster thread");
+  }
+  return result->status;
 }
 
 }  // namespace shoal

@@ -122,6 +122,9 @@ class ClusterNode {
   // port + 10000 unless given). Resolves `host` on the calling thread;
   // returns once the handshake is under way (it completes asynchronously).
   absl::Status Meet(const std::string& host, int port, int bus_port = 0);
+  // CLUSTER SAVECONFIG: writes the nodes file on the cluster loop and waits
+  // for it (at most `timeout_ms`); the write's error, if any.
+  absl::Status SaveNow(int64_t timeout_ms = 5000);
   // Sends `payload` to every live member (cluster-wide PUBLISH).
   void Broadcast(std::string payload);
 
@@ -141,6 +144,7 @@ class ClusterNode {
   void AfterEvent(bool tick);
   void Publish();
   void Save();
+  absl::Status SaveFile();
   int64_t MonoMs() const;
 
   ClusterOptions options_;

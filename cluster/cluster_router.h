@@ -80,6 +80,9 @@ class ClusterControl {
   // CLUSTER LEAVE: the node leaves gracefully — its shard hands its slots
   // off with their keys (or a replica takes over), then the node shuts down.
   virtual absl::Status Leave() { return absl::UnimplementedError("ERR not supported"); }
+  // CLUSTER SAVECONFIG: writes the nodes file now; returns once it is on
+  // disk, or the error.
+  virtual absl::Status SaveConfig() { return absl::UnavailableError("no cluster runtime"); }
   // Warm migration figures of this node's slot mover (slot_mover.h).
   virtual SlotMoverStats MigrationStats() const { return SlotMoverStats{}; }
 };

@@ -170,7 +170,9 @@ absl::Status SaveNodesFile(const std::string& path, const NodesFileData& d) {
   ::fsync(fd);
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(StrCat("cannot rename ", tmp, ": ", std::strerror(errno)));
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    return absl::UnavailableError(StrCat("cannot rename ", tmp, ": ", std::strerror(e)));
   }
   return absl::OkStatus();
 }

@@ -154,6 +154,7 @@ class NodeControl : public ClusterControl {
   absl::Status Meet(const std::string& host, int port, int bus_port) override {
     return node_->Meet(host, port, bus_port);
   }
+  absl::Status SaveConfig() override { return node_->SaveNow(); }
   void BroadcastPublish(std::string_view channel, std::string_view message) override {
     node_->Broadcast(EncodePublish(channel, message));
   }

@@ -289,6 +289,34 @@ def test_myid_keyslot_and_errors(cluster):
         assert r.execute_command(cmd) in (True, "OK")
 
 
+def test_cluster_saveconfig_writes_the_nodes_file_now(cluster):
+    """CLUSTER SAVECONFIG writes the nodes file at once (a node otherwise
+    writes it only after a change), and replies the write's error."""
+    node = cluster[0]
+    my_id = node.r.execute_command("CLUSTER", "MYID")
+    os.unlink(node.conf)
+    assert node.r.execute_command("CLUSTER", "SAVECONFIG") in (True, "OK")
+    with open(node.conf) as f:
+        assert my_id in f.read()
+    # The file cannot be replaced (a non-empty directory took its name).
+    os.unlink(node.conf)
+    os.mkdir(node.conf)
+    open(os.path.join(node.conf, "x"), "w").close()
+    try:
+        with pytest.raises(redis.ResponseError,
+                           match="^error saving the cluster node config: cannot rename"):
+            node.r.execute_command("CLUSTER", "SAVECONFIG")
+        assert not os.path.exists(node.conf + ".tmp")
+    finally:
+        os.unlink(os.path.join(node.conf, "x"))
+        os.rmdir(node.conf)
+    assert node.r.execute_command("CLUSTER", "SAVECONFIG") in (True, "OK")
+    assert os.path.isfile(node.conf)
+    with pytest.raises(redis.ResponseError,
+                       match="^wrong number of arguments for 'cluster\\|saveconfig'"):
+        node.r.execute_command("CLUSTER", "SAVECONFIG", "now")
+
+
 def test_info_reports_cluster_mode(cluster):
     r = cluster[0].r
     assert r.info("server")["redis_mode"] == "cluster"
