@@ -377,6 +377,15 @@ int Main(int argc, char** argv) {
   // events when notify-keyspace-events enables them.
   store.SetRemovalListener([&server](int db, std::string_view key, KeyRemoval why) {
     bool expired = why == KeyRemoval::kExpired;
+    if (server.replication != nullptr) {
+      // A replica's own expiry is its primary's to announce: the primary's
+      // "del" follows (a Redis replica deletes nothing by itself and
+      // publishes no "expired").
+      if (expired && server.replication->is_replica()) return;
+      // The primary deletes the key on its replicas: a Redis replica runs
+      // the DEL it is sent and publishes "del" (docs/keyspace-events.md).
+      server.replication->NoteKeyEvent(db, kNotifyGeneric, "del", key);
+    }
     NotifyEvent(server.pubsub(),
                 server.runtime().notify_keyspace_events.load(std::memory_order_relaxed),
                 expired ? kNotifyExpired : kNotifyEvicted, db, expired ? "expired" : "evicted", key);

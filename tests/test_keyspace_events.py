@@ -335,6 +335,146 @@ def test_same_events_as_redis(servers, name, flags, cmds):
     assert not lines, "events differ from redis-server:\n" + "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------
+# On a replica: the primary runs the commands with notifications off, its
+# replica (notify-keyspace-events set there) publishes. A Redis replica runs
+# the commands its primary propagates; Shoal's primary ships each change's
+# events with the keys' states (docs/keyspace-events.md).
+
+# Where the two still differ, by design: a Redis replica publishes the
+# events of the command its primary *propagated*, which for these is not the
+# one the client sent; Shoal's replica publishes what the primary raised.
+# Each entry: the command as written in CASES, and the case it belongs to.
+REPLICA_KNOWN_DIFFERENCES = {
+    # SPOP propagates as one SREM per popped member (a DEL when it takes the
+    # whole set); Shoal's primary ships its one "spop" (and "del").
+    ("sets", "SPOP s"), ("sets", "SPOP s 2"), ("sets", "SPOP s 10"),
+}
+
+
+class ReplicaRecorder(Recorder):
+    """Drives the primary; listens on the replica (the marker PUBLISH reaches
+    it through the replication stream, behind the command's changes)."""
+
+    def __init__(self, primary, replica, flags):
+        self.c = primary.client(single_connection_client=True)
+        self.c.execute_command("FLUSHALL")
+        self.c.execute_command("FUNCTION", "FLUSH")
+        self.c.execute_command("CONFIG", "SET", "notify-keyspace-events", "")
+        rc = replica.client()
+        rc.execute_command("CONFIG", "SET", "notify-keyspace-events", flags)
+        rc.close()
+        self.p = replica.client().pubsub()
+        self.p.psubscribe("__key*__:*")
+        self.p.subscribe(MARKER)
+        self.seq = 0
+        self.in_multi = False
+        confirmed, deadline = 0, time.time() + 5
+        while confirmed < 2 and time.time() < deadline:
+            m = self.p.get_message(timeout=0.2)
+            if m is not None and m["type"] in ("subscribe", "psubscribe"):
+                confirmed += 1
+        self._drain_until_marker()
+
+
+def _attach(replica, primary):
+    c = replica.client()
+    c.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        info = c.info("replication")
+        if info.get("master_link_status") == "up" and not info.get("master_sync_in_progress"):
+            c.close()
+            return
+        time.sleep(0.05)
+    raise AssertionError("replica did not sync")
+
+
+@pytest.fixture(scope="module")
+def replica_pairs():
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    started = []
+    try:
+        for make in (RedisServer, RedisServer, ShoalServer, ShoalServer):
+            started.append(make())
+        _attach(started[1], started[0])
+        _attach(started[3], started[2])
+        yield (started[0], started[1]), (started[2], started[3])
+    finally:
+        for s in started[2:]:
+            assert s.alive(), "shoal crashed during the replica keyspace-events test"
+        for s in started:
+            s.stop()
+
+
+# Cases whose commands only read (keymiss is raised by a server's own
+# clients' reads) or need a second client or the reference's DUMP.
+REPLICA_SKIPPED = {"key-miss", "scripting-reads", "lists-blocking-nonblocked", "dump-restore",
+                   "lazy-expiry"}
+REPLICA_CASES = [c for c in CASES if c[0] not in REPLICA_SKIPPED]
+
+
+def _replica_run(pair, flags, cmds):
+    rec = ReplicaRecorder(pair[0], pair[1], flags)
+    out = []
+    try:
+        for cmd in cmds:
+            if isinstance(cmd, str) and cmd.startswith("!"):
+                continue
+            out.append((cmd, rec.run(_words(cmd))[1]))
+    finally:
+        rec.close()
+    return out
+
+
+@pytest.mark.parametrize("name,flags,cmds", REPLICA_CASES, ids=[c[0] for c in REPLICA_CASES])
+def test_replica_publishes_the_events_a_redis_replica_does(replica_pairs, name, flags, cmds):
+    reference, shoal = replica_pairs
+    a = _replica_run(reference, flags, cmds)
+    b = _replica_run(shoal, flags, cmds)
+    lines, known = [], []
+    for (cmd, ea), (_, eb) in zip(a, b):
+        if ea == eb:
+            continue
+        if (name, cmd if isinstance(cmd, str) else " ".join(cmd)) in REPLICA_KNOWN_DIFFERENCES:
+            known.append(cmd)
+            continue
+        lines.append(f"{cmd!r}:\n    redis replica: {ea}\n    shoal replica: {eb}")
+    assert not lines, "replica events differ from a redis-server replica's:\n" + "\n".join(lines)
+    # Every listed difference still is one (the list is not stale).
+    listed = [c for (n, c) in REPLICA_KNOWN_DIFFERENCES if n == name]
+    assert sorted(known) == sorted(listed)
+    # The replica did publish (not a case where both stayed silent).
+    assert any(eb for _, eb in b) or name == "class-filter"
+
+
+def _expiry_events_on_replica(pair):
+    rec = ReplicaRecorder(pair[0], pair[1], "KEA")
+    try:
+        rec.run(["SET", "gone", "v", "PX", "150"])
+        got, deadline = [], time.time() + 5
+        while time.time() < deadline and ("__keyevent@0__:del", "gone") not in got:
+            m = rec.p.get_message(timeout=0.2)
+            if m is not None and m["type"] == "pmessage":
+                got.append((m["channel"].decode(), m["data"].decode()))
+        time.sleep(0.3)  # anything after the del
+        got += rec._drain_until_marker()
+        return got
+    finally:
+        rec.close()
+
+
+def test_replica_publishes_del_for_a_key_its_primary_expired(replica_pairs):
+    """The primary expires the key and deletes it on its replicas: a Redis
+    replica publishes "del" (never "expired"); so does Shoal's, whose own
+    clock may have removed the key first."""
+    reference, shoal = replica_pairs
+    expected = [("__keyspace@0__:gone", "del"), ("__keyevent@0__:del", "gone")]
+    assert _expiry_events_on_replica(reference) == expected
+    assert _expiry_events_on_replica(shoal) == expected
+
+
 def test_blocked_pop_served_by_push(servers):
     """A push that serves a parked BLPOP/BLMOVE: the push's event, then the
     pop's (and the move's push), then del when the list is left empty."""

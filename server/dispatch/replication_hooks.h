@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "server/dispatch/command.h"  // CmdArgs
 
@@ -43,6 +44,15 @@ class ReplicationHooks {
   // UNBLOCK, disconnect): drop its WAIT waiter, if it has one, which would
   // otherwise stay (with no deadline, for ever).
   virtual void ForgetWaiter(uint64_t client_id) = 0;
+  // A keyspace event of a change (server/events/notify.h), whatever this
+  // server's notify-keyspace-events: replicas publish what their primary's
+  // changes would, under their own flags (a Redis replica publishes the
+  // events of the commands it executes). Ships after the key states of the
+  // command that raised it, or at once outside a command.
+  virtual void NoteKeyEvent(int db, uint32_t cls, std::string_view event,
+                            std::string_view key) = 0;
+  // Whether this server follows a primary (REPLICAOF).
+  virtual bool is_replica() const = 0;
 };
 
 }  // namespace shoal

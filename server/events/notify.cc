@@ -74,6 +74,11 @@ void NotifyEvent(PubSubRegistry& pubsub, uint32_t enabled, uint32_t cls, int db,
 void NotifyInDb(CommandContext& ctx, int db, uint32_t cls, std::string_view event,
                 std::string_view key) {
   if (ctx.server == nullptr) return;  // operations run without a server (unit tests)
+  // Replicas publish the change's events under their own flags; "keymiss"
+  // is a read's, which a replica's own clients raise there.
+  if (ctx.server->replication != nullptr && cls != kNotifyKeyMiss) {
+    ctx.server->replication->NoteKeyEvent(db, cls, event, key);
+  }
   uint32_t enabled = ctx.server->runtime().notify_keyspace_events.load(std::memory_order_relaxed);
   if (!(enabled & cls)) return;
   NotifyEvent(ctx.server->pubsub(), enabled, cls, db, event, key);

@@ -19,6 +19,11 @@ std::string Payload(const Entry& e) {
 
 }  // namespace
 
+void AppendKeyEventRecord(uint32_t cls, std::string_view event, std::string_view key,
+                          std::string* out) {
+  AppendRespCommand({"KEYEVENT", StrCat(cls), event, key}, out);
+}
+
 void AppendStateRecord(std::string_view key, const Entry* e, std::string* out) {
   if (e == nullptr) {
     AppendRespCommand({"DEL", key}, out);

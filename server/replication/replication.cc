@@ -37,11 +37,13 @@ std::string NewReplId() {
   return s;
 }
 
-// The keys a command changed, collected per thread while it runs.
+// The keys a command changed, and the keyspace events it raised (as
+// KEYEVENT records, repl_records.h), collected per thread while it runs.
 struct PendingChanges {
   int depth = 0;
   bool shipping = false;
   std::vector<std::pair<int, std::string>> keys;
+  std::vector<ReplRecord> events;
   std::vector<ReplRecord> batch;
 };
 thread_local PendingChanges tl_pending;
@@ -133,11 +135,35 @@ void ReplicationManager::OnStoreChange(void* self, int db, std::string_view key)
   p.batch.clear();
 }
 
+void ReplicationManager::NoteKeyEvent(int db, uint32_t cls, std::string_view event,
+                                      std::string_view key) {
+  if (!recording_.load(std::memory_order_relaxed)) return;
+  PendingChanges& p = tl_pending;
+  if (p.shipping) return;
+  // Redis propagates these as the command that sets the result, and its
+  // replicas publish that command's event.
+  if (event == "incrbyfloat") event = "set";
+  if (event == "hincrbyfloat") event = "hset";
+  ReplRecord r;
+  r.db = db;
+  AppendKeyEventRecord(cls, event, key, &r.resp);
+  if (p.depth > 0) {
+    p.events.push_back(std::move(r));
+    return;
+  }
+  // Outside a command (the store expired or evicted the key): its state
+  // record went out as it was removed (OnStoreChange); the event follows.
+  p.batch.clear();
+  p.batch.push_back(std::move(r));
+  log_->Append(p.batch);
+  p.batch.clear();
+}
+
 void ReplicationManager::BeginCommand() { ++tl_pending.depth; }
 
 int64_t ReplicationManager::ShipPending(bool held, const ReplRecord* extra) {
   PendingChanges& p = tl_pending;
-  if (p.keys.empty() && extra == nullptr) return -1;
+  if (p.keys.empty() && p.events.empty() && extra == nullptr) return -1;
   std::sort(p.keys.begin(), p.keys.end());
   p.keys.erase(std::unique(p.keys.begin(), p.keys.end()), p.keys.end());
   StripeLocks locks(store_);
@@ -153,16 +179,23 @@ int64_t ReplicationManager::ShipPending(bool held, const ReplRecord* extra) {
     AppendStateRecord(key, store_->Peek(db, key), &r.resp);
     p.batch.push_back(std::move(r));
   }
+  // The events after the states, so that a replica's subscriber who reads
+  // the key on an event sees the change.
+  for (ReplRecord& e : p.events) p.batch.push_back(std::move(e));
   if (extra != nullptr) p.batch.push_back(*extra);
   const int64_t offset = log_->Append(p.batch);
   p.shipping = false;
   p.keys.clear();
+  p.events.clear();
   p.batch.clear();
   return offset;
 }
 
 void ReplicationManager::FlushCommand(CommandContext& ctx, bool stripes_held) {
-  if (!recording_.load(std::memory_order_relaxed) || tl_pending.keys.empty()) return;
+  if (!recording_.load(std::memory_order_relaxed) ||
+      (tl_pending.keys.empty() && tl_pending.events.empty())) {
+    return;
+  }
   const int64_t offset = ShipPending(stripes_held, nullptr);
   if (offset > 0) ctx.client->repl_offset = offset;
 }
@@ -173,6 +206,7 @@ void ReplicationManager::EndCommand(CommandContext& ctx, bool stripes_held) {
   if (--p.depth <= 0) {
     p.depth = 0;
     p.keys.clear();
+    p.events.clear();
   }
 }
 

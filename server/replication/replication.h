@@ -91,6 +91,7 @@ class ReplicationManager : public ReplicationHooks {
   std::optional<std::string> RefuseWrite(const CommandSpec& spec) const override;
   void AppendInfo(std::string* out) const override;
   void ForgetWaiter(uint64_t client_id) override;
+  void NoteKeyEvent(int db, uint32_t cls, std::string_view event, std::string_view key) override;
   // FLUSHALL, FLUSHDB, SWAPDB, PUBLISH: shipped as themselves (Dispatcher::Run).
   void NoteCommand(CommandContext& ctx, CmdArgs args) override;
   void LoopTurnEnd() override {
@@ -98,7 +99,7 @@ class ReplicationManager : public ReplicationHooks {
   }
 
   // ---- Role ----
-  bool is_replica() const { return replica_.load(std::memory_order_acquire); }
+  bool is_replica() const override { return replica_.load(std::memory_order_acquire); }
   // REPLICAOF host port: drops this node's data for the primary's.
   // "Already connected..." when it already follows that primary.
   std::string ReplicaOf(const std::string& host, int port);
