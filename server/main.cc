@@ -384,7 +384,9 @@ int Main(int argc, char** argv) {
       if (expired && server.replication->is_replica()) return;
       // The primary deletes the key on its replicas: a Redis replica runs
       // the DEL it is sent and publishes "del" (docs/keyspace-events.md).
-      server.replication->NoteKeyEvent(db, kNotifyGeneric, "del", key);
+      if (server.replication->recording()) {
+        server.replication->NoteKeyEvent(db, kNotifyGeneric, "del", key);
+      }
     }
     NotifyEvent(server.pubsub(),
                 server.runtime().notify_keyspace_events.load(std::memory_order_relaxed),

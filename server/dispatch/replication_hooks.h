@@ -10,6 +10,7 @@
 #ifndef SHOAL_SERVER_DISPATCH_REPLICATION_HOOKS_H_
 #define SHOAL_SERVER_DISPATCH_REPLICATION_HOOKS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,6 +54,13 @@ class ReplicationHooks {
                             std::string_view key) = 0;
   // Whether this server follows a primary (REPLICAOF).
   virtual bool is_replica() const = 0;
+  // Whether changes are being recorded for replicas (a replica attached, or
+  // this server is one): NoteKeyEvent is a no-op otherwise, and callers on
+  // the write path check this first (one load, no call).
+  bool recording() const { return recording_.load(std::memory_order_relaxed); }
+
+ protected:
+  std::atomic<bool> recording_{false};
 };
 
 }  // namespace shoal

@@ -190,7 +190,8 @@ class ReplicationManager : public ReplicationHooks {
 
   Store* store_;
   ServerState* server_;
-  std::atomic<bool> recording_{false};
+  // recording_ (ReplicationHooks): set once a replica attached or this
+  // server became one.
   std::atomic<bool> replica_{false};
   std::unique_ptr<ReplicationLog> log_;  // created once, at the first replica
 
