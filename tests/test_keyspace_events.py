@@ -220,14 +220,23 @@ def _words(cmd):
 
 
 class Recorder:
-    """A driving client and a psubscribed listener on one server."""
+    """A driving client and a psubscribed listener: on one server, or (with
+    `listen_on`, a replica of `srv`) the listener on the replica, which then
+    alone has notifications on (the marker PUBLISH reaches it through the
+    replication stream, behind the command's changes)."""
 
-    def __init__(self, srv, flags):
+    def __init__(self, srv, flags, listen_on=None):
         self.c = srv.client(single_connection_client=True)
         self.c.execute_command("FLUSHALL")
         self.c.execute_command("FUNCTION", "FLUSH")
-        self.c.execute_command("CONFIG", "SET", "notify-keyspace-events", flags)
-        self.p = srv.client().pubsub()
+        self.c.execute_command("CONFIG", "SET", "notify-keyspace-events",
+                               flags if listen_on is None else "")
+        listener = srv if listen_on is None else listen_on
+        if listen_on is not None:
+            rc = listen_on.client()
+            rc.execute_command("CONFIG", "SET", "notify-keyspace-events", flags)
+            rc.close()
+        self.p = listener.client().pubsub()
         self.p.psubscribe("__key*__:*")
         self.p.subscribe(MARKER)
         self.seq = 0
@@ -352,31 +361,6 @@ REPLICA_KNOWN_DIFFERENCES = {
 }
 
 
-class ReplicaRecorder(Recorder):
-    """Drives the primary; listens on the replica (the marker PUBLISH reaches
-    it through the replication stream, behind the command's changes)."""
-
-    def __init__(self, primary, replica, flags):
-        self.c = primary.client(single_connection_client=True)
-        self.c.execute_command("FLUSHALL")
-        self.c.execute_command("FUNCTION", "FLUSH")
-        self.c.execute_command("CONFIG", "SET", "notify-keyspace-events", "")
-        rc = replica.client()
-        rc.execute_command("CONFIG", "SET", "notify-keyspace-events", flags)
-        rc.close()
-        self.p = replica.client().pubsub()
-        self.p.psubscribe("__key*__:*")
-        self.p.subscribe(MARKER)
-        self.seq = 0
-        self.in_multi = False
-        confirmed, deadline = 0, time.time() + 5
-        while confirmed < 2 and time.time() < deadline:
-            m = self.p.get_message(timeout=0.2)
-            if m is not None and m["type"] in ("subscribe", "psubscribe"):
-                confirmed += 1
-        self._drain_until_marker()
-
-
 def _attach(replica, primary):
     c = replica.client()
     c.execute_command("REPLICAOF", "127.0.0.1", primary.port)
@@ -416,7 +400,7 @@ REPLICA_CASES = [c for c in CASES if c[0] not in REPLICA_SKIPPED]
 
 
 def _replica_run(pair, flags, cmds):
-    rec = ReplicaRecorder(pair[0], pair[1], flags)
+    rec = Recorder(pair[0], flags, listen_on=pair[1])
     out = []
     try:
         for cmd in cmds:
@@ -450,7 +434,7 @@ def test_replica_publishes_the_events_a_redis_replica_does(replica_pairs, name, 
 
 
 def _expiry_events_on_replica(pair):
-    rec = ReplicaRecorder(pair[0], pair[1], "KEA")
+    rec = Recorder(pair[0], "KEA", listen_on=pair[1])
     try:
         rec.run(["SET", "gone", "v", "PX", "150"])
         got, deadline = [], time.time() + 5
