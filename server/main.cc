@@ -384,7 +384,7 @@ int Main(int argc, char** argv) {
       if (expired && server.replication->is_replica()) return;
       // The primary deletes the key on its replicas: a Redis replica runs
       // the DEL it is sent and publishes "del" (docs/keyspace-events.md).
-      if (server.replication->recording()) {
+      if (server.replication->ships_key_events()) {
         server.replication->NoteKeyEvent(db, kNotifyGeneric, "del", key);
       }
     }

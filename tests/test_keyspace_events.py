@@ -246,7 +246,27 @@ class Recorder:
             m = self.p.get_message(timeout=0.2)
             if m is not None and m["type"] in ("subscribe", "psubscribe"):
                 confirmed += 1
+        if listen_on is not None:
+            self._wait_for_replica_events(flags)
         self._drain_until_marker()
+
+    def _wait_for_replica_events(self, flags):
+        """A Shoal primary ships events once its replica asked for them (within
+        a second of the replica's CONFIG SET): write a probe key (with a
+        command of a class the flags enable) until the replica publishes its
+        event, then delete it."""
+        probe = ["LPUSH", "kse-probe", "1"] if "l" in flags else ["SET", "kse-probe", "1"]
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            self.c.execute_command(*probe)
+            until = time.time() + 0.3
+            while time.time() < until:
+                m = self.p.get_message(timeout=0.1)
+                if m is not None and m["type"] == "pmessage" and (
+                        m["data"] == b"kse-probe" or m["channel"].endswith(b":kse-probe")):
+                    self.c.execute_command("DEL", "kse-probe")
+                    return
+        raise AssertionError("the replica published no event within 10 s")
 
     def _drain_until_marker(self):
         self.seq += 1

@@ -429,3 +429,35 @@ def test_replica_ahead_of_the_promoted_one_resyncs_in_full():
         for s in (a, b, c):
             assert s.alive(), "shoal crashed"
             s.stop()
+
+
+def test_keyspace_events_ship_only_while_a_replica_publishes_them(pair):
+    """The primary ships keyspace events (KEYEVENT records) only once a
+    replica said, with REPLCONF KEYSPACE-EVENTS, that it publishes them:
+    replication without notifications pays nothing for them."""
+    p, rep = pair
+    attach(p, rep)
+    c, r = p.client(), rep.client()
+
+    def bytes_per_set(n=200):
+        before = c.info("replication")["master_repl_offset"]
+        for i in range(n):
+            c.set(f"key:{i:06d}", "v" * 16)
+        return (c.info("replication")["master_repl_offset"] - before) / n
+
+    # (A keep-alive PING in the stream may add a few bytes to a sample; an
+    # event record adds more than 40 to every SET.)
+    plain = bytes_per_set()
+    r.config_set("notify-keyspace-events", "KEA")
+    sub = rep.client().pubsub()
+    sub.psubscribe("__keyevent@0__:*")
+    # Within a second of the CONFIG SET the replica asks for events.
+    assert wait_until(lambda: bytes_per_set(20) > plain + 20, timeout=5)
+    c.set("probe", "1")
+    got = []
+    assert wait_until(lambda: (got.extend(iter(lambda: sub.get_message(timeout=0.05), None))
+                               or any(m["type"] == "pmessage" and m["data"] == b"probe"
+                                      for m in got)), timeout=5)
+    r.config_set("notify-keyspace-events", "")
+    assert wait_until(lambda: bytes_per_set(20) < plain + 10, timeout=5)
+    sub.close()

@@ -49,18 +49,20 @@ class ReplicationHooks {
   // server's notify-keyspace-events: replicas publish what their primary's
   // changes would, under their own flags (a Redis replica publishes the
   // events of the commands it executes). Ships after the key states of the
-  // command that raised it, or at once outside a command.
+  // command that raised it, or at once outside a command; only while a
+  // replica wants events (ships_key_events).
   virtual void NoteKeyEvent(int db, uint32_t cls, std::string_view event,
                             std::string_view key) = 0;
   // Whether this server follows a primary (REPLICAOF).
   virtual bool is_replica() const = 0;
-  // Whether changes are being recorded for replicas (a replica attached, or
-  // this server is one): NoteKeyEvent is a no-op otherwise, and callers on
-  // the write path check this first (one load, no call).
-  bool recording() const { return recording_.load(std::memory_order_relaxed); }
+  // Whether keyspace events ship to replicas: a replica asked for them
+  // (REPLCONF KEYSPACE-EVENTS 1: its own notify-keyspace-events, or a
+  // replica of its own, wants them). NoteKeyEvent is a no-op otherwise, and
+  // callers on the write path check this first (one load, no call).
+  bool ships_key_events() const { return key_events_.load(std::memory_order_relaxed); }
 
  protected:
-  std::atomic<bool> recording_{false};
+  std::atomic<bool> key_events_{false};
 };
 
 }  // namespace shoal

@@ -98,7 +98,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void NotifyChange(CommandContext& ctx, int d
                                                       std::string_view key) {
   if (ctx.server == nullptr) return;  // operations run without a server (unit tests)
   const ReplicationHooks* repl = ctx.server->replication;
-  if (ABSL_PREDICT_FALSE(repl != nullptr && repl->recording())) {
+  if (ABSL_PREDICT_FALSE(repl != nullptr && repl->ships_key_events())) {
     return NotifyRecorded(ctx, db, cls, event, key);
   }
   PublishIfEnabled(ctx, db, cls, event, key);

@@ -5,7 +5,6 @@
 
 #include "base/strings.h"
 #include "server/commands/dump_family.h"
-#include "server/dispatch/replication_hooks.h"
 #include "server/events/notify.h"
 #include "server/events/pubsub.h"
 
@@ -129,15 +128,16 @@ void ReplApplier::ApplyLocked(CmdArgs a) {
     if (ParseI64(a[1], &x) && ParseI64(a[2], &y) && x >= 0 && y >= 0 && x < dbs && y < dbs) {
       store_->SwapDb(static_cast<int>(x), static_cast<int>(y));
     }
-  } else if (Is(n, "keyevent") && a.size() == 4) {
-    // Published under this server's flags, and passed on to its own
-    // replicas (which learn the change itself from this store's records).
-    if (!ParseI64(a[1], &x) || x <= 0 || x > UINT32_MAX) return;
-    const auto cls = static_cast<uint32_t>(x);
-    NotifyEvent(server_->pubsub(),
-                server_->runtime().notify_keyspace_events.load(std::memory_order_relaxed), cls,
-                db_, a[2], a[3]);
-    if (server_->replication != nullptr) server_->replication->NoteKeyEvent(db_, cls, a[2], a[3]);
+  } else if (Is(n, "keyevent") && a.size() >= 4 && (a.size() - 1) % 3 == 0) {
+    // Published under this server's flags (its own replicas get the record
+    // itself: the link passes the primary's stream on as it came).
+    const uint32_t enabled =
+        server_->runtime().notify_keyspace_events.load(std::memory_order_relaxed);
+    for (size_t i = 1; i + 2 < a.size(); i += 3) {
+      if (!ParseI64(a[i], &x) || x <= 0 || x > UINT32_MAX) return;
+      const auto cls = static_cast<uint32_t>(x);
+      NotifyEvent(server_->pubsub(), enabled, cls, db_, a[i + 1], a[i + 2]);
+    }
   } else if (Is(n, "publish") && a.size() == 3) {
     server_->pubsub().Publish(SubKind::kChannel, a[1], a[2], nullptr, nullptr);
   } else if ((Is(n, "function.set") || Is(n, "sync.functions")) && a.size() == 2) {

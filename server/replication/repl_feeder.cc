@@ -170,6 +170,8 @@ void ReplicaFeeder::SendLoop() {
   }
   Stop();
   if (reader_.joinable()) reader_.join();
+  if (wants_events_) m_->AddEventWanter(-1);
+  wants_events_ = false;
   done_.store(true);
   m_->WakeWaiters();
 }
@@ -206,6 +208,12 @@ void ReplicaFeeder::ReadLoop() {
         if (off > ack_.load()) ack_.store(off, std::memory_order_release);
         last_ack_ms_.store(NowMs());
         advanced = true;
+      } else if (args.size() == 3 && EqualsIgnoreCase(args[0], "replconf") &&
+                 EqualsIgnoreCase(args[1], "keyspace-events")) {
+        // The replica (or one of its own) publishes keyspace events: ship them.
+        const bool want = args[2] == "1";
+        if (want != wants_events_) m_->AddEventWanter(want ? 1 : -1);
+        wants_events_ = want;
       }
     }
     in.erase(0, used);

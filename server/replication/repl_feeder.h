@@ -60,6 +60,7 @@ class ReplicaFeeder {
   std::atomic<int> state_{0};  // 0 wait_bgsave, 1 send_bulk, 2 online
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
+  bool wants_events_ = false;  // reader thread, then the sender once it joined
   std::thread sender_, reader_;
 };
 

@@ -234,6 +234,7 @@ void PrimaryLink::Session(int fd) {
   std::vector<std::string_view> args;
   int64_t acked = -1;
   int64_t last_ack_ms = 0;
+  bool asked_events = false;  // what REPLCONF KEYSPACE-EVENTS last said
   char buf[64 * 1024];
   for (;;) {
     if (stop_.load()) return;
@@ -268,6 +269,15 @@ void PrimaryLink::Session(int fd) {
       if (!s.Send(RespCommand({"REPLCONF", "ACK", StrCat(off)}))) return;
       acked = off;
       last_ack_ms = now;
+    }
+    // Keyspace events ship only to replicas that publish them (here, or on
+    // a replica of this one: the stream is passed on as it came).
+    const bool want_events =
+        m_->server()->runtime().notify_keyspace_events.load(std::memory_order_relaxed) != 0 ||
+        m_->ships_key_events();
+    if (want_events != asked_events) {
+      if (!s.Send(RespCommand({"REPLCONF", "KEYSPACE-EVENTS", want_events ? "1" : "0"}))) return;
+      asked_events = want_events;
     }
     ssize_t n = s.Recv(buf, sizeof(buf));
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;

@@ -49,16 +49,23 @@ int64_t ReplicationLog::Append(const std::vector<ReplRecord>& batch) {
   if (batch.empty()) return end_;
   std::string& s = scratch_;
   s.clear();
-  const bool multi = batch.size() > 1;
-  if (multi) AppendRespCommand({"MULTI"}, &s);
-  for (const ReplRecord& r : batch) {
+  const bool multi =
+      std::count_if(batch.begin(), batch.end(), [](const ReplRecord& r) { return !r.after_exec; }) > 1;
+  auto write = [&](const ReplRecord& r) {
     if (r.db >= 0 && r.db != last_db_) {
       AppendRespCommand({"SELECT", StrCat(r.db)}, &s);
       last_db_ = r.db;
     }
     s.append(r.resp);
+  };
+  if (multi) AppendRespCommand({"MULTI"}, &s);
+  for (const ReplRecord& r : batch) {
+    if (!r.after_exec) write(r);
   }
   if (multi) AppendRespCommand({"EXEC"}, &s);
+  for (const ReplRecord& r : batch) {
+    if (r.after_exec) write(r);
+  }
   AppendBytesLocked(s);
   if (s.capacity() > (1u << 20)) std::string().swap(s);
   return end_;

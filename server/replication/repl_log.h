@@ -33,6 +33,9 @@ namespace shoal {
 struct ReplRecord {
   int db = -1;
   std::string resp;
+  // Needs no atomicity with the batch's changes (keyspace events): written
+  // after the batch's EXEC rather than inside it.
+  bool after_exec = false;
 };
 
 class ReplicationLog {

@@ -19,9 +19,15 @@ std::string Payload(const Entry& e) {
 
 }  // namespace
 
-void AppendKeyEventRecord(uint32_t cls, std::string_view event, std::string_view key,
-                          std::string* out) {
-  AppendRespCommand({"KEYEVENT", StrCat(cls), event, key}, out);
+void AppendKeyEventRecord(const KeyEvent* events, size_t n, std::string* out) {
+  auto bulk = [out](std::string_view s) { StrAppend(out, "$", s.size(), "\r\n", s, "\r\n"); };
+  StrAppend(out, "*", 1 + 3 * n, "\r\n");
+  bulk("KEYEVENT");
+  for (size_t i = 0; i < n; ++i) {
+    bulk(StrCat(events[i].cls));
+    bulk(events[i].event);
+    bulk(events[i].key);
+  }
 }
 
 void AppendStateRecord(std::string_view key, const Entry* e, std::string* out) {

@@ -43,7 +43,7 @@ struct PendingChanges {
   int depth = 0;
   bool shipping = false;
   std::vector<std::pair<int, std::string>> keys;
-  std::vector<ReplRecord> events;
+  std::vector<std::pair<int, KeyEvent>> events;  // (db, event)
   std::vector<ReplRecord> batch;
 };
 thread_local PendingChanges tl_pending;
@@ -135,24 +135,31 @@ void ReplicationManager::OnStoreChange(void* self, int db, std::string_view key)
   p.batch.clear();
 }
 
+void ReplicationManager::AddEventWanter(int delta) {
+  absl::MutexLock l(&wanters_mu_);
+  event_wanters_ += delta;
+  key_events_.store(event_wanters_ > 0, std::memory_order_relaxed);
+}
+
 void ReplicationManager::NoteKeyEvent(int db, uint32_t cls, std::string_view event,
                                       std::string_view key) {
-  if (!recording_.load(std::memory_order_relaxed)) return;
+  if (!recording_.load(std::memory_order_relaxed) || !ships_key_events()) return;
   PendingChanges& p = tl_pending;
   if (p.shipping) return;
   // Redis propagates these as the command that sets the result, and its
   // replicas publish that command's event.
   if (event == "incrbyfloat") event = "set";
   if (event == "hincrbyfloat") event = "hset";
-  ReplRecord r;
-  r.db = db;
-  AppendKeyEventRecord(cls, event, key, &r.resp);
+  KeyEvent ev{cls, std::string(event), std::string(key)};
   if (p.depth > 0) {
-    p.events.push_back(std::move(r));
+    p.events.emplace_back(db, std::move(ev));
     return;
   }
   // Outside a command (the store expired or evicted the key): its state
   // record went out as it was removed (OnStoreChange); the event follows.
+  ReplRecord r;
+  r.db = db;
+  AppendKeyEventRecord(&ev, 1, &r.resp);
   p.batch.clear();
   p.batch.push_back(std::move(r));
   log_->Append(p.batch);
@@ -179,9 +186,20 @@ int64_t ReplicationManager::ShipPending(bool held, const ReplRecord* extra) {
     AppendStateRecord(key, store_->Peek(db, key), &r.resp);
     p.batch.push_back(std::move(r));
   }
-  // The events after the states, so that a replica's subscriber who reads
-  // the key on an event sees the change.
-  for (ReplRecord& e : p.events) p.batch.push_back(std::move(e));
+  // The events after the states (and after their EXEC), so that a
+  // replica's subscriber who reads the key on an event sees the change; one
+  // record per run of events in one database.
+  std::vector<KeyEvent> run;
+  for (size_t i = 0; i < p.events.size(); ++i) {
+    run.push_back(std::move(p.events[i].second));
+    if (i + 1 < p.events.size() && p.events[i + 1].first == p.events[i].first) continue;
+    ReplRecord r;
+    r.db = p.events[i].first;
+    r.after_exec = true;
+    AppendKeyEventRecord(run.data(), run.size(), &r.resp);
+    p.batch.push_back(std::move(r));
+    run.clear();
+  }
   if (extra != nullptr) p.batch.push_back(*extra);
   const int64_t offset = log_->Append(p.batch);
   p.shipping = false;

@@ -156,6 +156,8 @@ class ReplicationManager : public ReplicationHooks {
   // For feeders and links.
   Store* store() const { return store_; }
   ServerState* server() const { return server_; }
+  // A feeder's replica started (+1) or stopped (-1) wanting keyspace events.
+  void AddEventWanter(int delta);
   ReplicationLog* log() const { return log_.get(); }
   void WakeWaiters();
   // The link applied a full sync's FULLRESYNC: adopt the primary's id.
@@ -190,9 +192,11 @@ class ReplicationManager : public ReplicationHooks {
 
   Store* store_;
   ServerState* server_;
-  // recording_ (ReplicationHooks): set once a replica attached or this
-  // server became one.
+  std::atomic<bool> recording_{false};
   std::atomic<bool> replica_{false};
+  // Feeders whose replica asked for keyspace events (key_events_ = > 0).
+  absl::Mutex wanters_mu_;
+  int event_wanters_ ABSL_GUARDED_BY(wanters_mu_) = 0;
   std::unique_ptr<ReplicationLog> log_;  // created once, at the first replica
 
   mutable absl::Mutex mu_;
