@@ -113,17 +113,39 @@ def test_info_server_fields(r, server):
 
 
 def test_info_clients_counts_connections(r, server):
-    before = r.info("clients")["connected_clients"]
-    assert before >= 1
+    """connected_clients counts every connection, a new one as soon as it
+    has spoken and a closed one once the server saw it go. Clients of other
+    tests on this server may leave at any moment (Python closes their
+    sockets when it collects them), so the count is checked against CLIENT
+    LIST read between two INFO reads that agree."""
     assert r.info("clients")["maxclients"] == 10000
+
+    def count_and_ids():
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            n = r.info("clients")["connected_clients"]
+            ids = {int(c["id"]) for c in r.client_list()}
+            if r.info("clients")["connected_clients"] == n:
+                return n, ids
+            time.sleep(0.02)
+        raise AssertionError("connected_clients did not settle within 5 s")
+
+    before, ids_before = count_and_ids()
+    assert before >= 1 and before == len(ids_before)
     other = server.client()
     other.ping()
-    assert r.info("clients")["connected_clients"] == before + 1
+    other_id = int(other.client_id())
+    n, ids = count_and_ids()
+    assert other_id in ids and other_id not in ids_before
+    assert n == len(ids) == before + 1 - len(ids_before - ids)
     other.connection_pool.disconnect()
     deadline = time.time() + 5
-    while r.info("clients")["connected_clients"] != before and time.time() < deadline:
+    while time.time() < deadline:
+        n, ids = count_and_ids()
+        if other_id not in ids:
+            break
         time.sleep(0.02)
-    assert r.info("clients")["connected_clients"] == before
+    assert other_id not in ids and n == len(ids)
 
 
 def test_info_counts_blocked_and_subscribed_clients(r, server):
