@@ -240,9 +240,12 @@ void CmdSPop(CommandContext& ctx, CmdArgs args) {
   if (set == nullptr) return with_count ? ctx.reply->SetHeader(0) : ctx.reply->NullBulk();
   if (count == 0) return ctx.reply->SetHeader(0);
 
-  Notify(ctx, kNotifySet, "spop", key);
   const size_t before = set->MemoryBytes();
   const uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(count), set->Size());
+  // Redis propagates SPOP as one SREM per popped member, or as a DEL when a
+  // count takes the whole set: its replicas publish those commands' events.
+  const bool whole_by_count = with_count && n == set->Size();
+  NotifyShippedAs(ctx, kNotifySet, "spop", "srem", whole_by_count ? 0 : n, key);
   if (with_count) ctx.reply->SetHeader(static_cast<int64_t>(n));
   set->PopRandom(
       n, [&ctx] { return NextRandom(ctx); }, [&](std::string_view m) { ctx.reply->Bulk(m); });

@@ -115,4 +115,14 @@ void Notify(CommandContext& ctx, uint32_t cls, std::string_view event, std::stri
   NotifyChange(ctx, ctx.db(), cls, event, key);
 }
 
+void NotifyShippedAs(CommandContext& ctx, uint32_t cls, std::string_view event,
+                     std::string_view shipped, uint64_t times, std::string_view key) {
+  if (ctx.server == nullptr) return;
+  ReplicationHooks* repl = ctx.server->replication;
+  if (repl != nullptr && repl->ships_key_events()) {
+    for (uint64_t i = 0; i < times; ++i) repl->NoteKeyEvent(ctx.db(), cls, shipped, key);
+  }
+  PublishIfEnabled(ctx, ctx.db(), cls, event, key);
+}
+
 }  // namespace shoal

@@ -50,6 +50,12 @@ void Notify(CommandContext& ctx, uint32_t cls, std::string_view event, std::stri
 // Same, for a key in database `db` rather than the client's (MOVE, COPY DB).
 void NotifyInDb(CommandContext& ctx, int db, uint32_t cls, std::string_view event,
                 std::string_view key);
+// Same, for a command Redis propagates to replicas as another command:
+// publishes `event` here, and ships `shipped` (of class `cls`) `times` times
+// to replicas in its place, the events a Redis replica publishes when it runs
+// what was propagated. SPOP: "spop" here, one "srem" per popped member there.
+void NotifyShippedAs(CommandContext& ctx, uint32_t cls, std::string_view event,
+                     std::string_view shipped, uint64_t times, std::string_view key);
 // Same, without a command context (store callbacks: expired, evicted).
 void NotifyEvent(PubSubRegistry& pubsub, uint32_t enabled, uint32_t cls, int db,
                  std::string_view event, std::string_view key);
