@@ -23,6 +23,7 @@
 #include "server/commands/hyperloglog_family.h"
 #include "server/commands/stream_settings.h"
 #include "server/events/notify.h"
+#include "server/inert_params.h"
 
 namespace shoal {
 
@@ -143,7 +144,7 @@ absl::Status ParseObufLimit(RuntimeConfig* rc, std::string_view v) {
 }  // namespace
 
 void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::string>& bind,
-                          int threads) {
+                          int threads, int tcp_backlog) {
   RuntimeConfig* rc = &reg->runtime();
   constexpr int64_t kMax = INT64_MAX;
   ConfigRegistry::Param maxclients;
@@ -256,9 +257,7 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddString("port", StrCat(port), false);
   reg->AddString("bind", absl::StrJoin(bind, " "), false);
   reg->AddString("io-threads", StrCat(threads), false);
-  reg->AddString("tcp-backlog", "511", false);
-  reg->AddString("daemonize", "no", false);
-  reg->AddString("supervised", "no", false);
+  reg->AddString("tcp-backlog", StrCat(tcp_backlog), false);
   // Persistence does not exist in a cache: these answer what a cache-only
   // redis-server answers (redis-benchmark and clients ask for them).
   auto only = [](std::vector<std::string> allowed, std::string msg) {
@@ -284,9 +283,12 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddString("loglevel", "notice", true,
                  only({"debug", "verbose", "notice", "warning", "nothing"},
                       "argument(s) must be one of the following: debug, verbose, notice, warning, nothing"));
-  reg->AddString("logfile", "", false);
-  reg->AddString("tcp-keepalive", "300", false);
+  // Keep-alive probes on client connections, for those accepted after a
+  // change (seconds of idle before the first; 0 = none).
+  reg->AddInt("tcp-keepalive", &rc->tcp_keepalive_s, 0, INT32_MAX);
   reg->AddBool("protected-mode", &ProtectedModeSetting());
+  // What a stock redis.conf sets for parts a cache does not have.
+  RegisterInertParams(reg);
 }
 
 int64_t ReservedFds(int threads) { return 32 + 4 * static_cast<int64_t>(threads); }

@@ -34,7 +34,7 @@ absl::StatusOr<std::vector<Directive>> ParseConfigFile(const std::string& path);
 // Registers the parameters backed by RuntimeConfig and the cache-irrelevant
 // ones Redis clients ask about (save, appendonly...).
 void RegisterConfigParams(ConfigRegistry* registry, int port, const std::vector<std::string>& bind,
-                          int threads);
+                          int threads, int tcp_backlog);
 
 // File descriptors for maxclients, as redis-server: RLIMIT_NOFILE is raised
 // toward maxclients + ReservedFds(threads) (the soft limit up to the hard

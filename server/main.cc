@@ -27,6 +27,7 @@
 #include "cluster/slot_mover.h"
 #include "server/commands/families.h"
 #include "server/config.h"
+#include "server/process_settings.h"
 #include "server/dispatch/command_table.h"
 #include "server/dispatch/latency_monitor.h"
 #include "server/dispatch/metrics_exposition.h"
@@ -287,6 +288,7 @@ int Main(int argc, char** argv) {
     for (char& c : flag) {
       if (c == '-') c = '_';
     }
+    if (flag == "io_threads") flag = "threads";  // redis.conf's name for Shoal's workers
     gflags::CommandLineFlagInfo info;
     if (flag == "flagfile") {
       for (const std::string& f : d.values) gflags::ReadFromFlagsFile(f, argv[0], true);
@@ -330,11 +332,10 @@ int Main(int argc, char** argv) {
   server.tracking = &tracking;
   ConfigRegistry& reg = server.config();
   tracking.RegisterConfig(&reg);
-  RegisterConfigParams(&reg, FLAGS_port, bind, threads);
+  RegisterConfigParams(&reg, FLAGS_port, bind, threads, FLAGS_tcp_backlog);
+  RegisterProcessParams(&reg);
   RegisterReplicationParams(&reg);
   RegisterTlsConfig(&reg, &tls, FLAGS_tls_port);
-  char cwd[4096];
-  reg.AddString("dir", getcwd(cwd, sizeof(cwd)) ? cwd : "/", false);
   reg.AddString("metrics-port", StrCat(FLAGS_metrics_port), false);
   for (const Directive& d : runtime) {
     // Immutable at run time, so the registry will not set it: read it here.
@@ -369,6 +370,10 @@ int Main(int argc, char** argv) {
   }
   if (!AdjustOpenFilesLimit(&rc, threads)) return 1;
 
+  // Log file, daemon, THP: before any thread starts (a daemon forks).
+  if (absl::Status pst = EnterProcessSettings(reg); !pst.ok()) {
+    return Fail(std::string(pst.message()));
+  }
   StoreOptions so;
   so.databases = FLAGS_databases;
   so.stripes = stripes;
@@ -617,6 +622,7 @@ int Main(int argc, char** argv) {
   printf("Shoal %s (Redis %s compatible) ready to accept connections on port %d, %d threads\n",
          kShoalVersion, kRedisVersion, FLAGS_port, threads);
   fflush(stdout);
+  AnnounceReady(reg);
   replication.Start();
   net.Run();
   // First: the page reads the hooks torn down below.
@@ -641,6 +647,7 @@ int Main(int argc, char** argv) {
   rerouter.reset();
   if (cluster_node != nullptr) cluster_node->Stop();
   slot_keeper.reset();
+  RemovePidFile();
   printf("Shoal is now ready to exit, bye bye...\n");
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/dispatch/glob_match.h"
 
 namespace shoal {
@@ -17,6 +18,29 @@ ConfigRegistry::ConfigRegistry(RuntimeConfig* rc) : rc_(rc) {}
 void ConfigRegistry::Add(Param p) {
   absl::MutexLock l(&mu_);
   params_.push_back(std::move(p));
+}
+
+void ConfigRegistry::AddStartupString(std::string name, std::string initial,
+                                      std::function<absl::Status(std::string_view)> validate) {
+  AddString(name, std::move(initial), /*mutable_at_runtime=*/true, std::move(validate));
+  MarkStartupOnly(name);
+}
+
+ConfigRegistry::Setter ConfigRegistry::OneOf(std::vector<std::string> values) {
+  return [values = std::move(values)](std::string_view v) -> absl::Status {
+    for (const std::string& a : values) {
+      if (EqualsIgnoreCase(v, a)) return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(
+        StrCat("argument(s) must be one of the following: ", absl::StrJoin(values, ", ")));
+  };
+}
+
+void ConfigRegistry::MarkStartupOnly(std::string_view name) {
+  absl::MutexLock l(&mu_);
+  for (Param& p : params_) {
+    if (p.name == name) p.startup_only = true;
+  }
 }
 
 void ConfigRegistry::AddAlias(std::string_view name, std::string alias) {

@@ -53,6 +53,9 @@ struct RuntimeConfig {
   // busy-reply-threshold (alias lua-time-limit): a script running longer
   // makes other clients get -BUSY; 0 = never.
   std::atomic<int64_t> busy_reply_threshold_ms{5000};
+  // tcp-keepalive: seconds a client connection idles before keep-alive
+  // probes (0 = none), set on each connection as it is accepted.
+  std::atomic<int64_t> tcp_keepalive_s{300};
 
   // Whether clients must authenticate: the default ACL user has a password
   // (no nopass) or is off. Kept by server/acl; read by the dispatcher
@@ -114,6 +117,19 @@ class ConfigRegistry {
   // (e.g. "save", "appendonly"): the value is kept so CONFIG GET returns it.
   void AddString(std::string name, std::string initial, bool mutable_at_runtime = true,
                  std::function<absl::Status(std::string_view)> validate = nullptr);
+
+  // A string set at start-up only (config file, command line), checked by
+  // `validate`; CONFIG SET refuses it as immutable (replicaof, logfile).
+  void AddStartupString(std::string name, std::string initial,
+                        std::function<absl::Status(std::string_view)> validate = nullptr);
+
+  // A validator taking one of `values` (case-insensitive), with Redis's
+  // error: "argument(s) must be one of the following: a, b, c".
+  static Setter OneOf(std::vector<std::string> values);
+
+  // Makes an added parameter start-up only (its setter runs for the config
+  // file and command line; CONFIG SET refuses it as immutable).
+  void MarkStartupOnly(std::string_view name);
 
   // Another name for an existing parameter (e.g. hash-max-ziplist-entries).
   void AddAlias(std::string_view name, std::string alias);

@@ -37,6 +37,21 @@
 namespace shoal {
 namespace {
 
+// tcp-keepalive: probes after `idle_s` seconds of silence, then every third
+// of that, and the connection is dropped after three unanswered (Redis's
+// choice), so a peer that vanished without a FIN is noticed.
+void SetKeepAlive(int fd, int64_t idle_s) {
+  if (idle_s <= 0) return;
+  int on = 1;
+  int idle = static_cast<int>(std::min<int64_t>(idle_s, 32767));  // the kernel's TCP_KEEPIDLE cap
+  int intvl = std::max(1, idle / 3);
+  int cnt = 3;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 // Bulks up to this size are left to the dispatcher's exact -OOM check;
 // bigger ones are weighed against the memory headroom from their header.
 constexpr int64_t kOomCheckFloor = 1024 * 1024;
@@ -119,6 +134,7 @@ bool Connection::Open(int fd, SSL_CTX* tls_ctx) {
     uv_tcp_nodelay(&handle_, 1);
   }
   open_ = true;
+  SetKeepAlive(fd, worker_->server()->runtime().tcp_keepalive_s.load(std::memory_order_relaxed));
   session_.fd = fd;
   session_.tls = tls_ != nullptr;
   sockaddr_storage ss;

@@ -60,16 +60,23 @@ void Field(std::string* out, std::string_view name, int64_t value) {
 void RegisterReplicationParams(ConfigRegistry* reg) {
   reg->AddString("masterauth", "");
   reg->AddString("masteruser", "");
-  reg->AddString("replicaof", "", false);
+  reg->AddStartupString("replicaof", "", [](std::string_view v) -> absl::Status {
+    std::vector<std::string> parts = absl::StrSplit(ToAbsl(v), ' ', absl::SkipEmpty());
+    int port = 0;
+    if (parts.empty() || (parts.size() == 2 && SimpleAtoi(parts[1], &port) && port > 0 &&
+                          port < 65536)) {
+      return absl::OkStatus();
+    }
+    if (parts.size() == 2 && EqualsIgnoreCase(parts[0], "no") && EqualsIgnoreCase(parts[1], "one")) {
+      return absl::OkStatus();  // a primary, as with none
+    }
+    return absl::InvalidArgumentError("argument must be 'host port'");
+  });
   reg->AddAlias("replicaof", "slaveof");
-  reg->AddString("repl-backlog-size", StrCat(kDefaultBacklog), false,
-                 [](std::string_view v) {
-                   int64_t n = 0;
-                   if (!ConfigRegistry::ParseMemory(v, &n) || n < 16 * 1024) {
-                     return absl::InvalidArgumentError("argument must be a memory value >= 16kb");
-                   }
-                   return absl::OkStatus();
-                 });
+  // Memory forms ("1mb") are read as Redis reads them; CONFIG GET answers bytes.
+  static std::atomic<int64_t> backlog_size{kDefaultBacklog};
+  reg->AddInt("repl-backlog-size", &backlog_size, 16 * 1024, INT64_MAX, /*is_memory=*/true);
+  reg->MarkStartupOnly("repl-backlog-size");
   reg->AddString("replica-read-only", "yes", true, [](std::string_view v) {
     if (EqualsIgnoreCase(v, "yes") || EqualsIgnoreCase(v, "no")) return absl::OkStatus();
     return absl::InvalidArgumentError("argument must be 'yes' or 'no'");
