@@ -283,6 +283,34 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   reg->AddString("loglevel", "notice", true,
                  only({"debug", "verbose", "notice", "warning", "nothing"},
                       "argument(s) must be one of the following: debug, verbose, notice, warning, nothing"));
+  // A Unix-domain listener (server/net/acceptor.h), start-up only; its mode
+  // is octal as in redis.conf ("700"), 0 = as the umask leaves it.
+  reg->AddStartupString("unixsocket", "");
+  {
+    static std::atomic<int64_t> perm{0};
+    ConfigRegistry::Param p;
+    p.name = "unixsocketperm";
+    p.get = [] {
+      char buf[16];
+      snprintf(buf, sizeof(buf), "%llo", static_cast<unsigned long long>(perm.load()));
+      return std::string(buf);
+    };
+    p.set = [](std::string_view v) -> absl::Status {
+      int64_t x = 0;
+      bool ok = !v.empty() && v.size() <= 5;
+      for (char c : v) {
+        ok = ok && c >= '0' && c <= '7';
+        x = x * 8 + (c - '0');
+      }
+      if (!ok || x > 0777) {
+        return absl::InvalidArgumentError("argument must be an octal mode between 0 and 777");
+      }
+      perm.store(x);
+      return absl::OkStatus();
+    };
+    p.startup_only = true;
+    reg->Add(std::move(p));
+  }
   // Keep-alive probes on client connections, for those accepted after a
   // change (seconds of idle before the first; 0 = none).
   reg->AddInt("tcp-keepalive", &rc->tcp_keepalive_s, 0, INT32_MAX);

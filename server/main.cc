@@ -496,6 +496,8 @@ int Main(int argc, char** argv) {
   no.protected_mode = &ProtectedModeSetting();
   no.tls_port = FLAGS_tls_port;
   no.tls = &tls;
+  no.unixsocket = reg.Value("unixsocket");
+  no.unixsocket_perm = static_cast<int>(std::strtol(reg.Value("unixsocketperm").c_str(), nullptr, 8));
   // Empties slots this node stopped owning (and stale leftovers of slots
   // that arrive) before the first view is published.
   std::unique_ptr<SlotKeeper> slot_keeper;
@@ -619,6 +621,7 @@ int Main(int argc, char** argv) {
            cluster_node->bus_port());
   }
   if (FLAGS_tls_port != 0) printf("TLS on port %d\n", FLAGS_tls_port);
+  if (!no.unixsocket.empty()) printf("Unix socket at %s\n", no.unixsocket.c_str());
   printf("Shoal %s (Redis %s compatible) ready to accept connections on port %d, %d threads\n",
          kShoalVersion, kRedisVersion, FLAGS_port, threads);
   fflush(stdout);

@@ -75,6 +75,7 @@ void AppendClientLine(const CommandContext& ctx, const ClientSession& s, CmdArgs
   if (s.watcher.dirty.load(std::memory_order_relaxed)) flags += 'd';
   if (self && s.close_after_reply) flags += 'c';
   if (s.kill_requested.load(std::memory_order_relaxed)) flags += 'A';
+  if (s.unix_socket) flags += 'U';
   if (self && s.no_evict) flags += 'e';
   if (self && s.no_touch) flags += 'T';
   if (flags.empty()) flags = "N";

@@ -126,6 +126,7 @@ struct ClientSession {
   std::string laddr;  // "127.0.0.1:6379"
   int fd = -1;
   bool tls = false;  // accepted on the TLS port
+  bool unix_socket = false;  // accepted on the unixsocket (CLIENT LIST flag U)
   int worker = 0;
   int64_t created_ms = 0;
   ClientWaker* waker = nullptr;

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -176,9 +178,41 @@ absl::Status NetServer::ListenAll(int port, bool tls) {
   return absl::OkStatus();
 }
 
+absl::Status NetServer::ListenUnix() {
+  const std::string& path = options_.unixsocket;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(
+        StrCat("Failed opening Unix socket: path too long (at most ", sizeof(addr.sun_path) - 1,
+               " bytes): ", path));
+  }
+  memcpy(addr.sun_path, path.data(), path.size());
+  unlink(path.c_str());  // a socket file left by an earlier run
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::UnavailableError(StrCat("Failed opening Unix socket: ", strerror(errno)));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      (options_.unixsocket_perm != 0 && chmod(path.c_str(), options_.unixsocket_perm) != 0) ||
+      listen(fd, options_.tcp_backlog) != 0) {
+    std::string err = strerror(errno);
+    ::close(fd);
+    return absl::UnavailableError(StrCat("Failed opening Unix socket: ", err));
+  }
+  unix_bound_ = true;
+  auto l = std::make_unique<Listener>();
+  l->server = this;
+  l->fd = fd;
+  l->tls = false;
+  uv_poll_init(&loop_, &l->poll, l->fd);
+  l->poll.data = l.get();
+  uv_poll_start(&l->poll, UV_READABLE, OnReadable);
+  listeners_.push_back(std::move(l));
+  return absl::OkStatus();
+}
+
 absl::Status NetServer::Start() {
   signal(SIGPIPE, SIG_IGN);
-  if (options_.port == 0 && options_.tls_port == 0) {
+  if (options_.port == 0 && options_.tls_port == 0 && options_.unixsocket.empty()) {
     return absl::InvalidArgumentError("Configured to not listen anywhere, exiting.");
   }
   if (options_.port != 0) {
@@ -188,6 +222,10 @@ absl::Status NetServer::Start() {
   if (options_.tls_port != 0) {
     if (options_.tls == nullptr) return absl::InvalidArgumentError("TLS is not configured");
     absl::Status st = ListenAll(options_.tls_port, /*tls=*/true);
+    if (!st.ok()) return st;
+  }
+  if (!options_.unixsocket.empty()) {
+    absl::Status st = ListenUnix();
     if (!st.ok()) return st;
   }
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -329,6 +367,7 @@ void NetServer::StopAll() {
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);
     ::close(l->fd);
   }
+  if (unix_bound_) unlink(options_.unixsocket.c_str());
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_async_), nullptr);

@@ -3,6 +3,10 @@
 // connections; enforces maxclients and protected mode; stops everything on
 // SIGINT/SIGTERM or when a command asks for shutdown.
 //
+// With unixsocket, a listener on that path too: its clients count as local
+// for protected mode, and CLIENT LIST shows them as Redis does (addr and
+// laddr "<path>:0", flag U).
+//
 // With --tls-port, each bind address also gets a TLS listener; its sockets
 // go to the workers marked as TLS (the handshake runs there, never here). A
 // client refused on the TLS port (maxclients, protected mode) is closed
@@ -70,6 +74,9 @@ class NetServer {
   void AcceptFrom(int fd, bool tls);
   // Binds `port` on every bind address.
   absl::Status ListenAll(int port, bool tls);
+  // Binds options_.unixsocket (an old socket file there is replaced, as
+  // Redis does); StopAll removes it.
+  absl::Status ListenUnix();
   // accept() failed for want of descriptors: answer and close the pending
   // client with the spare descriptor (kRejected), find the backlog empty
   // (kNothingPending), or fail (kFailed: the caller pauses accepting).
@@ -92,6 +99,7 @@ class NetServer {
   int spare_fd_ = -1;
   int64_t last_accept_log_ms_ = 0;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  bool unix_bound_ = false;  // options_.unixsocket is ours to unlink
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

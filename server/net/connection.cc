@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,6 +74,10 @@ std::string AddrString(const sockaddr_storage& ss) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
     inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
     port = ntohs(a->sin6_port);
+  } else if (ss.ss_family == AF_UNIX) {
+    // The socket's path and port 0, as Redis shows a unixsocket client.
+    const auto* a = reinterpret_cast<const sockaddr_un*>(&ss);
+    return StrCat(std::string_view(a->sun_path, strnlen(a->sun_path, sizeof(a->sun_path))), ":0");
   }
   return StrCat(host, ":", port);
 }
@@ -134,14 +139,20 @@ bool Connection::Open(int fd, SSL_CTX* tls_ctx) {
     uv_tcp_nodelay(&handle_, 1);
   }
   open_ = true;
-  SetKeepAlive(fd, worker_->server()->runtime().tcp_keepalive_s.load(std::memory_order_relaxed));
   session_.fd = fd;
   session_.tls = tls_ != nullptr;
-  sockaddr_storage ss;
+  sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) session_.addr = AddrString(ss);
-  len = sizeof(ss);
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) session_.laddr = AddrString(ss);
+  if (ss.ss_family == AF_UNIX) {
+    // A unixsocket client: its own end has no name; both show the path.
+    session_.unix_socket = true;
+    session_.addr = session_.laddr;
+  } else {
+    SetKeepAlive(fd, worker_->server()->runtime().tcp_keepalive_s.load(std::memory_order_relaxed));
+    len = sizeof(ss);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) session_.addr = AddrString(ss);
+  }
   session_.authenticated = !worker_->server()->runtime().AuthRequired();
   worker_->server()->clients().Add(&session_);
   UpdateReading();

@@ -37,6 +37,11 @@ struct NetOptions {
   // port 0 = TLS only). `tls` holds the context; not owned.
   int tls_port = 0;
   TlsContextHolder* tls = nullptr;
+  // unixsocket: a listener on this path too (empty = none); unixsocketperm
+  // the mode it gets (0 = as the umask leaves it). Plain text, local, so
+  // protected mode lets its clients in.
+  std::string unixsocket;
+  int unixsocket_perm = 0;
   // NetServer::Start falls back to kEpoll when the kernel lacks what the
   // uring engine needs (UringLoop::Probe).
   IoEngine io_engine = IoEngine::kUring;
