@@ -345,6 +345,15 @@ int Main(int argc, char** argv) {
       rc.cluster_enabled.store(v == "yes");
       continue;
     }
+    // rename-command old new (new "" removes it), as redis.conf.
+    if (EqualsIgnoreCase(d.name, "rename-command")) {
+      if (d.values.size() != 2) {
+        return Fail("Bad directive or wrong number of arguments: 'rename-command'");
+      }
+      absl::Status rst = table.Rename(d.values[0], d.values[1]);
+      if (!rst.ok()) return Fail(StrCat("'rename-command ", d.values[0], "': ", rst.message()));
+      continue;
+    }
     if (!reg.Known(d.name)) {
       return Fail(StrCat("Bad directive or wrong number of arguments: '", d.name, "'"));
     }

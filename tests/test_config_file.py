@@ -295,3 +295,60 @@ def test_tcp_keepalive_probes_idle_clients(tmp_path):
         c2.close()
     finally:
         srv.stop()
+
+
+def test_rename_command_renames_and_removes_commands_for_clients(tmp_path):
+    port = free_port()
+    conf = tmp_path / "renamed.conf"
+    conf.write_text(f'port {port}\nbind 127.0.0.1\nrename-command flushall ""\n'
+                    "rename-command CONFIG cfg-9f2a\nrename-command get fetch\n"
+                    "rename-command exec commit\n")
+    proc = subprocess.Popen([SHOAL, str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_port(port)
+        c = redis.Redis(port=port)
+        for cmd in (["FLUSHALL"], ["CONFIG", "GET", "port"], ["GET", "k"], ["EXEC"]):
+            with pytest.raises(redis.ResponseError, match=f"unknown command '{cmd[0]}'"):
+                c.execute_command(*cmd)
+        assert c.execute_command("cfg-9f2a", "GET", "port") == [b"port", str(port).encode()]
+        c.set("k", "v")
+        assert c.execute_command("FETCH", "k") == b"v"
+        # Again, now that the dispatcher has seen FETCH: GET is still unknown.
+        with pytest.raises(redis.ResponseError, match="unknown command 'GET'"):
+            c.execute_command("GET", "k")
+        # Scripts see the clients' names, as in Redis.
+        assert c.eval("return redis.call('fetch', KEYS[1])", 1, "k") == b"v"
+        with pytest.raises(redis.ResponseError):
+            c.eval("return redis.call('get', KEYS[1])", 1, "k")
+        # A transaction ends with the new name of EXEC.
+        conn = redis.Redis(port=port, single_connection_client=True)
+        assert conn.execute_command("MULTI") == b"OK"
+        assert conn.execute_command("INCR", "n") == b"QUEUED"
+        assert conn.execute_command("COMMIT") == [1]
+        # Commands that run others inside Shoal do not depend on client names.
+        assert c.geoadd("g", [13.361389, 38.115556, "Palermo"]) == 1
+        # A removed command leaves COMMAND's list; a renamed one answers to
+        # its new name there.
+        names = subprocess.run(["redis-cli", "-p", str(port), "COMMAND", "LIST"],
+                               capture_output=True, text=True, timeout=10).stdout.split()
+        assert "set" in names and "get" in names
+        assert "flushall" not in names
+        info = subprocess.run(["redis-cli", "-p", str(port), "COMMAND", "INFO", "fetch"],
+                              capture_output=True, text=True, timeout=10).stdout.split()
+        assert info[:2] == ["get", "2"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("line,message", [
+    ("rename-command nosuchcmd x", "No such command in rename-command"),
+    ("rename-command get set", "Target command name already exists"),
+    ("rename-command get", "Bad directive or wrong number of arguments: 'rename-command'"),
+])
+def test_bad_rename_command_fails_the_start(tmp_path, line, message):
+    conf = tmp_path / "bad-rename.conf"
+    conf.write_text(f"port {free_port()}\n{line}\n")
+    out = _start_fails(conf)
+    assert message in out, out

@@ -108,7 +108,7 @@ void CmdGeoAdd(CommandContext& ctx, CmdArgs args) {
     zargs.push_back(scores[i]);
     zargs.push_back(args[first + 3 * i + 2]);
   }
-  const CommandSpec* zadd = ctx.server != nullptr ? ctx.server->table().Find("zadd") : nullptr;
+  const CommandSpec* zadd = ctx.server != nullptr ? ctx.server->table().FindOriginal("zadd") : nullptr;
   if (zadd == nullptr) {
     ctx.Error("ERR ZADD is not available");
     return;

@@ -65,6 +65,9 @@ enum CommandFlag : uint32_t {
 
 struct CommandSpec {
   std::string_view name;  // lower case; subcommands "container|sub"
+  // rename-command gave clients another name for it (or none): lookups by
+  // `name` are internal only (CommandTable::FindOriginal).
+  bool renamed = false;
   int arity = 0;          // Redis convention: -N means at least N
   uint32_t flags = 0;
   int first_key = 0;      // 1-based as in COMMAND INFO; 0 = no keys

@@ -1,6 +1,7 @@
 // CommandTable implementation: registration, id assignment, case-insensitive
 // lookup without allocation, and key position extraction.
 #include "server/dispatch/command_table.h"
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -30,6 +31,7 @@ void CommandTable::Register(CommandSpec spec) {
   AssignIds(owned.get());
   AssignKeyFlags(owned.get());
   by_name_[std::string(owned->name)] = owned.get();
+  by_original_[std::string(owned->name)] = owned.get();
   ordered_.push_back(owned.get());
   owned_.push_back(std::move(owned));
 }
@@ -40,6 +42,37 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   if (lower.empty()) return nullptr;
   auto it = by_name_.find(ToAbsl(lower));
   return it == by_name_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::FindOriginal(std::string_view name) const {
+  char buf[64];
+  std::string_view lower = LowerInto(name, buf, sizeof(buf));
+  if (lower.empty()) return nullptr;
+  auto it = by_original_.find(ToAbsl(lower));
+  return it == by_original_.end() ? nullptr : it->second;
+}
+
+absl::Status CommandTable::Rename(std::string_view from, std::string_view to) {
+  const std::string old_name = AsciiLower(from);
+  const std::string new_name = AsciiLower(to);
+  auto it = by_name_.find(old_name);
+  if (it == by_name_.end()) return absl::NotFoundError("No such command in rename-command");
+  // Find() looks names up in a 64-byte buffer.
+  if (new_name.size() > 64) return absl::InvalidArgumentError("Target command name is over 64 bytes");
+  if (!new_name.empty() && new_name != old_name && by_name_.contains(new_name)) {
+    return absl::AlreadyExistsError("Target command name already exists");
+  }
+  const CommandSpec* spec = it->second;
+  by_name_.erase(it);
+  for (auto& owned : owned_) {
+    if (owned.get() == spec) owned->renamed = true;
+  }
+  if (new_name.empty()) {
+    ordered_.erase(std::find(ordered_.begin(), ordered_.end(), spec));
+  } else {
+    by_name_[new_name] = spec;
+  }
+  return absl::OkStatus();
 }
 
 const CommandSpec* CommandTable::FindSub(const CommandSpec& container, std::string_view sub) {

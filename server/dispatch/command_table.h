@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "server/dispatch/command.h"
 
 namespace shoal {
@@ -25,6 +26,14 @@ class CommandTable {
   void Register(CommandSpec spec);
   // Case-insensitive; nullptr if unknown. Never allocates for names < 32 bytes.
   const CommandSpec* Find(std::string_view name) const;
+  // By the name Shoal registered, whatever rename-command did: for Shoal's
+  // own requests (EXEC's handler, the slot mover), which clients' names must
+  // not break.
+  const CommandSpec* FindOriginal(std::string_view name) const;
+  // rename-command (start-up only): clients call `from` as `to` from now on,
+  // or not at all when `to` is empty (it leaves COMMAND's list). Redis's
+  // errors for an unknown command or a name already taken.
+  absl::Status Rename(std::string_view from, std::string_view to);
   // Subcommand of a container (CLIENT KILL...); nullptr if unknown.
   static const CommandSpec* FindSub(const CommandSpec& container, std::string_view sub);
 
@@ -47,7 +56,8 @@ class CommandTable {
   std::vector<std::unique_ptr<CommandSpec>> owned_;
   std::vector<const CommandSpec*> ordered_;
   std::vector<const CommandSpec*> by_id_;
-  absl::flat_hash_map<std::string, const CommandSpec*> by_name_;
+  absl::flat_hash_map<std::string, const CommandSpec*> by_name_;      // what clients call
+  absl::flat_hash_map<std::string, const CommandSpec*> by_original_;  // registered names
   int next_id_ = 0;
 };
 

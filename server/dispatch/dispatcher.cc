@@ -50,7 +50,7 @@ std::string UnknownCommandText(CmdArgs args) {
 
 Dispatcher::Dispatcher(Store* store, ServerState* server, int worker)
     : store_(store), server_(server), worker_(worker), stats_(&server->worker_stats(worker)) {
-  const CommandSpec* exec = server->table().Find("exec");
+  const CommandSpec* exec = server->table().FindOriginal("exec");
   exec_handler_ = exec != nullptr ? exec->handler : nullptr;
   CommandClock::Now();  // its one-time set-up (a few ms) before any command
 }
@@ -87,8 +87,11 @@ inline bool NameMatches(std::string_view name, std::string_view lower) {
 const CommandSpec* Dispatcher::Resolve(CommandContext& ctx, CmdArgs args) {
   const CommandSpec* spec = last_spec_;
   if (spec == nullptr || !NameMatches(args[0], spec->name)) {
-    spec = server_->table().Find(args[0]);
-    if (spec != nullptr) last_spec_ = spec;
+    // The slot mover speaks Shoal's own names, whatever rename-command did.
+    const CommandTable& table = server_->table();
+    spec = ctx.client->slot_mover ? table.FindOriginal(args[0]) : table.Find(args[0]);
+    // A renamed command is not cached: its registered name must not match.
+    if (spec != nullptr && !spec->renamed) last_spec_ = spec;
   }
   if (spec == nullptr) {
     Reject(ctx, UnknownCommandText(args));
