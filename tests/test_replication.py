@@ -461,3 +461,42 @@ def test_keyspace_events_ship_only_while_a_replica_publishes_them(pair):
     r.config_set("notify-keyspace-events", "")
     assert wait_until(lambda: bytes_per_set(20) < plain + 10, timeout=5)
     sub.close()
+
+
+def test_min_replicas_to_write_refuses_writes_without_good_replicas(pair):
+    """min-replicas-to-write N: while fewer than N replicas acknowledged
+    within min-replicas-max-lag seconds, a primary answers writes (also
+    inside MULTI and scripts) with Redis's -NOREPLICAS; reads go on."""
+    p, rep = pair
+    c = p.client()
+    c.set("before", "1")
+    assert c.config_set("min-replicas-to-write", "1")
+    assert c.config_set("min-replicas-max-lag", "2")
+    assert c.config_get("min-slaves-*") == {"min-slaves-to-write": "1", "min-slaves-max-lag": "2"}
+    assert wait_until(lambda: c.info("replication").get("min_slaves_good_slaves") == 0)
+    with pytest.raises(redis.ResponseError) as e:
+        c.set("k", "v")
+    assert str(e.value) == "NOREPLICAS Not enough good replicas to write."
+    assert c.get("before") == b"1"  # reads are served
+    with pytest.raises(redis.ResponseError, match="Not enough good replicas"):
+        c.eval("return redis.call('SET', KEYS[1], 'x')", 1, "k")
+    tx = p.client(single_connection_client=True)
+    tx.execute_command("MULTI")
+    with pytest.raises(redis.ResponseError, match="Not enough good replicas"):
+        tx.execute_command("SET", "k", "v")
+    with pytest.raises(redis.exceptions.ExecAbortError):
+        tx.execute_command("EXEC")
+    # A replica that acknowledges makes the primary writable again.
+    attach(p, rep)
+    assert wait_until(lambda: c.info("replication").get("min_slaves_good_slaves") == 1)
+    assert c.set("k", "v")
+    assert wait_until(lambda: rep.client().get("k") == b"v")
+    # Once it is gone, writes stop.
+    assert rep.client().execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    assert wait_until(lambda: c.info("replication").get("min_slaves_good_slaves") == 0,
+                      timeout=15)
+    with pytest.raises(redis.ResponseError, match="Not enough good replicas"):
+        c.set("k", "w")
+    assert c.config_set("min-replicas-to-write", "0")
+    assert c.set("k", "w")
+    assert "min_slaves_good_slaves" not in c.info("replication")

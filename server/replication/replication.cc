@@ -57,7 +57,19 @@ void Field(std::string* out, std::string_view name, int64_t value) {
 
 }  // namespace
 
+// min-replicas-to-write / min-replicas-max-lag (Redis's names and
+// defaults): a primary refuses writes while fewer replicas than the first
+// acknowledged within the second's seconds; 0 = no check.
+namespace {
+std::atomic<int64_t> g_min_replicas_to_write{0};
+std::atomic<int64_t> g_min_replicas_max_lag{10};
+}  // namespace
+
 void RegisterReplicationParams(ConfigRegistry* reg) {
+  reg->AddInt("min-replicas-to-write", &g_min_replicas_to_write, 0, INT32_MAX);
+  reg->AddAlias("min-replicas-to-write", "min-slaves-to-write");
+  reg->AddInt("min-replicas-max-lag", &g_min_replicas_max_lag, 0, INT32_MAX);
+  reg->AddAlias("min-replicas-max-lag", "min-slaves-max-lag");
   reg->AddString("masterauth", "");
   reg->AddString("masteruser", "");
   reg->AddStartupString("replicaof", "", [](std::string_view v) -> absl::Status {
@@ -269,7 +281,14 @@ void ReplicationManager::ReplaceFunctions(std::string_view payload) {
 }
 
 std::optional<std::string> ReplicationManager::RefuseWrite(const CommandSpec&) const {
-  if (!replica_.load(std::memory_order_relaxed)) return std::nullopt;
+  if (!replica_.load(std::memory_order_relaxed)) {
+    const int64_t need = g_min_replicas_to_write.load(std::memory_order_relaxed);
+    if (need > 0 && g_min_replicas_max_lag.load(std::memory_order_relaxed) > 0 &&
+        good_replicas_.load(std::memory_order_relaxed) < need) {
+      return std::string("NOREPLICAS Not enough good replicas to write.");
+    }
+    return std::nullopt;
+  }
   if (EqualsIgnoreCase(server_->config().Value("replica-read-only"), "no")) return std::nullopt;
   return std::string("READONLY You can't write against a read only replica.");
 }
@@ -507,13 +526,28 @@ void ReplicationManager::WakeWaiters() {
   }
 }
 
+void ReplicationManager::CountGoodReplicas() {
+  const int64_t max_lag_ms = g_min_replicas_max_lag.load(std::memory_order_relaxed) * 1000;
+  const int64_t now = NowMs();
+  int good = 0;
+  for (const ReplicaStatus& r : Replicas()) {
+    if (r.state == "online" && r.last_ack_ms > 0 && now - r.last_ack_ms <= max_lag_ms) ++good;
+  }
+  good_replicas_.store(good, std::memory_order_relaxed);
+}
+
 void ReplicationManager::Housekeeping() {
   int64_t last_ping = NowMs();
+  int64_t last_count = 0;
   while (!stop_.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     LoopTurnEnd();  // what threads other than workers wrote (expiry, eviction)
     WakeWaiters();
     const int64_t now = NowMs();
+    if (now - last_count >= 100) {
+      last_count = now;
+      CountGoodReplicas();
+    }
     if (now - last_ping >= 1000) {
       last_ping = now;
       std::vector<std::unique_ptr<ReplicaFeeder>> done;
@@ -545,7 +579,7 @@ void ReplicationManager::AppendInfo(std::string* out) const {
     Field(out, "master_sync_in_progress", s.sync_in_progress ? 1 : 0);
     Field(out, "slave_read_repl_offset", s.offset);
     Field(out, "slave_repl_offset", s.offset);
-    Field(out, "slave_priority", 100);
+    Field(out, "slave_priority", server_->config().Value("replica-priority"));
     Field(out, "slave_read_only",
           EqualsIgnoreCase(server_->config().Value("replica-read-only"), "no") ? 0 : 1);
     Field(out, "replica_announced", 1);
@@ -554,6 +588,9 @@ void ReplicationManager::AppendInfo(std::string* out) const {
   }
   std::vector<ReplicaStatus> reps = Replicas();
   Field(out, "connected_slaves", static_cast<int64_t>(reps.size()));
+  if (g_min_replicas_to_write.load() > 0 && g_min_replicas_max_lag.load() > 0) {
+    Field(out, "min_slaves_good_slaves", good_replicas_.load(std::memory_order_relaxed));
+  }
   const int64_t now = NowMs();
   for (size_t i = 0; i < reps.size(); ++i) {
     const ReplicaStatus& r = reps[i];

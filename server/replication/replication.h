@@ -194,6 +194,11 @@ class ReplicationManager : public ReplicationHooks {
   ServerState* server_;
   std::atomic<bool> recording_{false};
   std::atomic<bool> replica_{false};
+  // min-replicas-to-write: the replicas online whose last acknowledgement
+  // is at most min-replicas-max-lag seconds old (Housekeeping, 10 times a
+  // second).
+  std::atomic<int> good_replicas_{0};
+  void CountGoodReplicas();
   // Feeders whose replica asked for keyspace events (key_events_ = > 0).
   absl::Mutex wanters_mu_;
   int event_wanters_ ABSL_GUARDED_BY(wanters_mu_) = 0;
