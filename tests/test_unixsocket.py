@@ -144,6 +144,16 @@ def test_stale_socket_file_is_replaced_and_removed_at_shutdown(tmp_path):
     assert not path.exists()
 
 
+def test_a_file_that_is_not_a_socket_is_left_alone(tmp_path):
+    path = tmp_path / "precious.txt"
+    path.write_text("keep me")
+    res = subprocess.run([SHOAL, "--port", "0", "--unixsocket", str(path)], capture_output=True,
+                         timeout=20)
+    assert res.returncode != 0
+    assert b"Failed opening Unix socket: Address already in use" in res.stdout + res.stderr
+    assert path.read_text() == "keep me"
+
+
 @pytest.mark.parametrize("args,message", [
     (["--unixsocket", "/nonexistent-dir/shoal.sock"],
      "Failed opening Unix socket: No such file or directory"),

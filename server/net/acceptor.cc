@@ -188,7 +188,10 @@ absl::Status NetServer::ListenUnix() {
                " bytes): ", path));
   }
   memcpy(addr.sun_path, path.data(), path.size());
-  unlink(path.c_str());  // a socket file left by an earlier run
+  // A socket file left by an earlier run goes; anything else at the path
+  // stays (bind then fails with "Address already in use").
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::UnavailableError(StrCat("Failed opening Unix socket: ", strerror(errno)));
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
