@@ -104,6 +104,17 @@ void RegisterInertParams(ConfigRegistry* reg) {
       {"activerehashing", "yes", Kind::kBool},
       {"dynamic-hz", "yes", Kind::kBool},
       {"jemalloc-bg-thread", "yes", Kind::kBool},
+      // Redis's crash report and its memory test on a crash.
+      {"crash-log-enabled", "yes", Kind::kBool},
+      {"crash-memcheck-enabled", "yes", Kind::kBool},
+      // Redis's I/O threads reading requests: each Shoal worker reads its
+      // own clients' requests, always.
+      {"io-threads-do-reads", "no", Kind::kBool},
+      // Shoal serves no DEBUG command, whatever this says.
+      {"enable-debug-command", "no", Kind::kEnum, 0, 0, {"no", "yes", "local"}},
+      // Active defragmentation needs Redis's jemalloc; Shoal's allocator
+      // has none to turn on, as a redis-server built without jemalloc.
+      {"activedefrag", "no", Kind::kEnum, 0, 0, {"no"}},
       // The start-up banner and the process title.
       {"always-show-logo", "no", Kind::kBool},
       {"set-proc-title", "yes", Kind::kBool},

@@ -288,7 +288,11 @@ int Main(int argc, char** argv) {
     for (char& c : flag) {
       if (c == '-') c = '_';
     }
-    if (flag == "io_threads") flag = "threads";  // redis.conf's name for Shoal's workers
+    // redis.conf's names for Shoal's flags.
+    if (flag == "io_threads") flag = "threads";
+    if (flag == "cluster_announce_ip") flag = "announce_ip";
+    if (flag == "cluster_announce_port") flag = "announce_port";
+    if (flag == "cluster_announce_bus_port") flag = "announce_bus_port";
     gflags::CommandLineFlagInfo info;
     if (flag == "flagfile") {
       for (const std::string& f : d.values) gflags::ReadFromFlagsFile(f, argv[0], true);

@@ -122,7 +122,8 @@ def test_redis_conf_tuning_round_trips_and_is_checked(tmp_path):
     port = free_port()
     conf = tmp_path / "tuned.conf"
     conf.write_text("appendfsync always\nrepl-diskless-load swapdb\nauto-aof-rewrite-min-size 1mb\n"
-                    "lazyfree-lazy-user-del yes\nslave-priority 7\nio-threads 1\n")
+                    "lazyfree-lazy-user-del yes\nslave-priority 7\nio-threads 1\n"
+                    "crash-log-enabled no\nenable-debug-command local\nactivedefrag no\n")
     proc = subprocess.Popen([SHOAL, str(conf), "--port", str(port), "--bind", "127.0.0.1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -134,6 +135,8 @@ def test_redis_conf_tuning_round_trips_and_is_checked(tmp_path):
         assert got["lazyfree-lazy-user-del"] == "yes"
         assert got["replica-priority"] == "7"
         assert got["io-threads"] == "1"  # redis.conf's io-threads sets Shoal's workers
+        assert got["crash-log-enabled"] == "no"
+        assert got["enable-debug-command"] == "local"
         # CONFIG SET works within Redis's grammar, and refuses outside it.
         assert c.config_set("appendfsync", "no")
         assert c.config_get("appendfsync") == {"appendfsync": "no"}
@@ -144,6 +147,7 @@ def test_redis_conf_tuning_round_trips_and_is_checked(tmp_path):
             ("replica-priority", "-1", "must be between 0 and"),
             ("replica-serve-stale-data", "no", "must be one of the following: yes"),
             ("tcp-keepalive", "-5", "must be between 0 and"),
+            ("activedefrag", "yes", "must be one of the following: no"),
         ]:
             with pytest.raises(redis.ResponseError, match=re.escape(msg)):
                 c.config_set(name, bad)
