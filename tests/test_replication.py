@@ -4,6 +4,7 @@ write stream (scripts, transactions, SPOP, expiry, FLUSHALL/SWAPDB), WAIT,
 ROLE, INFO replication, read-only replicas and promotion (REPLICAOF NO ONE).
 """
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -500,3 +501,58 @@ def test_min_replicas_to_write_refuses_writes_without_good_replicas(pair):
     assert c.config_set("min-replicas-to-write", "0")
     assert c.set("k", "w")
     assert "min_slaves_good_slaves" not in c.info("replication")
+
+
+def test_repl_timeout_drops_a_silent_peer_and_pings_keep_an_idle_link():
+    """repl-timeout at both ends, with the primary's PING every
+    repl-ping-replica-period: an idle link stays up; a frozen primary is
+    noticed by its replica, a frozen replica by its primary; both reconnect
+    when the peer comes back."""
+    opts = ("--repl-timeout", "2", "--repl-ping-replica-period", "1")
+    p, rep = ShoalServer(*opts), ShoalServer(*opts)
+    try:
+        pc, rc = p.client(), rep.client()
+        assert pc.config_get("repl-ping-slave-period") == {"repl-ping-slave-period": "1"}
+        attach(p, rep)
+        pc.set("k", "1")
+        assert wait_until(lambda: rc.get("k") == b"1")
+        # Idle for twice the timeout: the pings (in the stream, so both
+        # offsets move together) keep the link up and the replica attached.
+        offset = pc.info("replication")["master_repl_offset"]
+        received = pc.info("stats")["total_connections_received"]
+        time.sleep(4.5)
+        info = rc.info("replication")
+        assert info["master_link_status"] == "up"
+        assert pc.info("replication")["master_repl_offset"] > offset
+        assert wait_until(lambda: rc.info("replication")["slave_repl_offset"]
+                          == pc.info("replication")["master_repl_offset"])
+        assert pc.info("replication")["connected_slaves"] == 1
+        # The replica did not reconnect meanwhile.
+        assert pc.info("stats")["total_connections_received"] == received
+
+        # A frozen primary: the replica stops trusting the link.
+        p.proc.send_signal(signal.SIGSTOP)
+        try:
+            assert wait_until(lambda: rc.info("replication")["master_link_status"] == "down",
+                              timeout=10)
+        finally:
+            p.proc.send_signal(signal.SIGCONT)
+        assert wait_until(lambda: rc.info("replication")["master_link_status"] == "up",
+                          timeout=15)
+        pc.set("k", "2")
+        assert wait_until(lambda: rc.get("k") == b"2")
+
+        # A frozen replica: the primary disconnects it.
+        rep.proc.send_signal(signal.SIGSTOP)
+        try:
+            assert wait_until(lambda: pc.info("replication")["connected_slaves"] == 0, timeout=10)
+        finally:
+            rep.proc.send_signal(signal.SIGCONT)
+        assert wait_until(lambda: pc.info("replication")["connected_slaves"] == 1, timeout=15)
+        pc.set("k", "3")
+        assert wait_until(lambda: rc.get("k") == b"3")
+    finally:
+        for s in (p, rep):
+            s.proc.send_signal(signal.SIGCONT)
+            assert s.alive(), "shoal crashed"
+            s.stop()

@@ -63,6 +63,7 @@ ReplicaStatus ReplicaFeeder::Status() const {
   s.state = kStates[state_.load()];
   s.ack_offset = ack_.load();
   s.last_ack_ms = last_ack_ms_.load();
+  s.online_ms = online_ms_.load();
   return s;
 }
 
@@ -158,7 +159,10 @@ void ReplicaFeeder::SendLoop() {
       ok = ok && SendSnapshot();
     }
   }
-  if (ok) state_.store(2);
+  if (ok) {
+    online_ms_.store(NowMs());
+    state_.store(2);
+  }
   std::string buf;
   while (ok && !stop_.load()) {
     const int64_t end = log->Offset();

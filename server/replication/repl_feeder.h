@@ -57,6 +57,7 @@ class ReplicaFeeder {
   int64_t pos_ = 1;  // next stream offset to send
   std::atomic<int64_t> ack_{0};
   std::atomic<int64_t> last_ack_ms_{0};
+  std::atomic<int64_t> online_ms_{0};
   std::atomic<int> state_{0};  // 0 wait_bgsave, 1 send_bulk, 2 online
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};

@@ -236,8 +236,18 @@ void PrimaryLink::Session(int fd) {
   int64_t last_ack_ms = 0;
   bool asked_events = false;  // what REPLCONF KEYSPACE-EVENTS last said
   char buf[64 * 1024];
+  last_io_ms_.store(NowMs());
   for (;;) {
     if (stop_.load()) return;
+    // repl-timeout: an idle primary still pings every
+    // repl-ping-replica-period; silence this long means it is gone (or the
+    // network between us): reconnect, as a Redis replica does.
+    if (NowMs() - last_io_ms_.load() > ReplicationManager::TimeoutMs()) {
+      fprintf(stderr, "replication: nothing from primary %s:%d for over %lld s (repl-timeout): "
+              "reconnecting\n", host_.c_str(), port_,
+              static_cast<long long>(ReplicationManager::TimeoutMs() / 1000));
+      return;
+    }
     size_t used = 0;
     for (;;) {
       size_t consumed = 0;

@@ -63,11 +63,19 @@ void Field(std::string* out, std::string_view name, int64_t value) {
 namespace {
 std::atomic<int64_t> g_min_replicas_to_write{0};
 std::atomic<int64_t> g_min_replicas_max_lag{10};
+// repl-timeout and repl-ping-replica-period, seconds (Redis's defaults).
+std::atomic<int64_t> g_repl_timeout{60};
+std::atomic<int64_t> g_repl_ping_period{10};
 }  // namespace
+
+int64_t ReplicationManager::TimeoutMs() { return g_repl_timeout.load() * 1000; }
 
 void RegisterReplicationParams(ConfigRegistry* reg) {
   reg->AddInt("min-replicas-to-write", &g_min_replicas_to_write, 0, INT32_MAX);
   reg->AddAlias("min-replicas-to-write", "min-slaves-to-write");
+  reg->AddInt("repl-timeout", &g_repl_timeout, 1, INT32_MAX);
+  reg->AddInt("repl-ping-replica-period", &g_repl_ping_period, 1, INT32_MAX);
+  reg->AddAlias("repl-ping-replica-period", "repl-ping-slave-period");
   reg->AddInt("min-replicas-max-lag", &g_min_replicas_max_lag, 0, INT32_MAX);
   reg->AddAlias("min-replicas-max-lag", "min-slaves-max-lag");
   reg->AddString("masterauth", "");
@@ -536,9 +544,44 @@ void ReplicationManager::CountGoodReplicas() {
   good_replicas_.store(good, std::memory_order_relaxed);
 }
 
+void ReplicationManager::DropSilentReplicas(int64_t now) {
+  const int64_t timeout_ms = TimeoutMs();
+  absl::MutexLock l(&mu_);
+  for (auto& f : feeders_) {
+    if (f->done()) continue;
+    const ReplicaStatus st = f->Status();
+    if (st.online_ms == 0) continue;
+    const int64_t heard = std::max(st.last_ack_ms, st.online_ms);
+    if (now - heard > timeout_ms) {
+      fprintf(stderr, "replication: replica %s:%d silent for over %lld s (repl-timeout): "
+              "disconnecting it\n", st.ip.c_str(), st.port,
+              static_cast<long long>(timeout_ms / 1000));
+      f->Stop();
+    }
+  }
+}
+
+void ReplicationManager::PingReplicas() {
+  // A replica passes its primary's stream on as it came (and with it the
+  // primary's pings): only the top of a chain pings.
+  if (is_replica()) return;
+  ReplicationLog* log = nullptr;
+  {
+    absl::MutexLock l(&mu_);
+    bool online = false;
+    for (auto& f : feeders_) online = online || (!f->done() && f->Status().online_ms > 0);
+    if (online) log = log_.get();
+  }
+  if (log == nullptr) return;
+  std::vector<ReplRecord> batch(1);
+  AppendRespCommand({"PING"}, &batch[0].resp);
+  log->Append(batch);
+}
+
 void ReplicationManager::Housekeeping() {
   int64_t last_ping = NowMs();
   int64_t last_count = 0;
+  int64_t last_repl_ping = NowMs();
   while (!stop_.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     LoopTurnEnd();  // what threads other than workers wrote (expiry, eviction)
@@ -548,8 +591,13 @@ void ReplicationManager::Housekeeping() {
       last_count = now;
       CountGoodReplicas();
     }
+    if (now - last_repl_ping >= g_repl_ping_period.load() * 1000) {
+      last_repl_ping = now;
+      PingReplicas();
+    }
     if (now - last_ping >= 1000) {
       last_ping = now;
+      DropSilentReplicas(now);
       std::vector<std::unique_ptr<ReplicaFeeder>> done;
       {
         absl::MutexLock l(&mu_);

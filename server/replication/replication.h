@@ -70,6 +70,7 @@ struct ReplicaStatus {
   std::string state;  // wait_bgsave, send_bulk, online
   int64_t ack_offset = 0;
   int64_t last_ack_ms = 0;
+  int64_t online_ms = 0;  // when it came online (0: not yet)
 };
 
 class ReplicationManager : public ReplicationHooks {
@@ -159,6 +160,8 @@ class ReplicationManager : public ReplicationHooks {
   // A feeder's replica started (+1) or stopped (-1) wanting keyspace events.
   void AddEventWanter(int delta);
   ReplicationLog* log() const { return log_.get(); }
+  // repl-timeout, in milliseconds.
+  static int64_t TimeoutMs();
   void WakeWaiters();
   // The link applied a full sync's FULLRESYNC: adopt the primary's id.
   void AdoptPrimaryId(const std::string& replid);
@@ -199,6 +202,12 @@ class ReplicationManager : public ReplicationHooks {
   // second).
   std::atomic<int> good_replicas_{0};
   void CountGoodReplicas();
+  // repl-timeout for replicas online on this primary: a replica silent for
+  // longer is disconnected (it reconnects and resyncs when it can).
+  void DropSilentReplicas(int64_t now);
+  // repl-ping-replica-period: a PING in the stream, so that replicas hear
+  // from an idle primary and can tell it from a dead one.
+  void PingReplicas();
   // Feeders whose replica asked for keyspace events (key_events_ = > 0).
   absl::Mutex wanters_mu_;
   int event_wanters_ ABSL_GUARDED_BY(wanters_mu_) = 0;
