@@ -85,9 +85,7 @@ void RegisterInertParams(ConfigRegistry* reg) {
       {"repl-diskless-sync-max-replicas", "0", Kind::kInt, 0, INT32_MAX},
       {"repl-diskless-load", "disabled", Kind::kEnum, 0, 0, {"disabled", "on-empty-db", "swapdb"}},
       // Shoal's behaviour is Redis's default, and the only value accepted:
-      // a replica serves what it has while its link is down; replication
-      // sends with TCP_NODELAY.
-      {"replica-serve-stale-data", "yes", Kind::kEnum, 0, 0, {"yes"}},
+      // replication sends with TCP_NODELAY.
       {"repl-disable-tcp-nodelay", "no", Kind::kEnum, 0, 0, {"no"}},
       // Sentinel's ranking of replicas (Shoal's cluster fails over by its
       // own rules, docs/cluster.md).
@@ -126,7 +124,6 @@ void RegisterInertParams(ConfigRegistry* reg) {
   for (const Inert& p : params) reg->AddString(p.name, p.initial, true, Validator(p));
   reg->AddAlias("replica-priority", "slave-priority");
   reg->AddAlias("replica-lazy-flush", "slave-lazy-flush");
-  reg->AddAlias("replica-serve-stale-data", "slave-serve-stale-data");
 }
 
 }  // namespace shoal

@@ -145,7 +145,7 @@ def test_redis_conf_tuning_round_trips_and_is_checked(tmp_path):
             ("rdbchecksum", "maybe", "argument must be 'yes' or 'no'"),
             ("auto-aof-rewrite-percentage", "x", "couldn't be parsed into an integer"),
             ("replica-priority", "-1", "must be between 0 and"),
-            ("replica-serve-stale-data", "no", "must be one of the following: yes"),
+            ("repl-disable-tcp-nodelay", "yes", "must be one of the following: no"),
             ("tcp-keepalive", "-5", "must be between 0 and"),
             ("activedefrag", "yes", "must be one of the following: no"),
         ]:

@@ -556,3 +556,59 @@ def test_repl_timeout_drops_a_silent_peer_and_pings_keep_an_idle_link():
             s.proc.send_signal(signal.SIGCONT)
             assert s.alive(), "shoal crashed"
             s.stop()
+
+
+def test_replica_serve_stale_data_no_answers_masterdown_while_the_link_is_down():
+    """replica-serve-stale-data no: while its link is down, a replica
+    answers commands without Redis's stale flag with -MASTERDOWN (GET, EVAL,
+    and PING too, as redis-server 7 does), and still serves those with it
+    (ECHO, INFO, ROLE, CONFIG)."""
+    p = ShoalServer("--repl-ping-replica-period", "1")
+    rep = ShoalServer("--replica-serve-stale-data", "no", "--repl-timeout", "2")
+    try:
+        pc, rc = p.client(), rep.client()
+        rc.set("own", "1")  # a primary serves whatever the setting
+        assert rc.get("own") == b"1"
+        pc.set("k", "v")
+        attach(p, rep)
+        assert rc.get("k") == b"v"
+        p.proc.send_signal(signal.SIGSTOP)
+        try:
+            assert wait_until(lambda: rc.info("replication")["master_link_status"] == "down",
+                              timeout=10)
+            with pytest.raises(redis.ResponseError) as e:
+                rc.get("k")
+            assert str(e.value) == ("MASTERDOWN Link with MASTER is down and "
+                                    "replica-serve-stale-data is set to 'no'.")
+            with pytest.raises(redis.ResponseError, match="MASTERDOWN"):
+                rc.eval("return redis.call('GET', KEYS[1])", 1, "k")
+            with pytest.raises(redis.ResponseError, match="MASTERDOWN"):
+                rc.ping()
+            assert rc.execute_command("ECHO", "still") == b"still"
+            assert rc.execute_command("ROLE")[0] == b"slave"
+            assert rc.config_get("slave-serve-stale-data") == {"slave-serve-stale-data": "no"}
+            assert rc.config_set("replica-serve-stale-data", "yes")
+            assert wait_until(lambda: not _masterdown(rc))  # within a housekeeping tick
+            assert rc.get("k") == b"v"
+            assert rc.config_set("replica-serve-stale-data", "no")
+            assert wait_until(lambda: rc.execute_command("ECHO", "x") == b"x"
+                              and _masterdown(rc))
+        finally:
+            p.proc.send_signal(signal.SIGCONT)
+        assert wait_until(lambda: rc.info("replication")["master_link_status"] == "up",
+                          timeout=15)
+        assert wait_until(lambda: not _masterdown(rc))
+        assert rc.get("k") == b"v"
+    finally:
+        for s in (p, rep):
+            s.proc.send_signal(signal.SIGCONT)
+            assert s.alive(), "shoal crashed"
+            s.stop()
+
+
+def _masterdown(c):
+    try:
+        c.get("k")
+        return False
+    except redis.ResponseError as e:
+        return str(e).startswith("MASTERDOWN")

@@ -251,6 +251,13 @@ void Dispatcher::Call(CommandContext& ctx, CmdArgs args) {
       return;
     }
   }
+  if (ABSL_PREDICT_FALSE(server_->replication != nullptr &&
+                         server_->replication->refuses_stale()) &&
+      !(ctx.spec->flags & kCmdStale)) {
+    ctx.failed = true;
+    ctx.Error(kErrMasterDown);
+    return;
+  }
   if (server_->replication != nullptr && (ctx.spec->flags & kCmdWrite) &&
       !ctx.client->is_primary_link) {
     std::optional<std::string> refuse = server_->replication->RefuseWrite(*ctx.spec);
@@ -413,6 +420,13 @@ void Dispatcher::DispatchOne(ClientSession* client, ReplyBuilder* reply, CmdArgs
   ctx.slot = keys_slot_;
   ctx.key_hint = key_hint;
   if (server_->router != nullptr && !RouteHere(ctx, *spec)) return;
+  // replica-serve-stale-data no, while the link is not synced: -MASTERDOWN.
+  if (ABSL_PREDICT_FALSE(server_->replication != nullptr &&
+                         server_->replication->refuses_stale()) &&
+      !(spec->flags & kCmdStale)) {
+    Reject(ctx, kErrMasterDown);
+    return;
+  }
   // A read-only replica: -READONLY for writes of normal clients.
   if (server_->replication != nullptr && (spec->flags & kCmdWrite) && !client->is_primary_link) {
     std::optional<std::string> refuse = server_->replication->RefuseWrite(*spec);

@@ -35,6 +35,9 @@ inline constexpr std::string_view kErrWrongType =
 inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
 inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float";
 inline constexpr std::string_view kErrSyntax = "ERR syntax error";
+// A replica with replica-serve-stale-data no while its link is not synced.
+inline constexpr std::string_view kErrMasterDown =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 inline constexpr std::string_view kErrNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kErrOom =
     "OOM command not allowed when used memory > 'maxmemory'.";

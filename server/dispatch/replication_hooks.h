@@ -60,9 +60,14 @@ class ReplicationHooks {
   // replica of its own, wants them). NoteKeyEvent is a no-op otherwise, and
   // callers on the write path check this first (one load, no call).
   bool ships_key_events() const { return key_events_.load(std::memory_order_relaxed); }
+  // A replica without a synced link to its primary, with
+  // replica-serve-stale-data no: commands without the stale flag get
+  // kErrMasterDown. One load per command, checked by the dispatcher.
+  bool refuses_stale() const { return refuse_stale_.load(std::memory_order_relaxed); }
 
  protected:
   std::atomic<bool> key_events_{false};
+  std::atomic<bool> refuse_stale_{false};
 };
 
 }  // namespace shoal

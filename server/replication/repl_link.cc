@@ -77,9 +77,12 @@ PrimaryLinkStatus PrimaryLink::Status() const {
 }
 
 void PrimaryLink::SetState(const char* s, bool up) {
-  absl::MutexLock l(&mu_);
-  state_ = s;
-  up_ = up;
+  {
+    absl::MutexLock l(&mu_);
+    state_ = s;
+    up_ = up;
+  }
+  m_->RefreshStaleRefusal();  // replica-serve-stale-data follows the link at once
 }
 
 void PrimaryLink::SleepMs(int ms) {
@@ -265,9 +268,12 @@ void PrimaryLink::Session(int fd) {
       const bool snapshot = ReplApplier::IsSnapshotRecord(a);
       if (!snapshot) m_->CopyStream(std::string_view(in).substr(used, consumed));
       if (applier_.Apply(a) == ReplApplier::Result::kSnapshotDone) {
-        absl::MutexLock l(&mu_);
-        syncing_ = false;
-        state_ = "connected";
+        {
+          absl::MutexLock l(&mu_);
+          syncing_ = false;
+          state_ = "connected";
+        }
+        m_->RefreshStaleRefusal();
       }
       used += consumed;
       if (!snapshot) offset_.fetch_add(static_cast<int64_t>(consumed));

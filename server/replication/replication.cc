@@ -66,6 +66,9 @@ std::atomic<int64_t> g_min_replicas_max_lag{10};
 // repl-timeout and repl-ping-replica-period, seconds (Redis's defaults).
 std::atomic<int64_t> g_repl_timeout{60};
 std::atomic<int64_t> g_repl_ping_period{10};
+// replica-serve-stale-data: whether a replica whose link is down (or still
+// syncing) answers from the data it has.
+std::atomic<bool> g_serve_stale{true};
 }  // namespace
 
 int64_t ReplicationManager::TimeoutMs() { return g_repl_timeout.load() * 1000; }
@@ -73,6 +76,8 @@ int64_t ReplicationManager::TimeoutMs() { return g_repl_timeout.load() * 1000; }
 void RegisterReplicationParams(ConfigRegistry* reg) {
   reg->AddInt("min-replicas-to-write", &g_min_replicas_to_write, 0, INT32_MAX);
   reg->AddAlias("min-replicas-to-write", "min-slaves-to-write");
+  reg->AddBool("replica-serve-stale-data", &g_serve_stale);
+  reg->AddAlias("replica-serve-stale-data", "slave-serve-stale-data");
   reg->AddInt("repl-timeout", &g_repl_timeout, 1, INT32_MAX);
   reg->AddInt("repl-ping-replica-period", &g_repl_ping_period, 1, INT32_MAX);
   reg->AddAlias("repl-ping-replica-period", "repl-ping-slave-period");
@@ -387,6 +392,7 @@ std::string ReplicationManager::ReplicaOf(const std::string& host, int port) {
     link_ = std::make_unique<PrimaryLink>(this, host, port, resume_id, resume_offset);
     link_->Start();
   }
+  RefreshStaleRefusal();  // from this reply on, not at the next tick
   fprintf(stderr, "replication: following primary %s:%d\n", host.c_str(), port);
   return "OK";
 }
@@ -403,6 +409,7 @@ void ReplicationManager::BecomePrimary() {
   const bool synced = !old->ResumeId().empty();
   old.reset();
   replica_.store(false, std::memory_order_release);
+  RefreshStaleRefusal();
   absl::MutexLock l(&mu_);
   // Replicas of the old primary may continue from here up to where this
   // node stopped following it; the backlog holds that stream (CopyStream).
@@ -534,6 +541,15 @@ void ReplicationManager::WakeWaiters() {
   }
 }
 
+void ReplicationManager::RefreshStaleRefusal() {
+  bool refuse = false;
+  if (!g_serve_stale.load(std::memory_order_relaxed) && is_replica()) {
+    const PrimaryLinkStatus s = LinkStatus();
+    refuse = !s.up || s.sync_in_progress;
+  }
+  refuse_stale_.store(refuse, std::memory_order_relaxed);
+}
+
 void ReplicationManager::CountGoodReplicas() {
   const int64_t max_lag_ms = g_min_replicas_max_lag.load(std::memory_order_relaxed) * 1000;
   const int64_t now = NowMs();
@@ -591,6 +607,7 @@ void ReplicationManager::Housekeeping() {
       last_count = now;
       CountGoodReplicas();
     }
+    RefreshStaleRefusal();
     if (now - last_repl_ping >= g_repl_ping_period.load() * 1000) {
       last_repl_ping = now;
       PingReplicas();

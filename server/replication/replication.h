@@ -162,6 +162,10 @@ class ReplicationManager : public ReplicationHooks {
   ReplicationLog* log() const { return log_.get(); }
   // repl-timeout, in milliseconds.
   static int64_t TimeoutMs();
+  // refuses_stale(), from the link's state and replica-serve-stale-data: at
+  // each change of the link's state, at REPLICAOF, and every 10 ms
+  // (Housekeeping) for a CONFIG SET. Not with mu_ or the link's lock held.
+  void RefreshStaleRefusal();
   void WakeWaiters();
   // The link applied a full sync's FULLRESYNC: adopt the primary's id.
   void AdoptPrimaryId(const std::string& replid);
@@ -202,6 +206,7 @@ class ReplicationManager : public ReplicationHooks {
   // second).
   std::atomic<int> good_replicas_{0};
   void CountGoodReplicas();
+
   // repl-timeout for replicas online on this primary: a replica silent for
   // longer is disconnected (it reconnects and resyncs when it can).
   void DropSilentReplicas(int64_t now);
