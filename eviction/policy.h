@@ -166,6 +166,12 @@ class EvictionPolicy {
   virtual bool IdleTimeMs(uint32_t meta, int64_t now_ms, int64_t* idle_ms) const;
   // OBJECT FREQ: the access frequency counter; false when not tracked.
   virtual bool Frequency(uint32_t meta, int64_t now_ms, int64_t* freq) const;
+  // The same with the key's stripe shard and KeyHash at hand, for a policy
+  // whose counts live there (W-TinyLFU's sketch); by default Frequency.
+  virtual bool KeyFrequency(const PolicyShard* shard, uint32_t meta, uint64_t key_hash,
+                            int64_t now_ms, int64_t* freq) const {
+    return Frequency(meta, now_ms, freq);
+  }
 };
 
 }  // namespace shoal

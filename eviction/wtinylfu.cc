@@ -359,4 +359,20 @@ int64_t WTinyLfuPolicy::Evict(EvictionHost* host, int64_t bytes) {
 bool WTinyLfuPolicy::IdleTimeMs(uint32_t, int64_t, int64_t*) const { return false; }
 bool WTinyLfuPolicy::Frequency(uint32_t, int64_t, int64_t*) const { return false; }
 
+bool WTinyLfuPolicy::KeyFrequency(const PolicyShard* s, uint32_t m, uint64_t key_hash, int64_t,
+                                  int64_t* freq) const {
+  const auto* shard = static_cast<const WTinyLfuShard*>(s);
+  if (shard == nullptr) {  // the key's stripe has not met this policy yet: nothing counted
+    *freq = 0;
+    return true;
+  }
+  const uint32_t halvings = static_cast<uint32_t>(shard->sketch.halvings());
+  if (Ours(shard, m) && meta::TinyLfuSegment(m) != meta::kWindow) {
+    *freq = meta::TinyLfuCount(m, halvings);
+  } else {
+    *freq = shard->sketch.Estimate(key_hash);
+  }
+  return true;
+}
+
 }  // namespace shoal

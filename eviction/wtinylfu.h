@@ -145,6 +145,11 @@ class WTinyLfuPolicy : public EvictionPolicy {
   int64_t Evict(EvictionHost* host, int64_t bytes) override;
   bool IdleTimeMs(uint32_t meta, int64_t now_ms, int64_t* idle_ms) const override;
   bool Frequency(uint32_t meta, int64_t now_ms, int64_t* freq) const override;
+  // A main-area key's own count (aged with the sketch's halvings); for a
+  // window key, or one placed under an earlier policy, the sketch's
+  // estimate: 0..31, what admission compares.
+  bool KeyFrequency(const PolicyShard* shard, uint32_t meta, uint64_t key_hash, int64_t now_ms,
+                    int64_t* freq) const override;
 
   // One victim from the shard (exposed for tests); nullptr when it has none.
   EntryRef Pick(WTinyLfuShard* shard, ShardWalker* walker, const HookContext& ctx) const;

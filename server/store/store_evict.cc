@@ -129,7 +129,11 @@ void Store::SetAccessHistory(Entry* e, int64_t idle_ms, int64_t lfu_counter) {
 }
 
 bool Store::Frequency(const Entry& e, int64_t* freq) const {
-  return ActivePolicy()->Frequency(e.meta(), clock_->NowMs(), freq);
+  // The caller holds the key's stripe (a command on the key).
+  Stripe& st = StripeFor(KeySlot(e.key()));
+  EvictionPolicy* p = ActivePolicy();
+  const PolicyShard* shard = st.policy == p ? st.shard.get() : nullptr;
+  return p->KeyFrequency(shard, e.meta(), KeyHash(e.key()), clock_->NowMs(), freq);
 }
 
 // ---------------------------------------------------------------------------
