@@ -1,8 +1,8 @@
-// LATENCY (LATEST, HISTORY, RESET, HISTOGRAM, DOCTOR, HELP) and MONITOR:
+// LATENCY (LATEST, HISTORY, GRAPH, RESET, HISTOGRAM, DOCTOR, HELP) and MONITOR:
 // Redis 7.2's observability commands over the latency monitor
 // (server/dispatch/latency_monitor.h), the per-command histograms
 // (latency_histogram.h, merged across workers by CommandLatency) and the
-// monitor feed (monitor.h). LATENCY GRAPH is not served.
+// monitor feed (monitor.h).
 #include "base/strings.h"
 #include "server/commands/families.h"
 #include "server/dispatch/command_context.h"
@@ -39,6 +39,20 @@ void LatencyHistoryCmd(CommandContext& ctx, CmdArgs args) {
     ctx.reply->Integer(s.unix_s);
     ctx.reply->Integer(s.ms);
   }
+}
+
+void LatencyGraphCmd(CommandContext& ctx, CmdArgs args) {
+  LatencyMonitor& monitor = ProcessLatencyMonitor();
+  std::vector<LatencySample> samples = monitor.History(args[2]);
+  if (samples.empty()) {
+    return ctx.Error(StrCat("ERR No samples available for event '", args[2], "'"));
+  }
+  int64_t all_time_max = 0;
+  for (const LatencyLatest& r : monitor.Latest()) {
+    if (r.event == args[2]) all_time_max = r.max_ms;
+  }
+  ctx.reply->Verbatim("txt", RenderLatencyGraph(args[2], samples, all_time_max,
+                                                ctx.NowMs() / 1000));
 }
 
 void LatencyResetCmd(CommandContext& ctx, CmdArgs args) {
@@ -105,6 +119,8 @@ void LatencyHelpCmd(CommandContext& ctx, CmdArgs) {
       "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "DOCTOR",
       "    Return a human readable latency analysis report.",
+      "GRAPH <event>",
+      "    Return an ASCII latency graph for the <event> class.",
       "HISTORY <event>",
       "    Return time-latency samples for the <event> class.",
       "LATEST",
@@ -162,6 +178,13 @@ void RegisterLatencyCommands(CommandTable* table) {
                 .complexity = "O(N) where N is the number of commands with latency information "
                               "being retrieved.",
                 .syntax = "[command [command ...]]",
+                .acl_categories = kAcl}),
+      MakeSpec("latency|graph", 3, kAdmin, {}, LatencyGraphCmd,
+               {.group = "server",
+                .since = "2.8.13",
+                .summary = "Returns a latency graph for an event.",
+                .complexity = "O(1)",
+                .syntax = "event",
                 .acl_categories = kAcl}),
       MakeSpec("latency|history", 3, kAdmin, {}, LatencyHistoryCmd,
                {.group = "server",

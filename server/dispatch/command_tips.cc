@@ -48,6 +48,7 @@ const absl::flat_hash_map<std::string_view, std::vector<std::string_view>>& Tabl
       {"lastsave", {"nondeterministic_output"}},
       {"latency|doctor", {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"}},
       {"latency|histogram", {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"}},
+      {"latency|graph", {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"}},
       {"latency|history", {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"}},
       {"latency|latest", {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"}},
       {"latency|reset", {"request_policy:all_nodes", "response_policy:all_succeeded"}},

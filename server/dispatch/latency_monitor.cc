@@ -1,6 +1,7 @@
 // LatencyMonitor implementation (see latency_monitor.h).
 #include "server/dispatch/latency_monitor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -137,6 +138,52 @@ std::string LatencyMonitor::Doctor(int64_t now_unix_s, int64_t slowlog_slower_th
                      "\" makes it keep every command this monitor counts.\n");
   }
   if (!advice.empty()) StrAppend(&out, "\nAdvice:\n\n", advice);
+  return out;
+}
+
+std::string RenderLatencyGraph(std::string_view event, const std::vector<LatencySample>& samples,
+                               int64_t all_time_max_ms, int64_t now_unix_s) {
+  constexpr int kRows = 4;
+  int64_t high = samples.front().ms, low = samples.front().ms;
+  for (const LatencySample& s : samples) {
+    high = std::max(high, s.ms);
+    low = std::min(low, s.ms);
+  }
+  std::string out = StrCat(event, " - high ", high, " ms, low ", low,
+                                 " ms (all time high ", all_time_max_ms, " ms)\n");
+  out.append(80, '-');
+  out += '\n';
+  // Each sample's level, 0 .. 2*kRows-1: two per row (the lower half '_',
+  // the upper '#'); the high lands on the top, the low on the bottom.
+  const double range = high > low ? static_cast<double>(high - low) : 1.0;
+  std::vector<int> level;
+  std::vector<std::string> ago;
+  size_t label_len = 0;
+  for (const LatencySample& s : samples) {
+    const int l = static_cast<int>((s.ms - low) / range * (2 * kRows));
+    level.push_back(std::clamp(l, 0, 2 * kRows - 1));
+    const int64_t secs = std::max<int64_t>(0, now_unix_s - s.unix_s);
+    std::string a = secs < 60        ? StrCat(secs, "s")
+                    : secs < 3600    ? StrCat(secs / 60, "m")
+                    : secs < 86400   ? StrCat(secs / 3600, "h")
+                                     : StrCat(secs / 86400, "d");
+    label_len = std::max(label_len, a.size());
+    ago.push_back(std::move(a));
+  }
+  // Every line is as wide as the graph, blanks included (as redis-server
+  // writes it), and a blank line parts the graph from the labels.
+  for (int row = kRows - 1; row >= 0; --row) {
+    for (int l : level) {
+      out += l / 2 == row ? (l % 2 == 0 ? '_' : '#') : l / 2 > row ? '|' : ' ';
+    }
+    out += '\n';
+  }
+  out.append(samples.size(), ' ');
+  out += '\n';
+  for (size_t i = 0; i < label_len; ++i) {
+    for (const std::string& a : ago) out += i < a.size() ? a[i] : ' ';
+    out += '\n';
+  }
   return out;
 }
 

@@ -78,6 +78,15 @@ class LatencyMonitor {
 
 LatencyMonitor& ProcessLatencyMonitor();
 
+// LATENCY GRAPH's text for `event`'s samples (oldest first, at least one):
+// a header with the samples' high and low and the event's all-time high, a
+// rule, then one column per sample, four rows high, scaled between the low
+// and the high ('_' and '#' mark the lower and upper half of a row, '|'
+// fills below), and under each column how long ago it was ("15s", "4m",
+// "2h", "3d") written downwards; byte for byte what redis-server 7 writes.
+std::string RenderLatencyGraph(std::string_view event, const std::vector<LatencySample>& samples,
+                               int64_t all_time_max_ms, int64_t now_unix_s);
+
 }  // namespace shoal
 
 #endif  // SHOAL_SERVER_DISPATCH_LATENCY_MONITOR_H_
