@@ -572,3 +572,23 @@ def test_getkeys_matches_redis_for_keys_found_by_code(servers, command):
         finally:
             conn.close()
     assert got[1] == got[0]
+
+
+# Containers whose HELP Shoal words as redis-server 7.0.15 does, line for
+# line. Not here: CLIENT (Shoal lists 7.2's SETINFO, NO-TOUCH and the ID
+# filters, which 7.0.15 lacks) and MODULE (Shoal serves only MODULE LIST).
+SAME_HELP = ["CONFIG", "MEMORY", "COMMAND", "PUBSUB", "OBJECT", "XINFO", "XGROUP", "SCRIPT",
+             "FUNCTION", "SLOWLOG", "ACL", "LATENCY"]
+
+
+@pytest.mark.parametrize("container", SAME_HELP)
+def test_help_text_matches_redis(servers, container):
+    reference, shoal = servers
+    replies = []
+    for port in (reference.port, shoal.port):
+        conn = RespConnection(port)
+        try:
+            replies.append(conn.call([container.encode(), b"HELP"])[1])
+        finally:
+            conn.close()
+    assert replies[0] and replies[1] == replies[0]

@@ -500,7 +500,7 @@ void ClientHelp(CommandContext& ctx, CmdArgs) {
       "NO-TOUCH (ON|OFF)",
       "    Will not touch LRU/LFU stats when this mode is on.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply->ArrayHeader(std::size(kLines));
   for (std::string_view line : kLines) ctx.reply->SimpleString(line);

@@ -139,7 +139,7 @@ void CmdPubsubHelp(CommandContext& ctx, CmdArgs) {
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply->ArrayHeader(std::size(kLines));
   for (const char* l : kLines) ctx.reply->SimpleString(l);

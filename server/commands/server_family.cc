@@ -51,7 +51,7 @@ void ReplyHelp(CommandContext& ctx, std::string_view command,
       StrCat(command, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
   for (std::string_view l : lines) ctx.reply->SimpleString(l);
   ctx.reply->SimpleString("HELP");
-  ctx.reply->SimpleString("    Print this help.");
+  ctx.reply->SimpleString("    Prints this help.");
 }
 
 void ContainerArity(CommandContext& ctx, CmdArgs args) {
@@ -314,13 +314,13 @@ void ConfigRewrite(CommandContext& ctx, CmdArgs args) {
 }
 
 void ConfigHelp(CommandContext& ctx, CmdArgs args) {
+  // redis-server 7.0.15's text, line for line.
   ReplyHelp(ctx, "CONFIG",
-            {"GET <pattern> [<pattern> ...]",
-             "    Return the parameters matching the glob-like <pattern>s and their values.",
-             "SET <directive> <value> [<directive> <value> ...]",
-             "    Set each configuration <directive> to its <value>, all or none.", "RESETSTAT",
-             "    Reset the statistics reported by INFO.", "REWRITE",
-             "    Rewrite the configuration file with the current configuration."});
+            {"GET <pattern>",
+             "    Return parameters matching the glob-like <pattern> and their values.",
+             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+             "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
+             "    Rewrite the configuration file."});
 }
 
 // --------------------------------------------------------------- COMMAND
@@ -462,18 +462,19 @@ void CommandGetKeysAndFlags(CommandContext& ctx, CmdArgs args) {
 }
 
 void CommandHelp(CommandContext& ctx, CmdArgs args) {
-  ReplyHelp(
-      ctx, "COMMAND",
-      {"(no subcommand)", "    Return details about every command.", "COUNT",
-       "    Return the number of commands.",
-       "LIST [FILTERBY (MODULE <name>|ACLCAT <cat>|PATTERN <pattern>)]",
-       "    Return the names of the commands, optionally filtered.", "INFO [<command-name> ...]",
-       "    Return details about the given commands, or about all of them.",
-       "DOCS [<command-name> ...]",
-       "    Return the documentation of the given commands, or of all of them.",
-       "GETKEYS <full-command>", "    Return the keys of a full command.",
-       "GETKEYSANDFLAGS <full-command>",
-       "    Return the keys of a full command and how it accesses them."});
+  // redis-server 7.0.15's text, line for line.
+  ReplyHelp(ctx, "COMMAND",
+            {"(no subcommand)", "    Return details about all Redis commands.", "COUNT",
+             "    Return the total number of commands in this Redis server.", "LIST",
+             "    Return a list of all commands in this Redis server.",
+             "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.", "DOCS [<command-name> ...]",
+             "    Return documentation details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.", "GETKEYS <full-command>",
+             "    Return the keys from a full Redis command.", "GETKEYSANDFLAGS <full-command>",
+             "    Return the keys and the access flags from a full Redis command."});
 }
 
 // -------------------------------------------------- TIME, LASTSAVE, SHUTDOWN

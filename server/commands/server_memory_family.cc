@@ -110,12 +110,15 @@ void MemoryPurge(CommandContext& ctx, CmdArgs args) {
 }
 
 void MemoryHelp(CommandContext& ctx, CmdArgs args) {
+  // redis-server 7.0.15's text, line for line.
   ReplyHelp(ctx, "MEMORY",
-            {"DOCTOR", "    Report memory problems, if any.", "MALLOC-STATS",
-             "    Report the allocator's internal statistics.", "PURGE",
-             "    Ask the allocator to return free memory to the system.", "STATS",
-             "    Report how the server uses its memory.", "USAGE <key> [SAMPLES <count>]",
-             "    Return the bytes used by <key> and its value."});
+            {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
+             "    Return internal statistics report from the memory allocator.", "PURGE",
+             "    Attempt to purge dirty pages for reclamation by the allocator.", "STATS",
+             "    Return information about the memory usage of the server.",
+             "USAGE <key> [SAMPLES <count>]",
+             "    Return memory in bytes used by <key> and its value. Nested values are",
+             "    sampled up to <count> times (default: 5, 0 means sample all)."});
 }
 
 // MODULE LIST: the loaded modules, one map each; none here.
