@@ -148,6 +148,11 @@ def test_redis_conf_tuning_round_trips_and_is_checked(tmp_path):
             ("repl-disable-tcp-nodelay", "yes", "must be one of the following: no"),
             ("tcp-keepalive", "-5", "must be between 0 and"),
             ("activedefrag", "yes", "must be one of the following: no"),
+            ("repl-timeout", "0", "must be between 1 and"),
+            ("repl-ping-replica-period", "-1", "must be between 1 and"),
+            ("min-replicas-to-write", "-1", "must be between 0 and"),
+            ("min-replicas-max-lag", "x", "couldn't be parsed into an integer"),
+            ("replica-serve-stale-data", "maybe", "argument must be 'yes' or 'no'"),
         ]:
             with pytest.raises(redis.ResponseError, match=re.escape(msg)):
                 c.config_set(name, bad)
@@ -350,6 +355,7 @@ def test_rename_command_renames_and_removes_commands_for_clients(tmp_path):
     ("rename-command nosuchcmd x", "No such command in rename-command"),
     ("rename-command get set", "Target command name already exists"),
     ("rename-command get", "Bad directive or wrong number of arguments: 'rename-command'"),
+    ("rename-command get " + "x" * 65, "Target command name is over 64 bytes"),
 ])
 def test_bad_rename_command_fails_the_start(tmp_path, line, message):
     conf = tmp_path / "bad-rename.conf"
