@@ -314,6 +314,7 @@ void RegisterConfigParams(ConfigRegistry* reg, int port, const std::vector<std::
   // Keep-alive probes on client connections, for those accepted after a
   // change (seconds of idle before the first; 0 = none).
   reg->AddInt("tcp-keepalive", &rc->tcp_keepalive_s, 0, INT32_MAX);
+  reg->AddInt("shutdown-timeout", &rc->shutdown_timeout_s, 0, INT32_MAX);
   reg->AddBool("protected-mode", &ProtectedModeSetting());
   // What a stock redis.conf sets for parts a cache does not have.
   RegisterInertParams(reg);

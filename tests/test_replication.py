@@ -5,6 +5,7 @@ ROLE, INFO replication, read-only replicas and promotion (REPLICAOF NO ONE).
 """
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -612,3 +613,86 @@ def _masterdown(c):
         return False
     except redis.ResponseError as e:
         return str(e).startswith("MASTERDOWN")
+
+
+def _send_shutdown(server, *flags):
+    """SHUTDOWN on a connection of its own: no reply, the connection closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(encode_resp("SHUTDOWN", *flags))
+        try:
+            return s.recv(100)
+        except (ConnectionResetError, socket.timeout):
+            return b""
+
+
+def encode_resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def test_shutdown_waits_for_lagging_replicas_and_abort_resumes_writes():
+    """As Redis 7: SHUTDOWN (not NOW) with a replica behind pauses writes and
+    waits up to shutdown-timeout for it; SHUTDOWN ABORT resumes; once the
+    replica catches up the primary exits, and the replica has the last
+    write."""
+    p = ShoalServer("--shutdown-timeout", "60", "--repl-ping-replica-period", "60")
+    rep = ShoalServer()
+    try:
+        pc = p.client()
+        attach(p, rep)
+        rep.proc.send_signal(signal.SIGSTOP)
+        pc.set("last", "1")  # the frozen replica cannot acknowledge it
+        assert _send_shutdown(p) == b""
+        time.sleep(0.5)
+        assert p.alive(), "exited without waiting for the lagging replica"
+        assert pc.get("last") == b"1"  # reads are served
+        writer = socket.create_connection(("127.0.0.1", p.port), timeout=0.5)
+        writer.sendall(encode_resp("SET", "during", "x"))
+        with pytest.raises(socket.timeout):
+            writer.recv(100)  # writes are paused: no reply yet
+        assert pc.execute_command("SHUTDOWN", "ABORT") is True  # +OK
+        writer.settimeout(5)
+        assert writer.recv(100) == b"+OK\r\n"  # the held-back SET ran
+        writer.close()
+        assert pc.get("during") == b"x"
+        with pytest.raises(redis.ResponseError, match="^No shutdown in progress.$"):
+            pc.execute_command("SHUTDOWN", "ABORT")
+        assert pc.set("after", "y")
+
+        assert _send_shutdown(p) == b""
+        time.sleep(0.3)
+        assert p.alive()
+        rep.proc.send_signal(signal.SIGCONT)  # it catches up: the primary goes
+        assert p.proc.wait(timeout=20) == 0
+        assert wait_until(lambda: rep.client().get("after") == b"y")
+    finally:
+        for s in (p, rep):
+            s.proc.send_signal(signal.SIGCONT)
+            s.stop()
+    assert rep.proc.returncode is not None
+
+
+@pytest.mark.parametrize("how", ["now", "timeout", "no-replicas"])
+def test_shutdown_without_waiting(how):
+    """SHUTDOWN NOW, shutdown-timeout passing, and a primary with nothing to
+    wait for all stop the server."""
+    p = ShoalServer("--shutdown-timeout", "1" if how == "timeout" else "60")
+    rep = ShoalServer()
+    try:
+        if how != "no-replicas":
+            attach(p, rep)
+            rep.proc.send_signal(signal.SIGSTOP)
+            p.client().set("k", "v")
+        start = time.time()
+        _send_shutdown(p, *(["NOW"] if how == "now" else []))
+        assert p.proc.wait(timeout=20) == 0
+        elapsed = time.time() - start
+        if how == "timeout":
+            assert elapsed >= 0.9  # it did wait for the replica, up to the timeout
+    finally:
+        for s in (p, rep):
+            s.proc.send_signal(signal.SIGCONT)
+            s.stop()

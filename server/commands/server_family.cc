@@ -492,7 +492,7 @@ void LastSave(CommandContext& ctx, CmdArgs args) {
 }
 
 void Shutdown(CommandContext& ctx, CmdArgs args) {
-  bool nosave = false, save = false, abort = false, other = false;
+  bool nosave = false, save = false, abort = false, other = false, now = false;
   for (size_t i = 1; i < args.size(); ++i) {
     if (ArgIs(args[i], "nosave")) {
       nosave = true;
@@ -500,6 +500,7 @@ void Shutdown(CommandContext& ctx, CmdArgs args) {
       save = true;
     } else if (ArgIs(args[i], "now") || ArgIs(args[i], "force")) {
       other = true;
+      now = now || ArgIs(args[i], "now");
     } else if (ArgIs(args[i], "abort")) {
       abort = true;
     } else {
@@ -507,12 +508,20 @@ void Shutdown(CommandContext& ctx, CmdArgs args) {
     }
   }
   if ((nosave && save) || (abort && (nosave || save || other))) return ctx.Error(kErrSyntax);
-  // Shutdown is immediate (there is nothing to save), so none is ever pending.
-  if (abort) return ctx.Error("ERR No shutdown in progress.");
+  if (abort) {
+    if (ctx.server->abort_shutdown && ctx.server->abort_shutdown()) return ctx.reply->Ok();
+    return ctx.Error("ERR No shutdown in progress.");
+  }
   if (!ctx.server->request_shutdown) return ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.");
   // Like redis-server, no reply: the client sees the connection close.
   ctx.client->close_after_reply = true;
-  ctx.server->request_shutdown();
+  // NOW stops at once; otherwise lagging replicas get shutdown-timeout to
+  // catch up (FORCE changes nothing here: nothing is saved that could fail).
+  if (now || !ctx.server->request_graceful_shutdown) {
+    ctx.server->request_shutdown();
+  } else {
+    ctx.server->request_graceful_shutdown();
+  }
 }
 
 // --------------------------------------------------------- registration

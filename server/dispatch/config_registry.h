@@ -56,6 +56,9 @@ struct RuntimeConfig {
   // tcp-keepalive: seconds a client connection idles before keep-alive
   // probes (0 = none), set on each connection as it is accepted.
   std::atomic<int64_t> tcp_keepalive_s{300};
+  // shutdown-timeout: seconds SHUTDOWN (and SIGTERM/SIGINT) waits, writes
+  // paused, for replicas to acknowledge every write; 0 = no wait.
+  std::atomic<int64_t> shutdown_timeout_s{10};
 
   // Whether clients must authenticate: the default ACL user has a password
   // (no nopass) or is off. Kept by server/acl; read by the dispatcher

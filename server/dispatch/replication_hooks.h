@@ -55,6 +55,9 @@ class ReplicationHooks {
                             std::string_view key) = 0;
   // Whether this server follows a primary (REPLICAOF).
   virtual bool is_replica() const = 0;
+  // Replicas online that have not acknowledged everything written so far
+  // (SHUTDOWN waits for them).
+  virtual int LaggingReplicas() const = 0;
   // Whether keyspace events ship to replicas: a replica asked for them
   // (REPLCONF KEYSPACE-EVENTS 1: its own notify-keyspace-events, or a
   // replica of its own, wants them). NoteKeyEvent is a no-op otherwise, and

@@ -178,8 +178,14 @@ class ServerState {
            (spec.flags & (kCmdWrite | kCmdMayReplicate)) != 0;
   }
 
-  // Set by the net layer: asks the server to stop gracefully.
+  // Set by the net layer: asks the server to stop now (SHUTDOWN NOW).
   std::function<void()> request_shutdown;
+  // Set by the net layer: SHUTDOWN without NOW, as Redis 7: with replicas
+  // behind, writes pause and the server waits up to shutdown-timeout for
+  // them to catch up, then stops. abort_shutdown (SHUTDOWN ABORT) cancels
+  // such a wait and resumes writes; false when none was pending.
+  std::function<void()> request_graceful_shutdown;
+  std::function<bool()> abort_shutdown;
   // Set in cluster mode: on SIGTERM/SIGINT, returns true when it took the
   // signal over (a graceful cluster leave that shuts down when done); the
   // net layer then keeps serving. Null, or false: stop now.

@@ -13,11 +13,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 
 #include "absl/status/statusor.h"
+#include "server/dispatch/replication_hooks.h"
 
 namespace shoal {
 namespace {
@@ -131,9 +133,15 @@ NetServer::NetServer(Store* store, ServerState* server, const NetOptions& option
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &shutdown_async_, OnShutdown);
   shutdown_async_.data = this;
+  uv_async_init(&loop_, &graceful_async_, OnGracefulShutdown);
+  graceful_async_.data = this;
+  uv_timer_init(&loop_, &shutdown_wait_);
+  shutdown_wait_.data = this;
   uv_timer_init(&loop_, &backoff_);
   backoff_.data = this;
   server_->request_shutdown = [this] { RequestShutdown(); };
+  server_->request_graceful_shutdown = [this] { RequestGracefulShutdown(); };
+  server_->abort_shutdown = [this] { return AbortShutdown(); };
 }
 
 NetServer::~NetServer() {
@@ -353,18 +361,81 @@ void NetServer::OnBackoffDone(uv_timer_t* t) {
 void NetServer::OnSignal(uv_signal_t* s, int) {
   auto* self = static_cast<NetServer*>(s->data);
   if (self->server_->intercept_stop_signal && self->server_->intercept_stop_signal()) return;
-  self->StopAll();
+  // A second signal while waiting for replicas: stop now.
+  if (self->shutdown_waiting_.load() != 0) {
+    fprintf(stderr, "Shutting down without waiting for replicas any longer.\n");
+    self->shutdown_waiting_.store(0);
+    self->StopAll();
+    return;
+  }
+  self->BeginGracefulShutdown();
 }
 
 void NetServer::OnShutdown(uv_async_t* a) { static_cast<NetServer*>(a->data)->StopAll(); }
 
+void NetServer::OnGracefulShutdown(uv_async_t* a) {
+  static_cast<NetServer*>(a->data)->BeginGracefulShutdown();
+}
+
 void NetServer::RequestShutdown() { uv_async_send(&shutdown_async_); }
+
+void NetServer::RequestGracefulShutdown() { uv_async_send(&graceful_async_); }
+
+void NetServer::BeginGracefulShutdown() {
+  if (stopped_ || shutdown_waiting_.load() != 0) return;
+  const int64_t timeout_s = server_->runtime().shutdown_timeout_s.load();
+  const int lagging =
+      server_->replication != nullptr ? server_->replication->LaggingReplicas() : 0;
+  if (timeout_s <= 0 || lagging == 0) return StopAll();
+  // As Redis: writes pause so that the replicas can catch up with a fixed
+  // offset; reads go on.
+  const int64_t now = store_->clock().NowMs();
+  shutdown_deadline_ms_ = now + timeout_s * 1000;
+  server_->pause_until_ms.store(std::max(server_->pause_until_ms.load(), shutdown_deadline_ms_));
+  server_->pause_mode.store(std::max(server_->pause_mode.load(), int{ServerState::kPauseWrite}));
+  shutdown_waiting_.store(1);
+  fprintf(stderr, "Waiting up to %lld s for %d lagging replica(s) before shutting down.\n",
+          static_cast<long long>(timeout_s), lagging);
+  uv_timer_start(&shutdown_wait_, OnShutdownCheck, 10, 10);
+}
+
+void NetServer::OnShutdownCheck(uv_timer_t* t) {
+  auto* self = static_cast<NetServer*>(t->data);
+  if (self->shutdown_waiting_.load() == 0) {  // aborted
+    uv_timer_stop(t);
+    return;
+  }
+  const bool caught_up = self->server_->replication->LaggingReplicas() == 0;
+  const bool late = self->store_->clock().NowMs() >= self->shutdown_deadline_ms_;
+  if (!caught_up && !late) return;
+  int waiting = 1;
+  if (!self->shutdown_waiting_.compare_exchange_strong(waiting, 0)) return;  // aborted meanwhile
+  uv_timer_stop(t);
+  fprintf(stderr, caught_up ? "Replicas are in sync: shutting down.\n"
+                            : "Lagging replicas after shutdown-timeout: shutting down anyway.\n");
+  self->StopAll();
+}
+
+bool NetServer::AbortShutdown() {
+  int waiting = 1;
+  if (!shutdown_waiting_.compare_exchange_strong(waiting, 0)) return false;
+  // The pause was the shutdown's: writes resume, and the held-back clients
+  // run their commands (as CLIENT UNPAUSE wakes them).
+  server_->pause_mode.store(ServerState::kPauseNone);
+  server_->pause_until_ms.store(0);
+  server_->clients().ForEach([](ClientSession& c) { c.waker->WakeBlocked(c.id); });
+  fprintf(stderr, "Shutdown aborted.\n");
+  return true;
+}
 
 void NetServer::StopAll() {
   if (stopped_) return;
   stopped_ = true;
   uv_timer_stop(&backoff_);
   uv_close(reinterpret_cast<uv_handle_t*>(&backoff_), nullptr);
+  uv_timer_stop(&shutdown_wait_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&shutdown_wait_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&graceful_async_), nullptr);
   for (auto& l : listeners_) {
     uv_poll_stop(&l->poll);
     uv_close(reinterpret_cast<uv_handle_t*>(&l->poll), nullptr);

@@ -1,7 +1,10 @@
 // Acceptor + NetServer: listens on the client port(s) on the main thread's
 // loop and hands each accepted socket to the worker with the fewest
 // connections; enforces maxclients and protected mode; stops everything on
-// SIGINT/SIGTERM or when a command asks for shutdown.
+// SIGINT/SIGTERM or when a command asks for shutdown. As in Redis 7, a
+// shutdown that is not SHUTDOWN NOW first gives replicas that are behind up
+// to shutdown-timeout to catch up, writes paused; SHUTDOWN ABORT or a
+// second signal ends that wait.
 //
 // With unixsocket, a listener on that path too: its clients count as local
 // for protected mode, and CLIENT LIST shows them as Redis does (addr and
@@ -29,6 +32,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,6 +61,13 @@ class NetServer {
   void Run();
   // Any thread: asks Run() to return.
   void RequestShutdown();
+  // Any thread: SHUTDOWN without NOW (and SIGTERM/SIGINT). With replicas
+  // behind, writes pause (CLIENT PAUSE WRITE) and Run() returns once they
+  // caught up or shutdown-timeout passed; at once otherwise.
+  void RequestGracefulShutdown();
+  // Any thread: SHUTDOWN ABORT. Cancels a graceful wait and resumes writes;
+  // false when none was pending.
+  bool AbortShutdown();
   int port() const { return options_.port; }
 
  private:
@@ -69,6 +80,9 @@ class NetServer {
   static void OnReadable(uv_poll_t* p, int status, int events);
   static void OnSignal(uv_signal_t* s, int signum);
   static void OnShutdown(uv_async_t* a);
+  static void OnGracefulShutdown(uv_async_t* a);
+  static void OnShutdownCheck(uv_timer_t* t);
+  void BeginGracefulShutdown();
   static void OnExpireTimer(uv_timer_t* t);
   static void OnBackoffDone(uv_timer_t* t);
   void AcceptFrom(int fd, bool tls);
@@ -92,6 +106,12 @@ class NetServer {
   NetOptions options_;
   uv_loop_t loop_;
   uv_async_t shutdown_async_;
+  uv_async_t graceful_async_;
+  uv_timer_t shutdown_wait_;    // polls the lagging replicas while waiting
+  int64_t shutdown_deadline_ms_ = 0;
+  // 1 while a graceful shutdown waits; the wait's end and SHUTDOWN ABORT
+  // race for it (compare-exchange to 0), so exactly one of them acts.
+  std::atomic<int> shutdown_waiting_{0};
   uv_signal_t sigint_, sigterm_;
   uv_timer_t backoff_;
   bool paused_ = false;

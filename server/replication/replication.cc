@@ -550,6 +550,15 @@ void ReplicationManager::RefreshStaleRefusal() {
   refuse_stale_.store(refuse, std::memory_order_relaxed);
 }
 
+int ReplicationManager::LaggingReplicas() const {
+  const int64_t offset = Offset();
+  int lagging = 0;
+  for (const ReplicaStatus& r : Replicas()) {
+    if (r.state == "online" && r.ack_offset < offset) ++lagging;
+  }
+  return lagging;
+}
+
 void ReplicationManager::CountGoodReplicas() {
   const int64_t max_lag_ms = g_min_replicas_max_lag.load(std::memory_order_relaxed) * 1000;
   const int64_t now = NowMs();

@@ -101,6 +101,7 @@ class ReplicationManager : public ReplicationHooks {
 
   // ---- Role ----
   bool is_replica() const override { return replica_.load(std::memory_order_acquire); }
+  int LaggingReplicas() const override;
   // REPLICAOF host port: drops this node's data for the primary's.
   // "Already connected..." when it already follows that primary.
   std::string ReplicaOf(const std::string& host, int port);
