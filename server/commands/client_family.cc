@@ -428,9 +428,7 @@ void ClientPause(CommandContext& ctx, CmdArgs args) {
 
 // CLIENT UNPAUSE: ends the pause and wakes every held-back client.
 void ClientUnpause(CommandContext& ctx, CmdArgs) {
-  ctx.server->pause_mode.store(ServerState::kPauseNone);
-  ctx.server->pause_until_ms.store(0);
-  ctx.server->clients().ForEach([](ClientSession& c) { c.waker->WakeBlocked(c.id); });
+  ctx.server->Unpause();
   ctx.reply->Ok();
 }
 

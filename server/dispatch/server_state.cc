@@ -39,6 +39,12 @@ ServerState::ServerState(const CommandTable* table, RuntimeConfig* rc, int worke
   }
 }
 
+void ServerState::Unpause() {
+  pause_mode.store(kPauseNone);
+  pause_until_ms.store(0);
+  clients().ForEach([](ClientSession& c) { c.waker->WakeBlocked(c.id); });
+}
+
 void ServerState::ResetStats() {
   for (auto& w : worker_stats_) {
     for (CommandCounters& c : w->commands) {

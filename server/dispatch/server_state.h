@@ -166,6 +166,9 @@ class ServerState {
   enum PauseMode : int { kPauseNone = 0, kPauseWrite = 1, kPauseAll = 2 };
   std::atomic<int> pause_mode{kPauseNone};
   std::atomic<int64_t> pause_until_ms{0};
+  // Ends any pause and wakes every held-back client, which then runs the
+  // command it kept (CLIENT UNPAUSE, SHUTDOWN ABORT).
+  void Unpause();
   // The pause that applies to `spec` now (false once it expired).
   bool PausedFor(const CommandSpec& spec, bool queued_writes, int64_t now_ms) const {
     int mode = pause_mode.load(std::memory_order_relaxed);

@@ -421,9 +421,7 @@ bool NetServer::AbortShutdown() {
   if (!shutdown_waiting_.compare_exchange_strong(waiting, 0)) return false;
   // The pause was the shutdown's: writes resume, and the held-back clients
   // run their commands (as CLIENT UNPAUSE wakes them).
-  server_->pause_mode.store(ServerState::kPauseNone);
-  server_->pause_until_ms.store(0);
-  server_->clients().ForEach([](ClientSession& c) { c.waker->WakeBlocked(c.id); });
+  server_->Unpause();
   fprintf(stderr, "Shutdown aborted.\n");
   return true;
 }
