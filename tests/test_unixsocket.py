@@ -134,11 +134,8 @@ def test_stale_socket_file_is_replaced_and_removed_at_shutdown(tmp_path):
     old.close()
     assert path.exists()
     s = UnixShoal(path)
-    try:
-        assert s.client().ping()
-        s.client().shutdown(nosave=True)
-    except redis.ConnectionError:
-        pass
+    assert s.client().ping()
+    s.client().shutdown(nosave=True)  # redis-py takes the closed connection as the reply
     s.proc.wait(timeout=10)
     s.stop()
     assert not path.exists()

@@ -36,20 +36,20 @@ void CommandTable::Register(CommandSpec spec) {
   owned_.push_back(std::move(owned));
 }
 
-const CommandSpec* CommandTable::Find(std::string_view name) const {
+const CommandSpec* CommandTable::Lookup(const NameMap& names, std::string_view name) {
   char buf[64];
   std::string_view lower = LowerInto(name, buf, sizeof(buf));
   if (lower.empty()) return nullptr;
-  auto it = by_name_.find(ToAbsl(lower));
-  return it == by_name_.end() ? nullptr : it->second;
+  auto it = names.find(ToAbsl(lower));
+  return it == names.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  return Lookup(by_name_, name);
 }
 
 const CommandSpec* CommandTable::FindOriginal(std::string_view name) const {
-  char buf[64];
-  std::string_view lower = LowerInto(name, buf, sizeof(buf));
-  if (lower.empty()) return nullptr;
-  auto it = by_original_.find(ToAbsl(lower));
-  return it == by_original_.end() ? nullptr : it->second;
+  return Lookup(by_original_, name);
 }
 
 absl::Status CommandTable::Rename(std::string_view from, std::string_view to) {

@@ -56,8 +56,12 @@ class CommandTable {
   std::vector<std::unique_ptr<CommandSpec>> owned_;
   std::vector<const CommandSpec*> ordered_;
   std::vector<const CommandSpec*> by_id_;
-  absl::flat_hash_map<std::string, const CommandSpec*> by_name_;      // what clients call
-  absl::flat_hash_map<std::string, const CommandSpec*> by_original_;  // registered names
+  using NameMap = absl::flat_hash_map<std::string, const CommandSpec*>;
+  // Case-insensitive lookup in one of the maps, without allocating.
+  static const CommandSpec* Lookup(const NameMap& names, std::string_view name);
+
+  NameMap by_name_;      // what clients call
+  NameMap by_original_;  // registered names
   int next_id_ = 0;
 };
 
