@@ -34,6 +34,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -314,9 +315,12 @@ class RedisServer:
     def __init__(self):
         from conftest import free_port
         self.port = free_port()
+        # Its own working directory: a replica keeps the RDB a full sync sends
+        # as dump.rdb there, which would otherwise land in the caller's cwd.
+        self.dir = tempfile.mkdtemp(prefix="redis-reference-")
         self.proc = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--daemonize", "no"],
+             "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", self.dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -337,6 +341,7 @@ class RedisServer:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
