@@ -791,6 +791,45 @@ def test_memory_other_subcommands(r):
     assert any(line.startswith(b"USAGE") for line in lines)
 
 
+def test_memory_stats_breaks_used_memory_down_as_redis_does(r):
+    # Redis's shape: a db.<n> map for each db with keys, overhead.total
+    # (startup + tables + Shoal's eviction.policy), dataset = total -
+    # overhead, keys.bytes-per-key = (total - startup) / keys; INFO memory's
+    # overhead and dataset are the same figures.
+    r.flushall()
+    for i in range(2000):
+        r.set("k%d" % i, "x" * 100)
+    r.execute_command("SELECT", 3)
+    r.set("other", "v")
+    r.execute_command("SELECT", 0)
+    stats = r.memory_stats()
+    info = r.info("memory")
+    assert set(k for k in stats if k.startswith("db.")) == {"db.0", "db.3"}
+    main0 = stats["db.0"]["overhead.hashtable.main"]
+    main3 = stats["db.3"]["overhead.hashtable.main"]
+    assert stats["db.0"]["overhead.hashtable.expires"] == 0
+    # Each db's directory of 16384 slot tables, plus 2000 keys' slots (8 bytes
+    # each, 50-90% full once grown) in db 0 and one small table in db 3.
+    assert main3 > 16384 * 16 and main3 < 16384 * 32 + 64
+    assert main0 - main3 >= 2000 * 8 and main0 - main3 <= 2000 * 8 * 2 + 16384 * 24
+    assert stats["eviction.policy"] == 0  # noeviction keeps no side structures
+    assert stats["overhead.total"] == stats["startup.allocated"] + main0 + main3
+    assert stats["dataset.bytes"] == stats["total.allocated"] - stats["overhead.total"]
+    assert stats["keys.count"] == 2001
+    assert stats["keys.bytes-per-key"] == (
+        (stats["total.allocated"] - stats["startup.allocated"]) // 2001)
+    # The entries alone: 2000 of ~120 bytes (7-byte header, key, 100-byte value).
+    assert 2000 * 112 < stats["dataset.bytes"] < 2000 * 136
+    assert info["used_memory_overhead"] == stats["overhead.total"]
+    assert info["used_memory_dataset"] == stats["dataset.bytes"]
+    r.config_set("maxmemory-policy", "allkeys-wtinylfu")
+    try:
+        r.set("k0", "y")  # the policy's shards start with the next write
+        assert r.memory_stats()["eviction.policy"] > 0
+    finally:
+        r.config_set("maxmemory-policy", "noeviction")
+
+
 def test_module_list_is_empty_and_loading_is_not_served(r):
     # Tools probe MODULE LIST for RedisJSON/RediSearch: Shoal has no modules.
     assert r.module_list() == []

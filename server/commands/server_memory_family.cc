@@ -11,6 +11,9 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "base/strings.h"
 #include "server/commands/server_family.h"
@@ -47,16 +50,26 @@ void MemoryUsage(CommandContext& ctx, CmdArgs args) {
   ctx.reply->Integer(static_cast<int64_t>(e->MemoryBytes()) + kTableOverheadPerKey);
 }
 
+// As Redis's: one db.<n> map per db with keys (overhead.hashtable.main is
+// the db's slot tables; Shoal keeps expire times in the entries, so no
+// expires table), overhead.total = startup + those + the eviction policy's
+// side structures (eviction.policy, Shoal's own field), dataset = total -
+// overhead, and keys.bytes-per-key = (total - startup) / keys.
 void MemoryStats(CommandContext& ctx, CmdArgs args) {
   Store& store = *ctx.store;
-  int64_t used = ReportedUsedMemory(store);
+  const MemoryOverview mem = ComputeMemoryOverview(store);
+  const int64_t used = mem.used;
   int64_t peak = PeakUsedMemory();
   int64_t rss = ProcessRssBytes();
   int64_t keys = 0;
-  for (int db = 0; db < store.databases(); ++db) keys += store.Counts(db).keys;
-  int64_t dataset = used - kUsedMemoryBaseline;
+  std::vector<std::pair<int, int64_t>> dbs;  // (db, table bytes) of dbs with keys
+  for (int db = 0; db < store.databases(); ++db) {
+    const int64_t n = store.Counts(db).keys;
+    keys += n;
+    if (n > 0) dbs.emplace_back(db, mem.detail.table_bytes[static_cast<size_t>(db)]);
+  }
   ReplyBuilder* rb = ctx.reply;
-  rb->MapHeader(11);
+  rb->MapHeader(12 + static_cast<int64_t>(dbs.size()));
   auto integer = [rb](std::string_view k, int64_t v) {
     rb->Bulk(k);
     rb->Integer(v);
@@ -68,11 +81,18 @@ void MemoryStats(CommandContext& ctx, CmdArgs args) {
   integer("peak.allocated", peak);
   integer("total.allocated", used);
   integer("startup.allocated", kUsedMemoryBaseline);
-  integer("overhead.total", kUsedMemoryBaseline);
+  integer("eviction.policy", mem.detail.policy_bytes);
+  for (const auto& [db, bytes] : dbs) {
+    rb->Bulk("db." + std::to_string(db));
+    rb->MapHeader(2);
+    integer("overhead.hashtable.main", bytes);
+    integer("overhead.hashtable.expires", 0);
+  }
+  integer("overhead.total", mem.overhead);
   integer("keys.count", keys);
-  integer("keys.bytes-per-key", keys ? dataset / keys : 0);
-  integer("dataset.bytes", dataset);
-  dbl("dataset.percentage", used ? 100.0 * dataset / used : 0);
+  integer("keys.bytes-per-key", keys ? mem.net / keys : 0);
+  integer("dataset.bytes", mem.dataset);
+  dbl("dataset.percentage", 100.0 * static_cast<double>(mem.dataset) / static_cast<double>(mem.net));
   dbl("peak.percentage", peak ? 100.0 * used / peak : 0);
   dbl("fragmentation", used ? static_cast<double>(rss) / used : 0);
   integer("fragmentation.bytes", rss - used);

@@ -237,10 +237,10 @@ int64_t TotalSystemMemory() {
 }
 
 void MemorySection(ServerState& server, Store& store, std::string* out) {
-  int64_t used = ReportedUsedMemory(store);
+  const MemoryOverview mem = ComputeMemoryOverview(store);
+  const int64_t used = mem.used;
   int64_t peak = PeakUsedMemory();
   int64_t rss = ProcessRssBytes();
-  int64_t dataset = used - kUsedMemoryBaseline;
   int64_t sysmem = TotalSystemMemory();
   int64_t maxmemory = server.runtime().maxmemory.load(std::memory_order_relaxed);
   Field(out, "used_memory", used);
@@ -250,10 +250,11 @@ void MemorySection(ServerState& server, Store& store, std::string* out) {
   Field(out, "used_memory_peak", peak);
   Field(out, "used_memory_peak_human", BytesToHuman(peak));
   Field(out, "used_memory_peak_perc", StrCat(Fixed2(peak ? 100.0 * used / peak : 0), "%"));
-  Field(out, "used_memory_overhead", kUsedMemoryBaseline);
+  Field(out, "used_memory_overhead", mem.overhead);
   Field(out, "used_memory_startup", kUsedMemoryBaseline);
-  Field(out, "used_memory_dataset", dataset);
-  Field(out, "used_memory_dataset_perc", StrCat(Fixed2(used ? 100.0 * dataset / used : 0), "%"));
+  Field(out, "used_memory_dataset", mem.dataset);
+  Field(out, "used_memory_dataset_perc",
+        StrCat(Fixed2(100.0 * static_cast<double>(mem.dataset) / static_cast<double>(mem.net)), "%"));
   Field(out, "total_system_memory", sysmem);
   Field(out, "total_system_memory_human", BytesToHuman(sysmem));
   Field(out, "maxmemory", maxmemory);
@@ -457,6 +458,17 @@ int64_t ReportedUsedMemory(Store& store) {
 }
 
 int64_t PeakUsedMemory() { return g_peak_memory.load(std::memory_order_relaxed); }
+
+MemoryOverview ComputeMemoryOverview(Store& store) {
+  MemoryOverview m;
+  m.detail = store.MemoryOverheads();
+  m.used = ReportedUsedMemory(store);
+  m.overhead = kUsedMemoryBaseline + m.detail.policy_bytes;
+  for (int64_t bytes : m.detail.table_bytes) m.overhead += bytes;
+  m.dataset = std::max<int64_t>(0, m.used - m.overhead);
+  m.net = std::max<int64_t>(1, m.used - kUsedMemoryBaseline);
+  return m;
+}
 
 int64_t ProcessRssBytes() {
   FILE* f = fopen("/proc/self/statm", "r");

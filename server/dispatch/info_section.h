@@ -60,6 +60,20 @@ std::string BuildInfo(ServerState& server, Store& store, const EventCounts& even
 // Also raises the recorded peak.
 int64_t ReportedUsedMemory(Store& store);
 int64_t PeakUsedMemory();
+
+// Where used_memory goes, as INFO memory and MEMORY STATS report it (Redis's
+// definitions): overhead = startup + the slot tables + the eviction policy's
+// side structures; dataset = used - overhead; net = used - startup (the
+// base of dataset.percentage and bytes-per-key). Sums per-stripe counters
+// (Store::MemoryOverheads): no locks.
+struct MemoryOverview {
+  int64_t used = 0;
+  int64_t overhead = 0;
+  int64_t dataset = 0;
+  int64_t net = 1;
+  Store::Overheads detail;
+};
+MemoryOverview ComputeMemoryOverview(Store& store);
 // Resident set size of the process in bytes (/proc/self/statm), 0 if unknown.
 int64_t ProcessRssBytes();
 // Name of the allocator linked into the process ("libc", "jemalloc", ...).

@@ -4,10 +4,11 @@
 // memory: a slot is one 8-byte word holding the entry pointer and a 19-bit
 // hash tag in the pointer's unused bits (the 16 high bits of a user-space
 // x86-64/arm64 address and the 3 low bits of an 8-byte aligned block). So:
-//  - 8 bytes per slot and no control bytes; the table grows at 90% load to
-//    70% (capacity is any integer, not a power of two), so it costs about
-//    10 bytes per key instead of the ~19 an absl::flat_hash_set<Entry*> costs
-//    at 1M keys over 16384 slots (docs/memory.md);
+//  - 8 bytes per slot and no control bytes; the table grows past 90% load
+//    and shrinks under 50%, each time to 70% (capacity is any integer, not a
+//    power of two), so it costs about 10.5-12 bytes per key, also under a
+//    cache's eviction churn, instead of the ~19 an absl::flat_hash_set<Entry*>
+//    costs at 1M keys over 16384 slots (docs/memory.md);
 //  - a probe compares tags before it dereferences an entry: a lookup touches
 //    the one entry it finds (a false tag match costs 2^-19 per slot probed);
 //  - an element's home slot is computed from its tag alone, home =
@@ -118,8 +119,8 @@ class SlotTable {
   const_iterator end() const { return const_iterator(this, cap_); }
 
   // Gives back memory after deletion: frees the array when empty; when under
-  // a quarter full (and larger than 8 slots), rebuilds at 70% load. Must not be called
-  // while walking. Returns whether the capacity changed.
+  // half full, rebuilds at 70% load. Must not be called while walking.
+  // Returns whether the capacity changed.
   bool MaybeShrink();
 
   // Frees every entry and empties the table.

@@ -3,10 +3,12 @@
 // picks and shrinking.
 #include "server/store/slot_table.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -87,6 +89,67 @@ TEST(SlotTable, RandomOperationsMatchAModel) {
     EXPECT_EQ(model[std::string(e->key())], e);
   }
   EXPECT_EQ(n, model.size());
+  t.FreeAll();
+}
+
+TEST(SlotTable, ShrinksUnderHalfLoad) {
+  SlotTable t;
+  for (int i = 0; i < 100; ++i) t.InsertOrReplace(Entry::NewString("k" + std::to_string(i), "v"));
+  const size_t cap = t.capacity();
+  EXPECT_GE(cap * 9, 100u * 10);  // at most 90% full
+  EXPECT_LE(cap, 100u * 10 / 7 + 2);  // grown to ~70% (the last growth)
+  // Down to half full: no change.
+  int i = 0;
+  for (; (t.size() - 1) * 2 >= cap; ++i) {
+    Entry::Free(t.Remove("k" + std::to_string(i)));
+    EXPECT_FALSE(t.MaybeShrink()) << t.size();
+  }
+  ASSERT_EQ(t.capacity(), cap);
+  // One key under half: rebuilt at ~70% load, every key still found.
+  Entry::Free(t.Remove("k" + std::to_string(i++)));
+  EXPECT_TRUE(t.MaybeShrink());
+  EXPECT_EQ(t.capacity(), (t.size() * 10 + 6) / 7 + 1);
+  for (int j = 0; j < 100; ++j) EXPECT_EQ(t.Find("k" + std::to_string(j)) != nullptr, j >= i) << j;
+  t.FreeAll();
+}
+
+// A cache's eviction churn: one key out, another in, around ~9 keys (as 150k
+// keys over 16384 slots). With MaybeShrink after each removal, as the store
+// calls it, the table stays between 50% and 90% full (a table of one or two
+// keys keeps its 70%-plus-one-slot size), never at the largest size it once
+// needed.
+TEST(SlotTable, ChurnKeepsTheLoadWithinItsBand) {
+  SlotTable t;
+  std::mt19937_64 rng(11);
+  std::vector<std::string> keys;
+  int next = 0;
+  for (; next < 9; ++next) {
+    keys.push_back("k" + std::to_string(next));
+    t.InsertOrReplace(Entry::NewString(keys.back(), "v"));
+  }
+  size_t largest = 0;
+  for (int step = 0; step < 20000; ++step) {
+    if (!keys.empty() && (rng() % 2 == 0 || keys.size() > 20)) {
+      const size_t j = rng() % keys.size();
+      Entry::Free(t.Remove(keys[j]));
+      keys[j] = keys.back();
+      keys.pop_back();
+      t.MaybeShrink();
+    } else {
+      keys.push_back("k" + std::to_string(next++));
+      t.InsertOrReplace(Entry::NewString(keys.back(), "v"));
+    }
+    ASSERT_EQ(t.size(), keys.size());
+    largest = std::max<size_t>(largest, t.capacity());
+    if (keys.empty()) {
+      ASSERT_EQ(t.capacity(), 0u);
+    } else {
+      ASSERT_LE(t.size() * 10, t.capacity() * 9) << step;
+      ASSERT_LE(t.capacity(), std::max<size_t>(t.size() * 2, t.size() * 10 / 7 + 2)) << step;
+    }
+  }
+  EXPECT_GE(largest, 24u);  // the walk did reach ~20 keys, and came back down
+  for (const std::string& k : keys) EXPECT_NE(t.Find(k), nullptr) << k;
   t.FreeAll();
 }
 

@@ -240,12 +240,16 @@ void Store::Unlinked(Stripe& st, int db, SlotTable* t, const Entry* e) {
   TouchedIn(st, db, e->key());
 }
 
-void Store::ShrinkIfSparse(Stripe& st, SlotTable* t) {
+int64_t Store::TableResized(Stripe& st, int db, size_t old_cap, const SlotTable* t) {
+  const int64_t delta = (static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(old_cap)) *
+                        static_cast<int64_t>(SlotTable::kBytesPerSlot);
+  if (delta != 0) st.db[db].table_bytes.Add(delta);
+  return delta;
+}
+
+void Store::ShrinkIfSparse(Stripe& st, int db, SlotTable* t) {
   const size_t cap = t->capacity();
-  if (t->MaybeShrink()) {
-    AddMemory(st, (static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(cap)) *
-                      static_cast<int64_t>(SlotTable::kBytesPerSlot));
-  }
+  if (t->MaybeShrink()) AddMemory(st, TableResized(st, db, cap, t));
 }
 
 // ---------------------------------------------------------------------------
@@ -262,7 +266,7 @@ Entry* Store::Find(int db, const HashedKey& key, Lookup mode) {
     Unlinked(st, db, t, e);
     ReportRemoval(db, e, KeyRemoval::kExpired);
     Entry::Free(e);
-    ShrinkIfSparse(st, t);
+    ShrinkIfSparse(st, db, t);
     e = nullptr;
   }
   if (mode != Lookup::kWrite) (e != nullptr ? st.hits : st.misses).Add(1);
@@ -283,9 +287,7 @@ void Store::Put(int db, const HashedKey& key, Entry* e) {
   SlotTable* t = Table(db, key.slot, /*create=*/true);
   const size_t cap = t->capacity();
   Entry* old = t->InsertOrReplace(e, key.hash);
-  int64_t bytes = static_cast<int64_t>(e->MemoryBytes()) +
-                  (static_cast<int64_t>(t->capacity()) - static_cast<int64_t>(cap)) *
-                      static_cast<int64_t>(SlotTable::kBytesPerSlot);
+  int64_t bytes = static_cast<int64_t>(e->MemoryBytes()) + TableResized(st, db, cap, t);
   int vol = e->has_expire() ? 1 : 0;
   if (old != nullptr) {
     bytes -= static_cast<int64_t>(old->MemoryBytes());
@@ -347,7 +349,7 @@ Entry* Store::Detach(int db, const HashedKey& key) {
   Entry* e = t->Remove(key.key, key.hash);
   if (e == nullptr) return nullptr;
   Unlinked(st, db, t, e);
-  ShrinkIfSparse(st, t);
+  ShrinkIfSparse(st, db, t);
   if (ABSL_PREDICT_FALSE(IsExpired(e))) {
     st.expired.Add(1);
     ReportRemoval(db, e, KeyRemoval::kExpired);

@@ -263,6 +263,15 @@ class Store {
   // Adds the memory of the returned entries to *bytes when given.
   std::vector<std::string> KeysInSlot(int db, int slot, size_t max, size_t* bytes = nullptr);
   int64_t CountKeysInSlot(int db, int slot);
+  // Where the accounted bytes that are not entries go, from counters kept
+  // beside the memory accounting (no locks; O(stripes x dbs), for INFO and
+  // MEMORY STATS): the slot tables' arrays and directory of each db, and the
+  // eviction policy's side structures (queues, sketch).
+  struct Overheads {
+    std::vector<int64_t> table_bytes;  // per db; 0 for a db never written
+    int64_t policy_bytes = 0;
+  };
+  Overheads MemoryOverheads();
   // Deletes up to `max` keys of one slot in db (self-locking: takes the
   // slot's stripe once), as ordinary erasures: memory, counts and WATCH are
   // accounted. Returns the keys removed; fewer than `max` means the slot is
@@ -346,7 +355,11 @@ class Store {
   void TouchedIn(Stripe& st, int db, std::string_view key);
   // Accounting for an entry just removed from table t (before it is freed).
   void Unlinked(Stripe& st, int db, SlotTable* t, const Entry* e);
-  void ShrinkIfSparse(Stripe& st, SlotTable* t);
+  void ShrinkIfSparse(Stripe& st, int db, SlotTable* t);
+  void AddPolicyMemory(Stripe& st, int64_t delta);  // AddMemory, counted as the policy's
+  // Counts a change of t's capacity (from old_cap) in the db's table bytes;
+  // returns the change in bytes, for AddMemory.
+  int64_t TableResized(Stripe& st, int db, size_t old_cap, const SlotTable* t);
   bool IsExpired(const Entry* e) const {
     return e->has_expire() && e->expire_ms() <= clock_->NowMs();
   }

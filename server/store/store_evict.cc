@@ -58,15 +58,15 @@ bool Store::KeyInfo::HasExpire(EntryRef e) const { return Entry::FromMeta(e)->ha
 
 void Store::SetShard(Stripe& st, EvictionPolicy* p) {
   if (st.shard != nullptr) {
-    AddMemory(st, st.shard->TakeMemoryDelta());
-    AddMemory(st, -st.shard->MemoryBytes());
+    AddPolicyMemory(st, st.shard->TakeMemoryDelta());
+    AddPolicyMemory(st, -st.shard->MemoryBytes());
   }
   st.shard = p->NewShard();
   st.policy = p;
   st.walk_slot = 0;
   st.walk_db = 0;
   st.walk_index = 0;
-  if (st.shard != nullptr) AddMemory(st, st.shard->TakeMemoryDelta());
+  if (st.shard != nullptr) AddPolicyMemory(st, st.shard->TakeMemoryDelta());
 }
 
 Store::PolicyRef Store::PolicyOf(Stripe& st) {
@@ -84,10 +84,15 @@ HookContext Store::HookCtx(Stripe& st, uint64_t key_hash) {
   return ctx;
 }
 
+void Store::AddPolicyMemory(Stripe& st, int64_t delta) {
+  st.policy_memory.Add(delta);
+  AddMemory(st, delta);
+}
+
 void Store::AfterHook(Stripe& st) {
   if (st.shard != nullptr) {
     const int64_t d = st.shard->TakeMemoryDelta();
-    if (d != 0) AddMemory(st, d);
+    if (d != 0) AddPolicyMemory(st, d);
   }
 }
 
@@ -104,7 +109,7 @@ int64_t Store::EvictEntry(Stripe& st, int db, SlotTable* t, Entry* e) {
   Unlinked(st, db, t, e);  // policy OnRemove, WATCH, accounting
   ReportRemoval(db, e, KeyRemoval::kEvicted);
   Entry::Free(e);
-  ShrinkIfSparse(st, t);
+  ShrinkIfSparse(st, db, t);
   return std::max<int64_t>(bytes, 1);
 }
 

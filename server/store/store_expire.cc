@@ -94,7 +94,7 @@ bool Store::ExpireInTable(Stripe& st, int db, SlotTable* t, size_t* offset, Expi
     ++run->window_expired;
   }
   *offset = 0;
-  ShrinkIfSparse(st, t);
+  ShrinkIfSparse(st, db, t);
   return true;
 }
 

@@ -39,6 +39,7 @@ class StripeCounter {
 struct DbCounters {
   StripeCounter keys;
   StripeCounter volatile_keys;
+  StripeCounter table_bytes;  // the arrays of the db's slot tables in this stripe
 };
 
 // WATCH registry key: (db, key), looked up without copying the key.
@@ -76,6 +77,7 @@ struct alignas(64) Store::Stripe {
   StoreMutex mu;
   // Entries' MemoryBytes + table arrays + the policy shard, bytes.
   StripeCounter memory;
+  StripeCounter policy_memory;  // the policy shard's part of `memory`
   StripeCounter hits;
   StripeCounter misses;
   StripeCounter expired;

@@ -58,7 +58,7 @@ Store::Pick Store::RandomInSlot(int db, int slot, uint64_t rnd, bool held, std::
     Unlinked(st, db, t, e);
     ReportRemoval(db, e, KeyRemoval::kExpired);
     Entry::Free(e);
-    ShrinkIfSparse(st, t);
+    ShrinkIfSparse(st, db, t);
     return Pick::kDeletedExpired;
   }
   key->assign(e->key().data(), e->key().size());
@@ -109,6 +109,7 @@ void Store::FlushDb(int db) {
     st->volatile_total.Add(-st->db[db].volatile_keys.Get());
     st->db[db].keys.Set(0);
     st->db[db].volatile_keys.Set(0);
+    st->db[db].table_bytes.Set(0);
     AfterHook(*st);
   }
 }
@@ -130,10 +131,13 @@ void Store::SwapDb(int a, int b) {
     DbCounters& ca = st->db[a];
     DbCounters& cb = st->db[b];
     const int64_t keys = ca.keys.Get(), vol = ca.volatile_keys.Get();
+    const int64_t tables = ca.table_bytes.Get();
     ca.keys.Set(cb.keys.Get());
     ca.volatile_keys.Set(cb.volatile_keys.Get());
+    ca.table_bytes.Set(cb.table_bytes.Get());
     cb.keys.Set(keys);
     cb.volatile_keys.Set(vol);
+    cb.table_bytes.Set(tables);
   }
 }
 
@@ -158,6 +162,19 @@ int64_t Store::CountKeysInSlot(int db, int slot) {
   StripeGuard guard(&st.mu, AllHeld());
   SlotTable* t = Table(db, slot, false);
   return t == nullptr ? 0 : static_cast<int64_t>(t->size());
+}
+
+Store::Overheads Store::MemoryOverheads() {
+  Overheads o;
+  o.table_bytes.assign(static_cast<size_t>(databases_), 0);
+  for (int db = 0; db < databases_; ++db) {
+    if (tables_[db].load(std::memory_order_acquire) == nullptr) continue;  // never written
+    int64_t bytes = static_cast<int64_t>(kNumSlots * sizeof(SlotTable));  // the directory
+    for (const auto& st : stripes_) bytes += st->db[db].table_bytes.Get();
+    o.table_bytes[static_cast<size_t>(db)] = bytes;
+  }
+  for (const auto& st : stripes_) o.policy_bytes += st->policy_memory.Get();
+  return o;
 }
 
 }  // namespace shoal

@@ -282,6 +282,56 @@ TEST_F(StoreTest, RandomKeySkipsAndReclaimsExpiredKeys) {
   EXPECT_EQ(store_.DbSize(1), 0);
 }
 
+// MemoryOverheads' per-db table bytes and policy bytes, kept as counters,
+// add up with the entries to UsedMemory through growth, shrinking, SWAPDB
+// and FLUSHDB.
+TEST_F(StoreTest, MemoryOverheadsAddUpToUsedMemory) {
+  auto check = [&](const char* when) {
+    StripeLocks all(&store_);
+    all.AddAll();
+    all.Acquire();
+    const Store::Overheads o = store_.MemoryOverheads();
+    int64_t total = o.policy_bytes;
+    for (int db = 0; db < store_.databases(); ++db) {
+      total += o.table_bytes[static_cast<size_t>(db)];
+      size_t entries = 0;
+      for (int slot = 0; slot < kNumSlots; ++slot) store_.KeysInSlot(db, slot, ~size_t{0}, &entries);
+      total += static_cast<int64_t>(entries);
+      if (o.table_bytes[static_cast<size_t>(db)] != 0) {
+        EXPECT_GE(o.table_bytes[static_cast<size_t>(db)],
+                  static_cast<int64_t>(kNumSlots * sizeof(SlotTable))) << when;
+      }
+    }
+    EXPECT_EQ(total, store_.UsedMemory()) << when;
+  };
+  for (int i = 0; i < 3000; ++i) Set(0, "k" + std::to_string(i), "value");
+  for (int i = 0; i < 50; ++i) Set(2, "x" + std::to_string(i), "value");
+  check("after growth");
+  EXPECT_EQ(store_.MemoryOverheads().table_bytes[1], 0);  // never written
+  for (int i = 0; i < 2900; ++i) Del(0, "k" + std::to_string(i));
+  check("after shrinking");
+  const std::vector<int64_t> before = store_.MemoryOverheads().table_bytes;
+  EXPECT_NE(before[0], before[2]);
+  {
+    StripeLocks all(&store_);
+    all.AddAll();
+    all.Acquire();
+    store_.SwapDb(0, 2);
+  }
+  check("after SWAPDB");
+  EXPECT_EQ(store_.MemoryOverheads().table_bytes[0], before[2]);
+  EXPECT_EQ(store_.MemoryOverheads().table_bytes[2], before[0]);
+  {
+    StripeLocks all(&store_);
+    all.AddAll();
+    all.Acquire();
+    store_.FlushDb(2);
+  }
+  check("after FLUSHDB");
+  EXPECT_EQ(store_.MemoryOverheads().table_bytes[2],
+            static_cast<int64_t>(kNumSlots * sizeof(SlotTable)));  // the directory stays
+}
+
 TEST_F(StoreTest, FlushDbAndSwapDb) {
   Set(0, "a", "1");
   Set(0, "b", "2", kT0 + 1000);
