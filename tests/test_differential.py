@@ -552,6 +552,19 @@ def test_command_tips_match_redis(servers):
     assert ours[b"dbsize"][7] == [b"request_policy:all_shards", b"response_policy:agg_sum"]
 
 
+def _reply_of_each(servers, command):
+    """The decoded reply to `command` from the reference, then from Shoal,
+    each on a fresh connection."""
+    replies = []
+    for server in servers:
+        conn = RespConnection(server.port)
+        try:
+            replies.append(conn.call(command)[1])
+        finally:
+            conn.close()
+    return replies
+
+
 @pytest.mark.parametrize("command", [
     [b"EVAL", b"return 1", b"2", b"a", b"b", b"c"],
     [b"FCALL_RO", b"f", b"1", b"a", b"arg"],
@@ -568,14 +581,7 @@ def test_command_tips_match_redis(servers):
 ])
 def test_getkeys_matches_redis_for_keys_found_by_code(servers, command):
     """The keys those specs describe are the ones COMMAND GETKEYS finds."""
-    reference, shoal = servers
-    got = []
-    for port in (reference.port, shoal.port):
-        conn = RespConnection(port)
-        try:
-            got.append(conn.call([b"COMMAND", b"GETKEYS"] + command)[1])
-        finally:
-            conn.close()
+    got = _reply_of_each(servers, [b"COMMAND", b"GETKEYS"] + command)
     assert got[1] == got[0]
 
 
@@ -588,12 +594,5 @@ SAME_HELP = ["CONFIG", "MEMORY", "COMMAND", "PUBSUB", "OBJECT", "XINFO", "XGROUP
 
 @pytest.mark.parametrize("container", SAME_HELP)
 def test_help_text_matches_redis(servers, container):
-    reference, shoal = servers
-    replies = []
-    for port in (reference.port, shoal.port):
-        conn = RespConnection(port)
-        try:
-            replies.append(conn.call([container.encode(), b"HELP"])[1])
-        finally:
-            conn.close()
+    replies = _reply_of_each(servers, [container.encode(), b"HELP"])
     assert replies[0] and replies[1] == replies[0]

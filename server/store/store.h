@@ -271,7 +271,7 @@ class Store {
     std::vector<int64_t> table_bytes;  // per db; 0 for a db never written
     int64_t policy_bytes = 0;
   };
-  Overheads MemoryOverheads();
+  Overheads MemoryOverheads() const;
   // Deletes up to `max` keys of one slot in db (self-locking: takes the
   // slot's stripe once), as ordinary erasures: memory, counts and WATCH are
   // accounted. Returns the keys removed; fewer than `max` means the slot is

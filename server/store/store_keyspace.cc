@@ -164,7 +164,7 @@ int64_t Store::CountKeysInSlot(int db, int slot) {
   return t == nullptr ? 0 : static_cast<int64_t>(t->size());
 }
 
-Store::Overheads Store::MemoryOverheads() {
+Store::Overheads Store::MemoryOverheads() const {
   Overheads o;
   o.table_bytes.assign(static_cast<size_t>(databases_), 0);
   for (int db = 0; db < databases_; ++db) {
